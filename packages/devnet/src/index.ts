@@ -1,0 +1,5 @@
+export { startDevnet, type Devnet, type StartDevnetParameters, type StartDevnetReturnType } from './startDevnet.ts'
+export { DevnetError, PortInUseError, ServiceStartError } from './errors.ts'
+export { latchkeyContractAddresses, type LatchkeyContracts } from './latchkeyContracts.ts'
+export { anvilKey, ANVIL_MNEMONIC, type TestKey } from './testKeys.ts'
+export { freePort, isPortOpen, LOOPBACK } from './ports.ts'
