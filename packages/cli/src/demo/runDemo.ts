@@ -1,0 +1,115 @@
+import { startDevnet, type Devnet } from '@latchkey/devnet'
+import { sendUserOperationAndWait, toLatchkeyAccount } from '@latchkey/sdk'
+import { demoCounterAbi, demoTokenAbi } from '@latchkey/contracts'
+import {
+  createPublicClient,
+  createWalletClient,
+  encodeFunctionData,
+  erc20Abi,
+  formatEther,
+  formatUnits,
+  http,
+  parseEther,
+  parseUnits,
+  type PublicClient,
+} from 'viem'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import { createBundlerClient, type SmartAccount, type UserOperationReceipt } from 'viem/account-abstraction'
+import { createReporter, type Reporter } from './progress.ts'
+
+/** What every demo chapter gets: the devnet, clients, the reporter, and the account once it exists. */
+export type DemoContext = {
+  devnet: Devnet
+  publicClient: PublicClient
+  report: Reporter
+}
+
+function describeReceipt(report: Reporter, receipt: UserOperationReceipt) {
+  report.detail(`userOp hash  ${receipt.userOpHash}`)
+  report.detail(`transaction  ${receipt.receipt.transactionHash}`)
+  report.detail(`gas used     ${receipt.receipt.gasUsed} (handleOps transaction); account paid ${formatEther(receipt.actualGasCost)} ETH`)
+  report.detail(`result       ${receipt.success ? 'success' : 'reverted'}`)
+}
+
+/** Chapter 1, the owner path: deploy the account with its first userOp, then send ERC-20 and ETH. */
+async function ownerChapter({ devnet, publicClient, report }: DemoContext): Promise<SmartAccount> {
+  const owner = privateKeyToAccount(generatePrivateKey())
+  report.detail(`owner key    ${owner.address} (new, random)`)
+
+  const account = await report.step('computing the counterfactual account address', () =>
+    toLatchkeyAccount({ client: publicClient, owner, factory: devnet.contracts.accountFactory }),
+  )
+  report.detail(`account      ${account.address} (not deployed yet: code ${await publicClient.getCode({ address: account.address }) ?? 'none'})`)
+
+  const funder = createWalletClient({ chain: devnet.chain, transport: http(devnet.rpcUrl), account: privateKeyToAccount(devnet.testKeys[0]!.privateKey) })
+  await report.step('funding the account with 1 ETH from a devnet key', async () => {
+    const hash = await funder.sendTransaction({ to: account.address, value: parseEther('1') })
+    await publicClient.waitForTransactionReceipt({ hash })
+  })
+
+  const bundler = createBundlerClient({ client: publicClient, transport: http(devnet.bundlerUrl) })
+  const token = devnet.contracts.demoToken
+  const first = await report.step('userOp 1: deploy the account (initCode) and mint 1,000 LKUSD + count', () =>
+    sendUserOperationAndWait(bundler, {
+      account,
+      chainClient: publicClient,
+      calls: [
+        { to: token, data: encodeFunctionData({ abi: demoTokenAbi, functionName: 'mint', args: [account.address, parseUnits('1000', 6)] }) },
+        { to: devnet.contracts.demoCounter, data: encodeFunctionData({ abi: demoCounterAbi, functionName: 'count' }) },
+      ],
+    }),
+  )
+  describeReceipt(report, first)
+  const code = await publicClient.getCode({ address: account.address })
+  report.detail(`deployed     ${code && code !== '0x' ? `yes (${(code.length - 2) / 2} bytes of code: an EIP-1167 clone)` : 'no'}`)
+
+  const recipient = privateKeyToAccount(generatePrivateKey()).address
+  const second = await report.step('userOp 2: transfer 250 LKUSD and 0.01 ETH to a fresh address', () =>
+    sendUserOperationAndWait(bundler, {
+      account,
+      chainClient: publicClient,
+      calls: [
+        { to: token, data: encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [recipient, parseUnits('250', 6)] }) },
+        { to: recipient, value: parseEther('0.01') },
+      ],
+    }),
+  )
+  describeReceipt(report, second)
+  const [tokens, eth] = await Promise.all([
+    publicClient.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [recipient] }),
+    publicClient.getBalance({ address: recipient }),
+  ])
+  report.detail(`recipient    ${recipient} holds ${formatUnits(tokens, 6)} LKUSD and ${formatEther(eth)} ETH`)
+  return account
+}
+
+/**
+ * `latchkey demo` (and `npm start`): an embedded devnet, then each chapter in turn. Later chapters
+ * (sessions, policies, batches, the signer network) are added to `chapters`.
+ */
+export async function runDemo(): Promise<number> {
+  const report = createReporter()
+  const started = Date.now()
+  let devnet: Devnet | undefined
+  try {
+    devnet = await report.step('starting the devnet (anvil, EntryPoint v0.7, Latchkey contracts, Alto)', () => startDevnet())
+    report.detail(`rpc ${devnet.rpcUrl}   bundler ${devnet.bundlerUrl}   chain ${devnet.chainId}`)
+    const publicClient = createPublicClient({ chain: devnet.chain, transport: http(devnet.rpcUrl), pollingInterval: 100 })
+    const context: DemoContext = { devnet, publicClient, report }
+    const chapters: { title: string; run: (context: DemoContext) => Promise<unknown> }[] = [
+      { title: 'Owner path: counterfactual deployment, ERC-20 and ETH', run: ownerChapter },
+    ]
+    for (const chapter of chapters) {
+      process.stdout.write(`\n== ${chapter.title}\n`)
+      await chapter.run(context)
+    }
+    process.stdout.write('\n')
+    return 0
+  } catch (error) {
+    process.stderr.write(`\nlatchkey demo failed: ${error instanceof Error ? error.message : String(error)}\n`)
+    return 1
+  } finally {
+    if (devnet) await report.step('stopping the devnet', () => devnet!.stop())
+    process.stdout.write(`demo finished in ${((Date.now() - started) / 1000).toFixed(1)} s\n`)
+  }
+}

@@ -1,0 +1,73 @@
+import { parseEventLogs, type Chain, type Client, type Hash, type Hex, type Transport } from 'viem'
+import {
+  entryPoint07Abi,
+  waitForUserOperationReceipt,
+  WaitForUserOperationReceiptTimeoutError,
+  type UserOperation,
+  type UserOperationReceipt,
+} from 'viem/account-abstraction'
+import { UserOperationDroppedError, UserOperationRevertedError } from '../errors/userOperation.ts'
+import { replayHandleOps } from '../userOperation/replayHandleOps.ts'
+
+export type WaitForUserOperationParameters = {
+  /** The userOp hash the bundler returned. */
+  hash: Hash
+  /** The signed userOp, if the caller has it: on a time-out it is replayed to tell why it was dropped. */
+  userOperation?: UserOperation<'0.7'> | undefined
+  /** How long to wait for inclusion. Default 30 s. */
+  timeout?: number | undefined
+  /** Polling interval in ms. Default 200. */
+  pollingInterval?: number | undefined
+}
+
+export type WaitForUserOperationReturnType = UserOperationReceipt
+
+/**
+ * Waits until the userOp is included and its execution succeeded.
+ *
+ * - Not included in time: {@link UserOperationDroppedError}, with the bundler's status and, when the
+ *   signed op is given, the EntryPoint's reason from replaying it now (e.g. "AA26 over verificationGasLimit").
+ * - Included but the call reverted: {@link UserOperationRevertedError} with the revert data.
+ *
+ * @example
+ * const hash = await bundlerClient.sendUserOperation({ calls })
+ * const receipt = await waitForUserOperation(bundlerClient, { hash })
+ */
+export async function waitForUserOperation(
+  bundlerClient: Client<Transport, Chain | undefined>,
+  parameters: WaitForUserOperationParameters & { chainClient?: Client<Transport, Chain | undefined> | undefined },
+): Promise<WaitForUserOperationReturnType> {
+  const { hash, userOperation, timeout = 30_000, pollingInterval = 200 } = parameters
+  let receipt: UserOperationReceipt
+  try {
+    receipt = await waitForUserOperationReceipt(bundlerClient, { hash, timeout, pollingInterval })
+  } catch (error) {
+    if (!(error instanceof WaitForUserOperationReceiptTimeoutError)) throw error
+    const status = await bundlerStatus(bundlerClient, hash)
+    let reason: string | undefined
+    const chainClient = parameters.chainClient ?? bundlerClient
+    if (userOperation) {
+      const outcome = await replayHandleOps(chainClient, { userOperation }).catch(() => undefined)
+      if (outcome && !outcome.ok) reason = outcome.reason
+    }
+    throw new UserOperationDroppedError(hash, reason, status, { waitedMs: timeout, cause: error })
+  }
+  if (!receipt.success) {
+    const [revert] = parseEventLogs({ abi: entryPoint07Abi, eventName: 'UserOperationRevertReason', logs: receipt.logs })
+    throw new UserOperationRevertedError(hash, receipt.receipt.transactionHash, revert?.args.revertReason as Hex | undefined)
+  }
+  return receipt
+}
+
+/** Alto's `pimlico_getUserOperationStatus`, when the bundler has it; undefined otherwise. */
+async function bundlerStatus(client: Client<Transport, Chain | undefined>, hash: Hash): Promise<string | undefined> {
+  try {
+    const result = (await client.request({
+      method: 'pimlico_getUserOperationStatus' as 'eth_chainId',
+      params: [hash] as unknown as undefined,
+    })) as unknown as { status?: string }
+    return result.status
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,70 @@
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  decodeErrorResult,
+  parseEther,
+  type Address,
+  type Chain,
+  type Client,
+  type Hex,
+  type Transport,
+} from 'viem'
+import { entryPoint07Abi, entryPoint07Address, toPackedUserOperation, type UserOperation } from 'viem/account-abstraction'
+import { simulateContract } from 'viem/actions'
+
+/** What EntryPoint v0.7 does with one userOp, run as `eth_call` of `handleOps([op])` on the current state. */
+export type ReplayOutcome =
+  | { ok: true }
+  /** The EntryPoint refused the op: `code` is its AAxx code ("AA24"), `reason` its whole message. */
+  | { ok: false; code: string | undefined; reason: string; innerRevert?: Hex | undefined }
+
+/** Any address without code may submit a bundle in an `eth_call` (handleOps wants an EOA caller). */
+const REPLAY_CALLER: Address = '0x000000000000000000000000000000000000dEaD'
+
+export type ReplayHandleOpsParameters = {
+  userOperation: UserOperation<'0.7'>
+  /** Give the sender this balance during the replay, so the probe does not fail on funds (AA21). */
+  fundSender?: boolean | undefined
+}
+
+/**
+ * Replays `handleOps([userOperation])` with `eth_call` and reports the EntryPoint's verdict. It changes
+ * nothing on chain. A failing *execution* is not a failure here: the EntryPoint still includes such an op.
+ */
+export async function replayHandleOps(
+  client: Client<Transport, Chain | undefined>,
+  { userOperation, fundSender }: ReplayHandleOpsParameters,
+): Promise<ReplayOutcome> {
+  try {
+    await simulateContract(client, {
+      address: entryPoint07Address,
+      abi: entryPoint07Abi,
+      functionName: 'handleOps',
+      args: [[toPackedUserOperation(userOperation)], REPLAY_CALLER],
+      account: REPLAY_CALLER,
+      ...(fundSender ? { stateOverride: [{ address: userOperation.sender, balance: parseEther('1000000') }] } : {}),
+    })
+    return { ok: true }
+  } catch (error) {
+    const reverted = error instanceof BaseError ? error.walk((e) => e instanceof ContractFunctionRevertedError) : undefined
+    if (!(reverted instanceof ContractFunctionRevertedError) || !reverted.raw) throw error
+    const decoded = decodeErrorResult({ abi: entryPoint07Abi, data: reverted.raw })
+    if (decoded.errorName === 'FailedOp') {
+      const reason = decoded.args[1]
+      return { ok: false, code: reason.match(/^AA\d\d/)?.[0], reason }
+    }
+    if (decoded.errorName === 'FailedOpWithRevert') {
+      const reason = decoded.args[1]
+      return { ok: false, code: reason.match(/^AA\d\d/)?.[0], reason, innerRevert: decoded.args[2] }
+    }
+    return { ok: false, code: undefined, reason: `${decoded.errorName}(${decoded.args?.join(', ') ?? ''})` }
+  }
+}
+
+/** True when the EntryPoint's verdict means validation ran out of gas (the limit, not the logic, failed). */
+export function isOutOfValidationGas(outcome: ReplayOutcome): boolean {
+  if (outcome.ok) return false
+  if (outcome.code === 'AA26' || outcome.code === 'AA13' || outcome.code === 'AA40') return true
+  // A validator that runs out of gas reverts without data: AA23 with an empty inner revert.
+  return outcome.code === 'AA23' && (outcome.innerRevert === undefined || outcome.innerRevert === '0x')
+}
