@@ -16,6 +16,11 @@ export type SendUserOperationAndWaitParameters = {
   chainClient?: Client<Transport, Chain | undefined> | undefined
   /** Nonce key to use instead of the account's own. */
   nonceKey?: bigint | undefined
+  /**
+   * Gas limits to use as given. When all three are set, nothing is estimated: the bundler then does not
+   * simulate the execution before accepting the op.
+   */
+  gas?: { callGasLimit?: bigint; verificationGasLimit?: bigint; preVerificationGas?: bigint } | undefined
   timeout?: number | undefined
 }
 
@@ -44,6 +49,7 @@ export async function sendUserOperationAndWait(
     account,
     calls,
     ...(nonce === undefined ? {} : { nonce }),
+    ...parameters.gas,
   })) as unknown as UserOperation<'0.7'>
   const signature = await account.signUserOperation(prepared)
   const userOperation = { ...prepared, signature }

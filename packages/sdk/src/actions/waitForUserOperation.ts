@@ -53,7 +53,9 @@ export async function waitForUserOperation(
     throw new UserOperationDroppedError(hash, reason, status, { waitedMs: timeout, cause: error })
   }
   if (!receipt.success) {
-    const [revert] = parseEventLogs({ abi: entryPoint07Abi, eventName: 'UserOperationRevertReason', logs: receipt.logs })
+    // The bundler's per-op `logs` may leave out the EntryPoint's own events; the transaction has them all.
+    const reverts = parseEventLogs({ abi: entryPoint07Abi, eventName: 'UserOperationRevertReason', logs: receipt.receipt.logs })
+    const revert = reverts.find((log) => log.args.userOpHash === hash)
     throw new UserOperationRevertedError(hash, receipt.receipt.transactionHash, revert?.args.revertReason as Hex | undefined)
   }
   return receipt

@@ -1,0 +1,47 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { decodeFunctionData, slice, type Address } from 'viem'
+import { decodeExecute, encodeExecute, erc7579ExecuteAbi, executionMode } from './execution.ts'
+import { InvalidParameterError } from '../errors/userOperation.ts'
+
+const a: Address = '0x1111111111111111111111111111111111111111'
+const b: Address = '0x2222222222222222222222222222222222222222'
+
+describe('ERC-7579 execute encoding', () => {
+  it('encodes one call as a single execution: target ‖ value ‖ data, packed', () => {
+    const data = encodeExecute([{ to: a, value: 5n, data: '0xdeadbeef' }])
+    assert.equal(slice(data, 0, 4), '0xe9ae5c53') // execute(bytes32,bytes)
+    const { args } = decodeFunctionData({ abi: erc7579ExecuteAbi, data })
+    assert.equal(args[0], executionMode.single)
+    assert.equal(args[1], `${a}${'0'.repeat(63)}5deadbeef`.toLowerCase())
+    assert.deepEqual(decodeExecute(data), [{ to: a, value: 5n, data: '0xdeadbeef' }])
+  })
+
+  it('encodes several calls as a batch and decodes them back in order', () => {
+    const calls = [
+      { to: a, value: 0n, data: '0x01' as const },
+      { to: b, value: 7n, data: '0x' as const },
+      { to: a, value: 1n, data: '0xa9059cbb' as const },
+    ]
+    const data = encodeExecute(calls)
+    const { args } = decodeFunctionData({ abi: erc7579ExecuteAbi, data })
+    assert.equal(args[0], executionMode.batch)
+    assert.deepEqual(
+      decodeExecute(data).map((c) => ({ ...c, to: c.to.toLowerCase() })),
+      calls.map((c) => ({ ...c, to: c.to.toLowerCase() })),
+    )
+  })
+
+  it('fills a missing value and data with zero and empty', () => {
+    assert.deepEqual(decodeExecute(encodeExecute([{ to: b }])), [{ to: b, value: 0n, data: '0x' }])
+  })
+
+  it('refuses an empty call list with a typed error', () => {
+    assert.throws(() => encodeExecute([]), InvalidParameterError)
+  })
+
+  it('refuses to decode a delegatecall mode', () => {
+    const data = encodeExecute([{ to: a }]).replace(/^0xe9ae5c5300/, '0xe9ae5c53ff') as `0x${string}`
+    assert.throws(() => decodeExecute(data), /unsupported ERC-7579 execution mode/)
+  })
+})

@@ -1,0 +1,38 @@
+/**
+ * `npm test`: starts one devnet (anvil + EntryPoint v0.7 + Latchkey contracts + Alto), hands its description
+ * to every test file through LATCHKEY_TEST_DEVNET, runs node's test runner over all `*.test.ts` files
+ * (unit tests beside the code, integration tests in test/), then stops the devnet.
+ */
+import { spawn } from 'node:child_process'
+import { readdirSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { startDevnet } from '@latchkey/devnet'
+import { serializeDevnet } from './fixtures/devnet.ts'
+
+const root = join(import.meta.dirname, '..')
+
+function findTests(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    if (entry.name === 'node_modules' || entry.name.startsWith('.')) return []
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) return findTests(path)
+    return entry.name.endsWith('.test.ts') ? [relative(root, path)] : []
+  })
+}
+
+const only = process.argv.slice(2)
+const files = only.length > 0 ? only : [...findTests(join(root, 'packages')), ...findTests(join(root, 'test'))].sort()
+
+const devnet = await startDevnet()
+let code = 1
+try {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, LATCHKEY_TEST_DEVNET: serializeDevnet(devnet) },
+  })
+  code = await new Promise<number>((resolve) => child.once('exit', (c) => resolve(c ?? 1)))
+} finally {
+  await devnet.stop()
+}
+process.exit(code)
