@@ -7,6 +7,7 @@ import {
   pad,
   stringToHex,
   concat,
+  zeroHash,
   type Address,
   type Chain,
   type Client,
@@ -109,7 +110,15 @@ export async function toLatchkeyAccount(parameters: ToLatchkeyAccountParameters)
   const factoryData = encodeFunctionData({ abi: latchkeyAccountFactoryAbi, functionName: 'createAccount', args: [owner.address, modules, salt] })
   const entryPoint = { abi: entryPoint07Abi, address: entryPoint07Address, version: '0.7' } as const
   const chainId = async () => client.chain?.id ?? Number(await client.request({ method: 'eth_chainId' }))
-  const verifierDomain = async () => ({ name: 'LatchkeyAccount', version: '1', chainId: await chainId(), verifyingContract: address })
+  // The account's EIP-712 domain (its `eip712Domain()`), known offline so that signing needs no RPC and
+  // works before deployment.
+  const verifierDomain = async () => ({
+    name: 'LatchkeyAccount',
+    version: '1',
+    chainId: await chainId(),
+    verifyingContract: address,
+    salt: zeroHash,
+  })
   const account = await toSmartAccount({
     client,
     entryPoint,
