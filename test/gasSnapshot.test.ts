@@ -1,0 +1,23 @@
+/**
+ * Gas is deterministic on anvil: the owner-path cases are measured again on a devnet of their own (fresh
+ * state, the same transactions as `npm run bench`) and must equal bench/gas-snapshot.json to the unit.
+ * A change that moves gas on purpose updates the snapshot with `npm run bench` in the same commit.
+ */
+import { it } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { startDevnet } from '@latchkey/devnet'
+import { measureOwnerPaths } from '../bench/ownerPaths.ts'
+import { gasSnapshot } from '../bench/gasSnapshot.ts'
+
+it('owner-path gas equals the committed snapshot', async () => {
+  const devnet = await startDevnet()
+  try {
+    const cases = await measureOwnerPaths({ ...devnet, funderKey: devnet.testKeys[2]!.privateKey })
+    const committed = readFileSync(join(import.meta.dirname, '..', 'bench', 'gas-snapshot.json'), 'utf8')
+    assert.deepEqual(JSON.parse(gasSnapshot(cases)), JSON.parse(committed), 'gas moved: if intended, run `npm run bench` and commit the snapshot')
+  } finally {
+    await devnet.stop()
+  }
+})
