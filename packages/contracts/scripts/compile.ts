@@ -80,6 +80,7 @@ for (const [sourcePath, contracts] of Object.entries(output.contracts)) {
   for (const [name, artifact] of Object.entries(contracts)) {
     const bytecode = artifact.evm.bytecode.object
     if (bytecode.length === 0) continue // interfaces and abstract contracts
+    if (new RegExp(`\\blibrary\\s+${name}\\b`).test(sources[sourcePath]?.content ?? '')) continue // linked into contracts
     names.push(name)
     files.set(
       `${name}.ts`,

@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {IERC7579Validator, IERC7579Module, IERC7579ModuleConfig, MODULE_TYPE_VALIDATOR, MODULE_TYPE_EXECUTOR, MODULE_TYPE_FALLBACK, MODULE_TYPE_HOOK} from "@openzeppelin/contracts/interfaces/draft-IERC7579.sol";
+import {PackedUserOperation} from "@openzeppelin/contracts/interfaces/IERC4337.sol";
+import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
+import {Execution} from "@openzeppelin/contracts/account/utils/draft-ERC7579Utils.sol";
+import {AccountSessions, Permission, Session, SessionRecord, SessionTypes} from "./SessionTypes.sol";
+import {SessionCodec} from "./SessionCodec.sol";
+import {ExecutionCalls} from "./ExecutionCalls.sol";
+import {ISessionPolicy} from "./ISessionPolicy.sol";
+import {ISessionSignerVerifier} from "./ISessionSignerVerifier.sol";
+
+/**
+ * @title SessionKeyManager
+ * @notice Session keys for any ERC-7579 account: a validator module (type 1) that lets a session signer send
+ * userOps that only make the calls its session permits, inside the session's window, until revoked.
+ *
+ * Sessions reach the chain in two ways:
+ * - **Merkle root**: the account sets one root (`setMerkleRoot`) committing to many sessions; a use carries
+ *   the session and its proof (mode 0x00).
+ * - **Enable in the first use**: the owner signs, off chain, an EIP-712 `SessionApproval` (checked through
+ *   the account's ERC-1271) bound to the account, the chain, this manager and the account's epoch; the first
+ *   use carries it (mode 0x01) and the manager records the session; later uses name the record (mode 0x02).
+ *
+ * The userOp signature layout is specified in docs/sessions.md. Select this manager through the userOp nonce
+ * key (on OpenZeppelin-layout accounts: `manager (20) ‖ key (4)`).
+ *
+ * Guarantees, whatever the session says:
+ * - only ERC-7579 `execute` with single or batch calls (no delegatecall, no other account function);
+ * - never a call to the account itself or to this manager; a permission for any target never reaches a
+ *   module installed on the account;
+ * - session signatures are never valid as the account's ERC-1271 signatures;
+ * - validation reads no TIMESTAMP/NUMBER (the window goes back as validAfter/validUntil) and keeps storage
+ *   only under the account as the innermost key (ERC-7562, unstaked account).
+ */
+contract SessionKeyManager is IERC7579Validator, EIP712 {
+    using MessageHashUtils for bytes32;
+
+    mapping(address account => AccountSessions) private _accounts;
+    mapping(bytes32 digest => mapping(address account => SessionRecord)) private _records;
+
+    /// @notice The account set the Merkle root of its granted sessions.
+    event SessionRootSet(address indexed account, bytes32 root);
+    /// @notice A session was recorded for the account by its first use with an owner approval.
+    event SessionRecorded(address indexed account, bytes32 indexed digest);
+    /// @notice The account revoked a session.
+    event SessionRevoked(address indexed account, bytes32 indexed digest);
+    /// @notice The account revoked every session and outstanding approval; `epoch` is the new epoch.
+    event AllSessionsRevoked(address indexed account, uint64 epoch);
+
+    /// @notice The userOp's sender is not the calling account.
+    error SessionWrongSender(address sender, address caller);
+    /// @notice The signature is cut short or its mode byte is unknown.
+    error SessionSignatureMalformed(uint256 offset);
+    /// @notice The session is neither in the account's Merkle root nor recorded in the current epoch.
+    error SessionNotGranted(bytes32 digest);
+    /// @notice The session was revoked.
+    error SessionIsRevoked(bytes32 digest);
+    /// @notice The owner's approval does not validate through the account's ERC-1271.
+    error SessionApprovalInvalid(bytes32 digest);
+    /// @notice One call index per call is required.
+    error SessionCallCountMismatch(uint256 calls, uint256 indices);
+    /// @notice Call `callIndex` names permission `permissionIndex`, which the session does not have.
+    error SessionPermissionMissing(uint256 callIndex, uint256 permissionIndex);
+    /// @notice Call `callIndex` goes to the account itself, this manager, or an installed module.
+    error SessionTargetForbidden(uint256 callIndex, address target);
+    /// @notice Call `callIndex` does not match its permission's target or function.
+    error SessionCallNotPermitted(uint256 callIndex, address target, bytes4 selector);
+    /// @notice Call `callIndex` sends more native value than its permission allows.
+    error SessionValueAboveLimit(uint256 callIndex, uint256 value, uint256 limit);
+    /// @notice A policy returned a signature-failure or aggregator value instead of reverting.
+    error SessionPolicyResultInvalid(uint256 callIndex, address policy);
+
+    constructor() EIP712("Latchkey SessionKeyManager", "1") {}
+
+    // ------------------------------------------------------------------ module lifecycle
+
+    /// @notice Optional data: a 32-byte Merkle root to set at installation.
+    function onInstall(bytes calldata data) external {
+        if (data.length == 32) _setRoot(msg.sender, bytes32(data));
+        else if (data.length != 0) revert SessionSignatureMalformed(data.length);
+    }
+
+    /// @notice Revokes everything, so that reinstalling the manager brings no old session back.
+    function onUninstall(bytes calldata) external {
+        _revokeAll(msg.sender);
+    }
+
+    /// @inheritdoc IERC7579Module
+    function isModuleType(uint256 moduleTypeId) external pure returns (bool) {
+        return moduleTypeId == MODULE_TYPE_VALIDATOR;
+    }
+
+    // ------------------------------------------------------------------ owner actions (the account calls)
+
+    /// @notice Sets the calling account's Merkle root of granted sessions (replacing the previous root).
+    function setMerkleRoot(bytes32 root) external {
+        _setRoot(msg.sender, root);
+    }
+
+    /// @notice Revokes the given sessions of the calling account (granted, recorded or only approved).
+    function revokeSessions(bytes32[] calldata digests) external {
+        for (uint256 i = 0; i < digests.length; ++i) {
+            _records[digests[i]][msg.sender].status = SessionTypes.STATUS_REVOKED;
+            emit SessionRevoked(msg.sender, digests[i]);
+        }
+    }
+
+    /// @notice Revokes every session and every outstanding approval of the calling account.
+    function revokeAllSessions() external {
+        _revokeAll(msg.sender);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    function merkleRoot(address account) external view returns (bytes32) {
+        return _accounts[account].root;
+    }
+
+    /// @notice The account's epoch: owner approvals name it, and revoking all sessions moves it on.
+    function epoch(address account) external view returns (uint64) {
+        return _accounts[account].epoch;
+    }
+
+    /**
+     * @notice A session's record for an account: 0 none, 1 recorded, 2 revoked; `current` is true when a
+     * recorded session belongs to the account's current epoch.
+     */
+    function sessionRecord(address account, bytes32 digest) external view returns (uint8 status, bool current) {
+        SessionRecord memory record = _records[digest][account];
+        return (record.status, record.epoch == _accounts[account].epoch);
+    }
+
+    /// @notice The digest of a session in the compact encoding (for clients and tests).
+    function sessionDigest(bytes calldata encodedSession) external pure returns (bytes32) {
+        (Session memory session, ) = SessionCodec.decode(encodedSession, 0);
+        return SessionCodec.digest(session);
+    }
+
+    /// @notice The EIP-712 hash an owner signs (through the account's ERC-1271) to approve a session now.
+    function approvalHash(address account, bytes32 digest) public view returns (bytes32) {
+        return _approvalHash(account, _accounts[account].epoch, digest);
+    }
+
+    // ------------------------------------------------------------------ validation
+
+    /// @inheritdoc IERC7579Validator
+    function validateUserOp(PackedUserOperation calldata userOp, bytes32 userOpHash) external returns (uint256) {
+        address account = msg.sender;
+        if (userOp.sender != account) revert SessionWrongSender(userOp.sender, account);
+        bytes calldata signature = userOp.signature;
+        if (signature.length == 0) revert SessionSignatureMalformed(0);
+        uint8 mode = uint8(signature[0]);
+
+        (Session memory session, uint256 p) = SessionCodec.decode(signature, 1);
+        bytes32 digest = SessionCodec.digest(session);
+        p = _authorize(account, mode, digest, signature, p);
+
+        // One permission index per call, then the session signer's signature.
+        _need(signature, p + 1);
+        uint256 indexCount = uint8(signature[p]);
+        _need(signature, p + 1 + indexCount);
+        bytes calldata indices = signature[p + 1:p + 1 + indexCount];
+        bytes calldata signerSignature = signature[p + 1 + indexCount:];
+
+        uint256 callsValidation = _checkCalls(account, digest, session, userOp.callData, indices);
+        bool signed = _isSignedBySession(session, userOpHash.toEthSignedMessageHash(), signerSignature);
+        return _intersect(_packValidationData(!signed, session.validUntil, session.validAfter), callsValidation);
+    }
+
+    /// @notice Session signatures are never the account's signature (ERC-1271 default deny).
+    function isValidSignatureWithSender(address, bytes32, bytes calldata) external pure returns (bytes4) {
+        return 0xffffffff;
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    /// @dev Checks that the session is granted to `account` in the way `mode` claims; returns the next offset.
+    function _authorize(
+        address account,
+        uint8 mode,
+        bytes32 digest,
+        bytes calldata signature,
+        uint256 p
+    ) private returns (uint256) {
+        if (mode == SessionTypes.MODE_USE_ROOT) {
+            _need(signature, p + 1);
+            uint256 proofLength = uint8(signature[p]);
+            p += 1;
+            _need(signature, p + proofLength * 32);
+            bytes32 node = keccak256(abi.encode(digest));
+            for (uint256 i = 0; i < proofLength; ++i) {
+                node = Hashes.commutativeKeccak256(node, bytes32(signature[p + i * 32:p + i * 32 + 32]));
+            }
+            p += proofLength * 32;
+            bytes32 root = _accounts[account].root;
+            if (root == bytes32(0) || node != root) revert SessionNotGranted(digest);
+            if (_records[digest][account].status == SessionTypes.STATUS_REVOKED) revert SessionIsRevoked(digest);
+            return p;
+        }
+        if (mode == SessionTypes.MODE_ENABLE_AND_USE) {
+            _need(signature, p + 2);
+            uint256 approvalLength = uint16(bytes2(signature[p:p + 2]));
+            p += 2;
+            _need(signature, p + approvalLength);
+            bytes calldata approval = signature[p:p + approvalLength];
+            p += approvalLength;
+            SessionRecord storage record = _records[digest][account];
+            if (record.status == SessionTypes.STATUS_REVOKED) revert SessionIsRevoked(digest);
+            uint64 currentEpoch = _accounts[account].epoch;
+            bytes32 hash = _approvalHash(account, currentEpoch, digest);
+            if (!_isValidAccountSignature(account, hash, approval)) revert SessionApprovalInvalid(digest);
+            record.epoch = currentEpoch;
+            record.status = SessionTypes.STATUS_RECORDED;
+            emit SessionRecorded(account, digest);
+            return p;
+        }
+        if (mode == SessionTypes.MODE_USE_RECORDED) {
+            SessionRecord memory record = _records[digest][account];
+            if (record.status == SessionTypes.STATUS_REVOKED) revert SessionIsRevoked(digest);
+            if (record.status != SessionTypes.STATUS_RECORDED || record.epoch != _accounts[account].epoch) {
+                revert SessionNotGranted(digest);
+            }
+            return p;
+        }
+        revert SessionSignatureMalformed(0);
+    }
+
+    /// @dev Checks every call of the userOp against the permission its index names.
+    function _checkCalls(
+        address account,
+        bytes32 digest,
+        Session memory session,
+        bytes calldata callData,
+        bytes calldata indices
+    ) private returns (uint256 validationData) {
+        (bool batch, bytes calldata executionCalldata) = ExecutionCalls.split(callData);
+        if (!batch) {
+            if (indices.length != 1) revert SessionCallCountMismatch(1, indices.length);
+            (address target, uint256 value, bytes calldata data) = ExecutionCalls.single(executionCalldata);
+            return _checkCall(account, digest, session, 0, uint8(indices[0]), target, value, data);
+        }
+        Execution[] calldata calls = ExecutionCalls.batchOf(executionCalldata);
+        if (calls.length == 0 || indices.length != calls.length) revert SessionCallCountMismatch(calls.length, indices.length);
+        for (uint256 i = 0; i < calls.length; ++i) {
+            uint256 result = _checkCall(account, digest, session, i, uint8(indices[i]), calls[i].target, calls[i].value, calls[i].callData);
+            validationData = i == 0 ? result : _intersect(validationData, result);
+        }
+    }
+
+    function _checkCall(
+        address account,
+        bytes32 digest,
+        Session memory session,
+        uint256 callIndex,
+        uint256 permissionIndex,
+        address target,
+        uint256 value,
+        bytes calldata data
+    ) private returns (uint256 validationData) {
+        if (permissionIndex >= session.permissions.length) revert SessionPermissionMissing(callIndex, permissionIndex);
+        Permission memory permission = session.permissions[permissionIndex];
+        if (target == account || target == address(this)) revert SessionTargetForbidden(callIndex, target);
+
+        bytes4 selector = data.length >= 4 ? bytes4(data[0:4]) : bytes4(0);
+        if (permission.target == address(0)) {
+            if (_isInstalledModule(account, target, selector)) revert SessionTargetForbidden(callIndex, target);
+        } else if (permission.target != target) {
+            revert SessionCallNotPermitted(callIndex, target, selector);
+        }
+        // Selector zero permits only empty calldata; any other permits calls starting with it.
+        bool selectorMatches = permission.selector == bytes4(0)
+            ? data.length == 0
+            : data.length >= 4 && selector == permission.selector;
+        if (!selectorMatches) revert SessionCallNotPermitted(callIndex, target, selector);
+        if (value > permission.valueLimit) revert SessionValueAboveLimit(callIndex, value, permission.valueLimit);
+
+        if (permission.policy == address(0)) return 0;
+        validationData = ISessionPolicy(permission.policy).checkCall(
+            account,
+            digest,
+            permissionIndex,
+            target,
+            value,
+            data,
+            permission.policyConfig
+        );
+        if (uint160(validationData) != 0) revert SessionPolicyResultInvalid(callIndex, permission.policy);
+    }
+
+    /// @dev True when `target` is installed on `account` as a module of any type (asked through ERC-7579).
+    function _isInstalledModule(address account, address target, bytes4 selector) private view returns (bool) {
+        IERC7579ModuleConfig config = IERC7579ModuleConfig(account);
+        uint256[4] memory types = [MODULE_TYPE_VALIDATOR, MODULE_TYPE_EXECUTOR, MODULE_TYPE_FALLBACK, MODULE_TYPE_HOOK];
+        for (uint256 i = 0; i < types.length; ++i) {
+            // Fallback handlers are installed per selector: ask for the one this call uses.
+            bytes memory context = types[i] == MODULE_TYPE_FALLBACK ? abi.encodePacked(selector) : bytes("");
+            try config.isModuleInstalled(types[i], target, context) returns (bool installed) {
+                if (installed) return true;
+            } catch {}
+        }
+        return false;
+    }
+
+    function _isSignedBySession(Session memory session, bytes32 hash, bytes calldata signature) private view returns (bool) {
+        if (session.signerVerifier == address(0)) {
+            if (session.signer.length != 20) return false;
+            (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecoverCalldata(hash, signature);
+            return err == ECDSA.RecoverError.NoError && recovered == address(bytes20(session.signer));
+        }
+        try ISessionSignerVerifier(session.signerVerifier).isValidSessionSignature(session.signer, hash, signature) returns (
+            bool valid
+        ) {
+            return valid;
+        } catch {
+            return false;
+        }
+    }
+
+    function _isValidAccountSignature(address account, bytes32 hash, bytes calldata signature) private view returns (bool) {
+        try IERC1271(account).isValidSignature(hash, signature) returns (bytes4 magic) {
+            return magic == IERC1271.isValidSignature.selector;
+        } catch {
+            return false;
+        }
+    }
+
+    function _approvalHash(address account, uint64 accountEpoch, bytes32 digest) private view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(SessionTypes.SESSION_APPROVAL_TYPEHASH, account, accountEpoch, digest)));
+    }
+
+    function _setRoot(address account, bytes32 root) private {
+        _accounts[account].root = root;
+        emit SessionRootSet(account, root);
+    }
+
+    function _revokeAll(address account) private {
+        AccountSessions storage state = _accounts[account];
+        state.root = bytes32(0);
+        uint64 next = state.epoch + 1;
+        state.epoch = next;
+        emit AllSessionsRevoked(account, next);
+    }
+
+    function _need(bytes calldata data, uint256 end) private pure {
+        if (data.length < end) revert SessionSignatureMalformed(data.length);
+    }
+
+    /// @dev ERC-4337 validation data: aggregator/sig-failure (160 bits) ‖ validUntil (48) ‖ validAfter (48).
+    function _packValidationData(bool sigFailed, uint48 validUntil, uint48 validAfter) private pure returns (uint256) {
+        return (sigFailed ? 1 : 0) | (uint256(validUntil) << 160) | (uint256(validAfter) << 208);
+    }
+
+    /// @dev Both must hold: failure if either failed, the later validAfter, the earlier validUntil (0 = none).
+    function _intersect(uint256 a, uint256 b) private pure returns (uint256) {
+        uint256 failed = (uint160(a) != 0 || uint160(b) != 0) ? 1 : 0;
+        uint48 untilA = uint48(a >> 160);
+        uint48 untilB = uint48(b >> 160);
+        if (untilA == 0) untilA = type(uint48).max;
+        if (untilB == 0) untilB = type(uint48).max;
+        uint48 validUntil = untilA < untilB ? untilA : untilB;
+        uint48 afterA = uint48(a >> 208);
+        uint48 afterB = uint48(b >> 208);
+        uint48 validAfter = afterA > afterB ? afterA : afterB;
+        return failed | (uint256(validUntil == type(uint48).max ? 0 : validUntil) << 160) | (uint256(validAfter) << 208);
+    }
+}

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+/**
+ * @dev One thing a session may call: `target` (or any target when zero), the function `selector` (or, when
+ * zero, a call with empty calldata: a plain transfer), at most `valueLimit` wei per call, and, when `policy`
+ * is not zero, whatever that {ISessionPolicy} module accepts with `policyConfig`.
+ */
+struct Permission {
+    address target;
+    bytes4 selector;
+    uint128 valueLimit;
+    address policy;
+    bytes policyConfig;
+}
+
+/**
+ * @dev A session. `signerVerifier` zero means the built-in ECDSA check and `signer` is the 20-byte key address;
+ * otherwise `signerVerifier` is an {ISessionSignerVerifier} and `signer` its key data (e.g. a group public key).
+ * The window is inclusive, in seconds; `validUntil` zero means no expiry (ERC-4337's convention).
+ */
+struct Session {
+    address signerVerifier;
+    bytes signer;
+    uint48 validAfter;
+    uint48 validUntil;
+    Permission[] permissions;
+    bytes32 salt;
+}
+
+/// @dev What a session's record holds for one account. `epoch` must equal the account's epoch to be valid.
+struct SessionRecord {
+    uint64 epoch;
+    uint8 status;
+}
+
+/// @dev Per-account state of the manager: the Merkle root of granted sessions and the revoke-all counter.
+struct AccountSessions {
+    bytes32 root;
+    uint64 epoch;
+}
+
+library SessionTypes {
+    /// @dev EIP-712 type strings. Referenced types follow the primary type in alphabetical order.
+    bytes internal constant PERMISSION_TYPE =
+        "Permission(address target,bytes4 selector,uint128 valueLimit,address policy,bytes policyConfig)";
+    bytes internal constant SESSION_TYPE =
+        "Session(address signerVerifier,bytes signer,uint48 validAfter,uint48 validUntil,Permission[] permissions,bytes32 salt)";
+    bytes internal constant SESSION_APPROVAL_TYPE = "SessionApproval(address account,uint64 epoch,Session session)";
+
+    bytes32 internal constant PERMISSION_TYPEHASH = keccak256(PERMISSION_TYPE);
+    bytes32 internal constant SESSION_TYPEHASH = keccak256(abi.encodePacked(SESSION_TYPE, PERMISSION_TYPE));
+    bytes32 internal constant SESSION_APPROVAL_TYPEHASH =
+        keccak256(abi.encodePacked(SESSION_APPROVAL_TYPE, PERMISSION_TYPE, SESSION_TYPE));
+
+    /// @dev Signature modes: the first byte of a session userOp's signature.
+    uint8 internal constant MODE_USE_ROOT = 0x00;
+    uint8 internal constant MODE_ENABLE_AND_USE = 0x01;
+    uint8 internal constant MODE_USE_RECORDED = 0x02;
+
+    /// @dev Record statuses.
+    uint8 internal constant STATUS_NONE = 0;
+    uint8 internal constant STATUS_RECORDED = 1;
+    uint8 internal constant STATUS_REVOKED = 2;
+}

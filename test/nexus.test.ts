@@ -1,0 +1,119 @@
+/**
+ * Our OwnerValidator module on a third-party ERC-7579 account, Biconomy's Nexus, through a real anvil and a
+ * real Alto bundler: deployment by the first userOp, a steady userOp, and a wrong key refused.
+ */
+import { describe, it, before } from 'node:test'
+import assert from 'node:assert/strict'
+import { encodeAbiParameters, encodeFunctionData, type Address, type Hex } from 'viem'
+import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
+import { formatUserOperationRequest, getUserOperationHash, type UserOperation } from 'viem/account-abstraction'
+import { demoCounterAbi, ownerValidatorAbi } from '@latchkey/contracts'
+import { sendUserOperationAndWait, UserOperationValidationError, MODULE_TYPE_VALIDATOR } from '@latchkey/sdk'
+import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
+import { deployNexus, nexusAccountAbi, toNexusAccount, type NexusContracts } from './fixtures/nexusAccount.ts'
+
+let devnet: DevnetFixture
+let nexus: NexusContracts
+
+before(async () => {
+  devnet = await useDevnet()
+  nexus = await deployNexus(devnet)
+})
+
+const count = () => ({ to: devnet.contracts.demoCounter, data: encodeFunctionData({ abi: demoCounterAbi, functionName: 'count' }) })
+
+async function counted(account: Address) {
+  return devnet.publicClient.readContract({ address: devnet.contracts.demoCounter, abi: demoCounterAbi, functionName: 'counts', args: [account] })
+}
+
+/** A funded, undeployed Nexus account whose OwnerValidator owner is `owner`; `signer` signs its userOps. */
+async function newNexusAccount(owner: PrivateKeyAccount, signer: PrivateKeyAccount = owner) {
+  const account = await toNexusAccount({
+    client: devnet.publicClient,
+    factory: nexus.factory,
+    bootstrap: nexus.bootstrap,
+    validator: devnet.contracts.ownerValidator,
+    validatorInitData: encodeAbiParameters([{ type: 'address' }], [owner.address]),
+    // OwnerValidator: ECDSA over the EIP-191 hash of the userOpHash.
+    sign: (userOpHash) => signer.signMessage({ message: { raw: userOpHash } }),
+  })
+  await devnet.fund(account.address)
+  return account
+}
+
+/** Sends a hand-made userOp straight to the bundler, bypassing the SDK's checks. */
+async function sendRaw(op: UserOperation<'0.7'>): Promise<Hex> {
+  return devnet.bundlerClient.request({ method: 'eth_sendUserOperation', params: [formatUserOperationRequest(op), devnet.entryPoint] }, { retryCount: 0 })
+}
+
+describe('Nexus with the OwnerValidator module', () => {
+  it('deploys Nexus once per devnet', async () => {
+    assert.deepEqual(await deployNexus(devnet), nexus)
+    const implementationId = await devnet.publicClient.readContract({ address: nexus.implementation, abi: nexusAccountAbi, functionName: 'accountId' })
+    assert.equal(implementationId, 'biconomy.nexus.1.0.0')
+  })
+
+  it('is deployed by its first userOp, which calls the counter', async () => {
+    const owner = privateKeyToAccount(generatePrivateKey())
+    const account = await newNexusAccount(owner)
+    assert.equal(await devnet.publicClient.getCode({ address: account.address }), undefined)
+
+    const { success, userOperation } = await sendUserOperationAndWait(devnet.bundlerClient, { account, calls: [count()] })
+    assert.equal(success, true)
+    assert.equal(userOperation.factory, nexus.factory)
+    // The nonce key is the validator's address (mode byte 0), sequence 0.
+    assert.equal(userOperation.nonce >> 64n, BigInt(devnet.contracts.ownerValidator))
+    assert.equal(userOperation.nonce & 0xffff_ffff_ffff_ffffn, 0n)
+
+    const read = { address: account.address, abi: nexusAccountAbi } as const
+    assert.equal(await devnet.publicClient.readContract({ ...read, functionName: 'accountId' }), 'biconomy.nexus.1.0.0')
+    assert.equal(
+      await devnet.publicClient.readContract({ ...read, functionName: 'isModuleInstalled', args: [MODULE_TYPE_VALIDATOR, devnet.contracts.ownerValidator, '0x'] }),
+      true,
+    )
+    const moduleOwner = await devnet.publicClient.readContract({
+      address: devnet.contracts.ownerValidator,
+      abi: ownerValidatorAbi,
+      functionName: 'ownerOf',
+      args: [account.address],
+    })
+    assert.equal(moduleOwner, owner.address)
+    assert.equal(await counted(account.address), 1n)
+    assert.deepEqual(await account.getFactoryArgs(), { factory: undefined, factoryData: undefined })
+  })
+
+  it('runs a second userOp under the same nonce key', async (t) => {
+    const account = await newNexusAccount(privateKeyToAccount(generatePrivateKey()))
+    await sendUserOperationAndWait(devnet.bundlerClient, { account, calls: [count()] })
+    const { success, userOperation, actualGasUsed } = await sendUserOperationAndWait(devnet.bundlerClient, { account, calls: [count()] })
+    assert.equal(success, true)
+    assert.equal(userOperation.factory, undefined)
+    assert.equal(userOperation.nonce, (BigInt(devnet.contracts.ownerValidator) << 64n) | 1n)
+    assert.equal(await counted(account.address), 2n)
+    t.diagnostic(`steady Nexus + OwnerValidator userOp calling count(): actualGasUsed ${actualGasUsed}`)
+  })
+
+  it('refuses a userOp signed by another key (AA24): nothing executes, the nonce does not move', async () => {
+    const owner = privateKeyToAccount(generatePrivateKey())
+    const account = await newNexusAccount(owner)
+    await sendUserOperationAndWait(devnet.bundlerClient, { account, calls: [count()] })
+
+    // Straight to the bundler: Alto refuses it.
+    const prepared = (await devnet.bundlerClient.prepareUserOperation({ account, calls: [count()] })) as UserOperation<'0.7'>
+    const hash = getUserOperationHash({ chainId: devnet.chainId, entryPointAddress: devnet.entryPoint, entryPointVersion: '0.7', userOperation: prepared })
+    const intruder = privateKeyToAccount(generatePrivateKey())
+    await assert.rejects(sendRaw({ ...prepared, signature: await intruder.signMessage({ message: { raw: hash } }) }), /AA24/)
+
+    // Through the SDK: found while sizing gas, before anything is sent.
+    const forged = await newNexusAccount(owner, intruder)
+    assert.equal(forged.address, account.address)
+    await assert.rejects(sendUserOperationAndWait(devnet.bundlerClient, { account: forged, calls: [count()] }), (error: unknown) => {
+      assert.ok(error instanceof UserOperationValidationError, String(error))
+      assert.equal(error.code, 'AA24')
+      return true
+    })
+
+    assert.equal(await counted(account.address), 1n)
+    assert.equal(await account.getNonce(), (BigInt(devnet.contracts.ownerValidator) << 64n) | 1n)
+  })
+})
