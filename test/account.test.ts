@@ -5,14 +5,14 @@
  */
 import { describe, it, before } from 'node:test'
 import assert from 'node:assert/strict'
-import { encodeErrorResult, encodeFunctionData, toFunctionSelector, erc20Abi, parseEther, parseUnits, zeroAddress, type Address, type Hex } from 'viem'
+import { createWalletClient, http, encodeAbiParameters, encodeErrorResult, encodeFunctionData, encodePacked, toFunctionSelector, erc20Abi, parseEther, parseUnits, zeroAddress, type Address, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import {
   formatUserOperationRequest,
   getUserOperationHash,
   type UserOperation,
 } from 'viem/account-abstraction'
-import { demoCounterAbi, demoTokenAbi, latchkeyAccountAbi, latchkeyAccountFactoryAbi, ownerValidatorAbi } from '@latchkey/contracts'
+import { acceptAllValidatorAbi, acceptAllValidatorBytecode, demoCounterAbi, demoTokenAbi, latchkeyAccountAbi, latchkeyAccountFactoryAbi, ownerValidatorAbi } from '@latchkey/contracts'
 import {
   InvalidParameterError,
   sendUserOperationAndWait,
@@ -43,6 +43,14 @@ async function newAccount(overrides: Partial<ToLatchkeyAccountParameters> = {}) 
 
 async function counted(account: Address) {
   return devnet.publicClient.readContract({ address: devnet.contracts.demoCounter, abi: demoCounterAbi, functionName: 'counts', args: [account] })
+}
+
+/** Deploys the test-only validator that accepts everything. */
+async function deployAcceptAll(): Promise<Address> {
+  const wallet = createWalletClient({ chain: devnet.chain, transport: http(devnet.rpcUrl), account: privateKeyToAccount(devnet.testKeys[1]!.privateKey) })
+  const hash = await wallet.deployContract({ abi: acceptAllValidatorAbi, bytecode: acceptAllValidatorBytecode })
+  const { contractAddress } = await devnet.publicClient.waitForTransactionReceipt({ hash })
+  return contractAddress!
 }
 
 /** Sends a hand-made userOp straight to the bundler, bypassing the SDK's checks. */
@@ -132,10 +140,17 @@ describe('owner path', () => {
     assert.equal(userOperation.nonce & ((1n << 64n) - 1n), 0n)
   })
 
-  it('validates through the OwnerValidator module when the nonce key names it', async () => {
+  it('validates through the OwnerValidator module when the nonce key names it, and only then', async () => {
     const account = await newAccount({ ownerValidator: devnet.contracts.ownerValidator })
     const { userOperation } = await sendUserOperationAndWait(devnet.bundlerClient, { account, calls: [count(devnet.contracts.demoCounter)] })
     assert.equal(userOperation.nonce >> 64n, validatorNonceKey(devnet.contracts.ownerValidator))
+    // Hand the built-in owner path to another key: the module (still holding the first key) keeps working,
+    // and the first key no longer passes on the built-in path. So the nonce key really picks the validator.
+    const successor = privateKeyToAccount(generatePrivateKey())
+    await sendUserOperationAndWait(devnet.bundlerClient, {
+      account,
+      calls: [{ to: account.address, data: encodeFunctionData({ abi: latchkeyAccountAbi, functionName: 'setOwner', args: [successor.address] }) }],
+    })
     const moduleOwner = await devnet.publicClient.readContract({
       address: devnet.contracts.ownerValidator,
       abi: ownerValidatorAbi,
@@ -143,7 +158,12 @@ describe('owner path', () => {
       args: [account.address],
     })
     assert.equal(moduleOwner, account.owner.address)
-    assert.equal(await counted(account.address), 1n)
+    await sendUserOperationAndWait(devnet.bundlerClient, { account, calls: [count(devnet.contracts.demoCounter)] })
+    await assert.rejects(
+      sendUserOperationAndWait(devnet.bundlerClient, { account, nonceKey: 0n, calls: [count(devnet.contracts.demoCounter)] }),
+      (error: unknown) => error instanceof UserOperationValidationError && error.code === 'AA24',
+    )
+    assert.equal(await counted(account.address), 2n)
   })
 
   it('refuses before sending a call that would revert, with the revert data', async () => {
@@ -202,13 +222,13 @@ describe('rejected userOps change nothing', () => {
     assert.equal(await account.getNonce(), 1n)
   })
 
-  it('refuses a nonce key that names a validator the account has not installed (AA24)', async () => {
+  it('refuses a nonce key that names a validator the account has not installed, even one that accepts all (AA24)', async () => {
     const account = await newAccount()
     await sendUserOperationAndWait(devnet.bundlerClient, { account, calls: [count(devnet.contracts.demoCounter)] })
-    const key = validatorNonceKey(devnet.contracts.ownerValidator)
+    const acceptAll = await deployAcceptAll()
     await assert.rejects(
-      sendUserOperationAndWait(devnet.bundlerClient, { account, nonceKey: key, calls: [count(devnet.contracts.demoCounter)] }),
-      /AA24/,
+      sendUserOperationAndWait(devnet.bundlerClient, { account, nonceKey: validatorNonceKey(acceptAll), calls: [count(devnet.contracts.demoCounter)] }),
+      (error: unknown) => error instanceof UserOperationValidationError && error.code === 'AA24',
     )
     assert.equal(await counted(account.address), 1n)
   })
@@ -216,10 +236,10 @@ describe('rejected userOps change nothing', () => {
   it('refuses a reused nonce (AA25) and a truncated signature (AA24)', async () => {
     const account = await newAccount()
     const { userOperation } = await sendUserOperationAndWait(devnet.bundlerClient, { account, calls: [count(devnet.contracts.demoCounter)] })
-    await assert.rejects(sendRaw({ ...userOperation, factory: undefined, factoryData: undefined }), /AA25|nonce/i)
+    await assert.rejects(sendRaw({ ...userOperation, factory: undefined, factoryData: undefined }), /AA25/)
     const next = (await devnet.bundlerClient.prepareUserOperation({ account, calls: [count(devnet.contracts.demoCounter)] })) as UserOperation<'0.7'>
     const signature = await account.signUserOperation(next)
-    await assert.rejects(sendRaw({ ...next, signature: signature.slice(0, 60) as Hex }), /AA24|signature/i)
+    await assert.rejects(sendRaw({ ...next, signature: signature.slice(0, 60) as Hex }), /AA24/)
     assert.equal(await counted(account.address), 1n)
   })
 
@@ -228,20 +248,52 @@ describe('rejected userOps change nothing', () => {
     await assert.rejects(devnet.bundlerClient.prepareUserOperation({ account, calls: [] }), InvalidParameterError)
   })
 
-  it('reports a userOp that never lands as UserOperationDroppedError with the bundler status', async () => {
+  it('reports a userOp that never lands as UserOperationDroppedError, with the EntryPoint verdict on it', async () => {
+    const account = await newAccount()
+    await sendUserOperationAndWait(devnet.bundlerClient, { account, calls: [count(devnet.contracts.demoCounter)] })
+    const { userOperation } = await sendUserOperationAndWait(devnet.bundlerClient, { account, calls: [count(devnet.contracts.demoCounter)] })
+    // A hash the bundler never saw, and a signed op whose nonce is used up: replaying it says why it cannot land.
     const unknown = `0x${'ab'.repeat(32)}` as const
-    await assert.rejects(waitForUserOperation(devnet.bundlerClient, { hash: unknown, timeout: 600 }), (error: unknown) => {
-      assert.ok(error instanceof UserOperationDroppedError)
-      assert.equal(error.userOpHash, unknown)
-      assert.match(error.message, /was not included within 600 ms/)
-      return true
-    })
+    await assert.rejects(
+      waitForUserOperation(devnet.bundlerClient, { hash: unknown, userOperation, chainClient: devnet.publicClient, timeout: 600 }),
+      (error: unknown) => {
+        assert.ok(error instanceof UserOperationDroppedError)
+        assert.equal(error.userOpHash, unknown)
+        assert.match(error.message, /was not included within 600 ms/)
+        assert.match(error.reason ?? '', /AA25 invalid account nonce/)
+        return true
+      },
+    )
+    await assert.rejects(waitForUserOperation(devnet.bundlerClient, { hash: unknown, timeout: 300 }), /not replayed: the signed userOp was not given/)
   })
 
   it('rejects a factory that is not an address', async () => {
     await assert.rejects(
       toLatchkeyAccount({ client: devnet.publicClient, owner: privateKeyToAccount(generatePrivateKey()), factory: '0x1234' as Address }),
       InvalidParameterError,
+    )
+  })
+
+  it('refuses execute, installModule and setOwner from anyone but the EntryPoint or the account', async () => {
+    const account = await newAccount()
+    await sendUserOperationAndWait(devnet.bundlerClient, { account, calls: [count(devnet.contracts.demoCounter)] })
+    const stranger = devnet.testKeys[1]!.address
+    const calls = [
+      { functionName: 'execute', args: [`0x${'0'.repeat(64)}`, encodePacked(['address', 'uint256'], [stranger, 1n])] },
+      { functionName: 'installModule', args: [1n, devnet.contracts.ownerValidator, encodeAbiParameters([{ type: 'address' }], [stranger])] },
+      { functionName: 'setOwner', args: [stranger] },
+    ] as const
+    for (const call of calls) {
+      await assert.rejects(
+        devnet.publicClient.simulateContract({ address: account.address, abi: latchkeyAccountAbi, ...call, account: stranger } as never),
+        /AccountUnauthorized/,
+        call.functionName,
+      )
+    }
+    const implementation = await devnet.publicClient.readContract({ address: devnet.contracts.accountFactory, abi: latchkeyAccountFactoryAbi, functionName: 'implementation' })
+    await assert.rejects(
+      devnet.publicClient.simulateContract({ address: implementation, abi: latchkeyAccountAbi, functionName: 'initialize', args: [stranger, []], account: stranger }),
+      /InvalidInitialization/,
     )
   })
 

@@ -4,9 +4,9 @@
  */
 import { describe, it, before } from 'node:test'
 import assert from 'node:assert/strict'
-import { concat, encodeFunctionData, hashMessage, hashTypedData, type Address, type Hex } from 'viem'
+import { createWalletClient, http, concat, encodeFunctionData, hashMessage, hashTypedData, type Address, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
-import { latchkeyAccountAbi, demoCounterAbi, ownerValidatorAbi } from '@latchkey/contracts'
+import { acceptAllValidatorAbi, acceptAllValidatorBytecode, latchkeyAccountAbi, demoCounterAbi, ownerValidatorAbi } from '@latchkey/contracts'
 import { sendUserOperationAndWait, toLatchkeyAccount, type ToLatchkeyAccountParameters } from '@latchkey/sdk'
 import { signMessage as signErc7739Message } from 'viem/experimental/erc7739'
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
@@ -122,16 +122,16 @@ describe('module signatures under ERC-1271 (OwnerValidator)', () => {
     assert.equal(await isValid(account.address, hash, concat([devnet.contracts.ownerValidator, bad])), INVALID)
   })
 
-  it('does not consult a validator that is not installed', async () => {
+  it('does not consult a validator that is not installed, even one that accepts everything', async () => {
     const account = await deployedAccount()
-    const hash = hashMessage('via module')
-    const digest = await devnet.publicClient.readContract({
-      address: devnet.contracts.ownerValidator,
-      abi: ownerValidatorAbi,
-      functionName: 'messageHash',
-      args: [account.address, hash],
+    const wallet = createWalletClient({ chain: devnet.chain, transport: http(devnet.rpcUrl), account: privateKeyToAccount(devnet.testKeys[1]!.privateKey) })
+    const { contractAddress: acceptAll } = await devnet.publicClient.waitForTransactionReceipt({
+      hash: await wallet.deployContract({ abi: acceptAllValidatorAbi, bytecode: acceptAllValidatorBytecode }),
     })
-    const signature = await account.owner.sign!({ hash: digest })
-    assert.equal(await isValid(account.address, hash, concat([devnet.contracts.ownerValidator, signature])), INVALID)
+    const hash = hashMessage('via module')
+    // Sanity: the module itself says yes to anything.
+    const direct = await devnet.publicClient.readContract({ address: acceptAll!, abi: acceptAllValidatorAbi, functionName: 'isValidSignatureWithSender', args: [account.address, hash, '0x'] })
+    assert.equal(direct, MAGIC)
+    assert.equal(await isValid(account.address, hash, concat([acceptAll!, '0x00'])), INVALID)
   })
 })

@@ -24,6 +24,9 @@ const only = process.argv.slice(2)
 const files = only.length > 0 ? only : [...findTests(join(root, 'packages')), ...findTests(join(root, 'test'))].sort()
 
 const devnet = await startDevnet()
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void devnet.stop().then(() => process.exit(130)))
+}
 let code = 1
 try {
   const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {

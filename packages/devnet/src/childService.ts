@@ -4,6 +4,20 @@ import { ServiceStartError } from './errors.ts'
 /** How much of a child's recent output is kept for error messages. */
 const OUTPUT_TAIL = 4_000
 
+/**
+ * Children still running. If this process exits without stopping them (an uncaught error, `process.exit`),
+ * they are killed on the way out, so no anvil or Alto outlives its parent.
+ */
+const running = new Set<ChildProcess>()
+let exitHookInstalled = false
+function killRunningOnExit() {
+  if (exitHookInstalled) return
+  exitHookInstalled = true
+  process.once('exit', () => {
+    for (const child of running) child.kill('SIGKILL')
+  })
+}
+
 export type ChildServiceOptions = {
   /** Name used in logs and errors, e.g. "anvil". */
   name: string
@@ -56,6 +70,9 @@ export class ChildService {
       env: options.env ?? process.env,
     })
     const service = new ChildService(options.name, child)
+    running.add(child)
+    child.once('exit', () => running.delete(child))
+    killRunningOnExit()
     const spawnError = new Promise<Error>((resolve) => child.once('error', resolve))
     const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000)
     for (;;) {
@@ -67,7 +84,12 @@ export class ChildService {
           () => undefined,
         ),
       ])
-      if (failure === null) return service
+      if (failure === null) {
+        // Something answered; make sure it is still our child (not a server that took the port first).
+        await new Promise((r) => setTimeout(r, 50))
+        if (service.exitCode === undefined) return service
+        throw new ServiceStartError(options.name, `exited with code ${service.exitCode} right after the port answered (port taken?)`, service.output)
+      }
       if (typeof failure === 'string') throw new ServiceStartError(options.name, failure, service.output)
       if (Date.now() > deadline) {
         await service.stop()

@@ -7,6 +7,8 @@ import {
   latchkeyAccountFactoryAbi,
   latchkeyAccountFactoryBytecode,
   ownerValidatorBytecode,
+  sessionKeyManagerBytecode,
+  usageLimitPolicyBytecode,
 } from '@latchkey/contracts'
 import { deployDeterministic, deterministicAddress, type DeployClients } from './deterministicDeployer.ts'
 
@@ -18,6 +20,8 @@ export type LatchkeyContracts = {
   accountImplementation: Address
   accountFactory: Address
   ownerValidator: Address
+  sessionKeyManager: Address
+  usageLimitPolicy: Address
   demoToken: Address
   demoCounter: Address
 }
@@ -36,6 +40,8 @@ function initCodes(factoryOwner: Address) {
       args: [implementation, factoryOwner],
     }),
     ownerValidator: ownerValidatorBytecode,
+    sessionKeyManager: sessionKeyManagerBytecode,
+    usageLimitPolicy: usageLimitPolicyBytecode,
     demoToken: encodeDeployData({ abi: demoTokenAbi, bytecode: demoTokenBytecode, args: ['Latchkey Demo USD', 'LKUSD'] }),
     demoCounter: demoCounterBytecode,
   } satisfies Record<keyof LatchkeyContracts, Hex>

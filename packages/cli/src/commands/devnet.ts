@@ -21,6 +21,11 @@ export function describeDevnet(devnet: Devnet) {
  */
 export async function runDevnetCommand(options: DevnetCommandOptions): Promise<number> {
   const log = options.json ? () => {} : (line: string) => process.stderr.write(`${line}\n`)
+  // Listen before starting: a signal during start-up stops the devnet as soon as it is up.
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'))
+    process.once('SIGTERM', () => resolve('SIGTERM'))
+  })
   let devnet: Devnet
   try {
     devnet = await startDevnet({
@@ -51,10 +56,7 @@ export async function runDevnetCommand(options: DevnetCommandOptions): Promise<n
     ]
     process.stdout.write(lines.join('\n'))
   }
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'))
-    process.once('SIGTERM', () => resolve('SIGTERM'))
-  })
+  const signal = await signalled
   log(`${signal}: stopping the bundler and anvil`)
   await devnet.stop()
   log('stopped')

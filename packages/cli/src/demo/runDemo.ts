@@ -93,6 +93,10 @@ export async function runDemo(): Promise<number> {
   let devnet: Devnet | undefined
   try {
     devnet = await report.step('starting the devnet (anvil, EntryPoint v0.7, Latchkey contracts, Alto)', () => startDevnet())
+    const running = devnet
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => void running.stop().then(() => process.exit(130)))
+    }
     report.detail(`rpc ${devnet.rpcUrl}   bundler ${devnet.bundlerUrl}   chain ${devnet.chainId}`)
     const publicClient = createPublicClient({ chain: devnet.chain, transport: http(devnet.rpcUrl), pollingInterval: 100 })
     const context: DemoContext = { devnet, publicClient, report }

@@ -12,7 +12,7 @@ import { waitForUserOperation, type WaitForUserOperationReturnType } from './wai
 export type SendUserOperationAndWaitParameters = {
   account: SmartAccount
   calls: readonly Call[]
-  /** A client of the chain, to replay a dropped op and say why. Default: the bundler client. */
+  /** A client of the chain, to replay a dropped op and say why. Default: the account's client. */
   chainClient?: Client<Transport, Chain | undefined> | undefined
   /** Nonce key to use instead of the account's own. */
   nonceKey?: bigint | undefined
@@ -64,6 +64,11 @@ export async function sendUserOperationAndWait(
   } catch (error) {
     throw getUserOperationError(error as BaseError, { ...userOperation, calls })
   }
-  const receipt = await waitForUserOperation(bundlerClient, { hash, userOperation, timeout, chainClient })
+  const receipt = await waitForUserOperation(bundlerClient, {
+    hash,
+    userOperation,
+    timeout,
+    chainClient: chainClient ?? (account.client as Client<Transport, Chain | undefined>),
+  })
   return { ...receipt, userOperation }
 }

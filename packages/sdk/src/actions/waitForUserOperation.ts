@@ -1,6 +1,7 @@
 import { parseEventLogs, type Chain, type Client, type Hash, type Hex, type Transport } from 'viem'
 import {
   entryPoint07Abi,
+  getUserOperationReceipt,
   waitForUserOperationReceipt,
   WaitForUserOperationReceiptTimeoutError,
   type UserOperation,
@@ -14,6 +15,8 @@ export type WaitForUserOperationParameters = {
   hash: Hash
   /** The signed userOp, if the caller has it: on a time-out it is replayed to tell why it was dropped. */
   userOperation?: UserOperation<'0.7'> | undefined
+  /** A client of the chain (not the bundler: bundlers refuse `eth_call`) to replay the op on. */
+  chainClient?: Client<Transport, Chain | undefined> | undefined
   /** How long to wait for inclusion. Default 30 s. */
   timeout?: number | undefined
   /** Polling interval in ms. Default 200. */
@@ -35,7 +38,7 @@ export type WaitForUserOperationReturnType = UserOperationReceipt
  */
 export async function waitForUserOperation(
   bundlerClient: Client<Transport, Chain | undefined>,
-  parameters: WaitForUserOperationParameters & { chainClient?: Client<Transport, Chain | undefined> | undefined },
+  parameters: WaitForUserOperationParameters,
 ): Promise<WaitForUserOperationReturnType> {
   const { hash, userOperation, timeout = 30_000, pollingInterval = 200 } = parameters
   let receipt: UserOperationReceipt
@@ -44,13 +47,23 @@ export async function waitForUserOperation(
   } catch (error) {
     if (!(error instanceof WaitForUserOperationReceiptTimeoutError)) throw error
     const status = await bundlerStatus(bundlerClient, hash)
-    let reason: string | undefined
-    const chainClient = parameters.chainClient ?? bundlerClient
-    if (userOperation) {
-      const outcome = await replayHandleOps(chainClient, { userOperation }).catch(() => undefined)
-      if (outcome && !outcome.ok) reason = outcome.reason
+    let verdict: string | undefined
+    if (userOperation && parameters.chainClient) {
+      try {
+        const outcome = await replayHandleOps(parameters.chainClient, { userOperation })
+        verdict = outcome.ok ? undefined : outcome.reason
+        // AA25: the nonce moved on, so the op (or another with its nonce) may have landed just now.
+        if (outcome.ok === false && outcome.code === 'AA25') {
+          const late = await getUserOperationReceipt(bundlerClient, { hash }).catch(() => undefined)
+          if (late) return late
+        }
+      } catch (replayError) {
+        verdict = `(the replay itself failed: ${replayError instanceof Error ? replayError.message.split('\n')[0] : String(replayError)})`
+      }
+    } else {
+      verdict = userOperation ? '(not replayed: no chain client given)' : '(not replayed: the signed userOp was not given)'
     }
-    throw new UserOperationDroppedError(hash, reason, status, { waitedMs: timeout, cause: error })
+    throw new UserOperationDroppedError(hash, verdict, status, { waitedMs: timeout, cause: error })
   }
   if (!receipt.success) {
     // The bundler's per-op `logs` may leave out the EntryPoint's own events; the transaction has them all.

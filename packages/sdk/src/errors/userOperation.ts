@@ -13,9 +13,11 @@ export class UserOperationDroppedError extends LatchkeyError {
     super(`User operation ${userOpHash} was not included within ${options.waitedMs} ms.`, {
       metaMessages: [
         `Bundler status: ${bundlerStatus ?? 'unknown'}`,
-        reason
-          ? `Replaying it against the chain now fails with: ${reason}`
-          : 'Replaying it against the chain does not fail now; the bundler may still include it.',
+        reason === undefined
+          ? 'Replaying it against the chain does not fail now; the bundler may still include it.'
+          : reason.startsWith('(')
+            ? `Why: unknown ${reason}`
+            : `Replaying it against the chain now fails with: ${reason}`,
       ],
       cause: options.cause,
     })

@@ -23,6 +23,11 @@ const PRECISION = 1_000n
 const MARGIN_PERCENT = 20n
 const MARGIN_FLOOR = 15_000n
 const FIRST_UPPER_BOUND = 1_000_000n
+/**
+ * Probes run with zero fees, so validation skips paying the prefund: a CALL with value to the EntryPoint,
+ * whose deposit slot may go from zero to non-zero (≈9k + 22.1k cold). Added back here.
+ */
+const PREFUND_ALLOWANCE = 35_000n
 
 /** Validation could not be made to pass with any gas limit: the reason is the EntryPoint's. */
 export class UserOperationValidationError extends LatchkeyError {
@@ -35,9 +40,7 @@ export class UserOperationValidationError extends LatchkeyError {
       metaMessages: [
         code === 'AA24'
           ? 'The signature does not validate for this account (wrong key, or the nonce key names a validator that is not installed).'
-          : code === 'AA21'
-            ? 'The account cannot pay for the gas: fund it, or deposit for it in the EntryPoint.'
-            : code === 'AA25'
+          : code === 'AA25'
               ? 'The nonce is not the next one for its key.'
               : 'Nothing was sent.',
       ],
@@ -48,7 +51,8 @@ export class UserOperationValidationError extends LatchkeyError {
 /**
  * The verificationGasLimit a userOp needs, measured on the real validation: the op is signed with the real
  * key and replayed through `EntryPoint.handleOps` (`eth_call`, nothing sent) at decreasing limits until the
- * smallest that passes is found (≈11 replays), then 20% (at least 15,000) is added.
+ * smallest that passes is found (≈11 replays), then 20% (at least 15,000) and an allowance for paying the prefund (35,000) are added. Probes carry
+ * zero fees, so a probe that someone submitted could pay nobody.
  *
  * Why not the bundler's figure: Alto 0.0.20 returned a fixed ≈40k for some accounts, and an op whose
  * validation needs more is accepted by the bundler and dropped later without an error.
@@ -62,7 +66,18 @@ export async function sizeVerificationGas(
 ): Promise<bigint> {
   const probe = async (verificationGasLimit: bigint) => {
     // callGasLimit 0: the execution is not part of validation; its failure does not fail handleOps.
-    const op = { ...userOperation, verificationGasLimit, callGasLimit: 0n, preVerificationGas: 0n, signature: '0x' as Hex }
+    // Fees 0: a probe is a validly signed op for the current nonce, and the RPC sees it. With no fees it
+    // can pay nobody if someone submits it (at worst the nonce is used and the real op must be signed
+    // again). The prefund transfer it skips is covered by PREFUND_ALLOWANCE.
+    const op = {
+      ...userOperation,
+      verificationGasLimit,
+      callGasLimit: 0n,
+      preVerificationGas: 0n,
+      maxFeePerGas: 0n,
+      maxPriorityFeePerGas: 0n,
+      signature: '0x' as Hex,
+    }
     op.signature = await sign(op)
     return replayHandleOps(client, { userOperation: op, fundSender: true })
   }
@@ -70,22 +85,21 @@ export async function sizeVerificationGas(
   // Most validations need far less than a million; only if that fails for gas is the maximum tried.
   let high = maxLimit < FIRST_UPPER_BOUND ? maxLimit : FIRST_UPPER_BOUND
   let first = await probe(high)
+  // Only a failure that more gas cures is a gas failure.
   if (!first.ok && isOutOfValidationGas(first) && high < maxLimit) {
     high = maxLimit
     first = await probe(high)
   }
-  if (!first.ok) {
-    if (isOutOfValidationGas(first)) throw new UserOperationValidationError(first.code, `${first.reason} even with ${high} gas`)
-    throw new UserOperationValidationError(first.code, first.reason)
-  }
+  if (!first.ok) throw new UserOperationValidationError(first.code, first.reason)
   let low = 0n // fails (or untested)
   while (high - low > PRECISION) {
     const middle = (low + high) / 2n
     const outcome = await probe(middle)
+    // It passed with more gas, so any failure here is a lack of gas, whatever the code says (a validator
+    // may catch its own out-of-gas and report a bad signature).
     if (outcome.ok) high = middle
-    else if (isOutOfValidationGas(outcome)) low = middle
-    else throw new UserOperationValidationError(outcome.code, outcome.reason)
+    else low = middle
   }
   const margin = (high * MARGIN_PERCENT) / 100n
-  return high + (margin > MARGIN_FLOOR ? margin : MARGIN_FLOOR)
+  return high + (margin > MARGIN_FLOOR ? margin : MARGIN_FLOOR) + PREFUND_ALLOWANCE
 }

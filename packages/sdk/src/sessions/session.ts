@@ -1,0 +1,69 @@
+import { isAddress, isHex, size, zeroAddress, type Address, type Hex } from 'viem'
+import { InvalidParameterError } from '../errors/userOperation.ts'
+
+/**
+ * One thing a session may call (the `Permission` struct of SessionKeyManager):
+ * - `target`: the contract, or {@link ANY_TARGET} (zero) for any address except the account, the manager
+ *   and modules installed on the account;
+ * - `selector`: the function, or {@link EMPTY_CALLDATA} (zero) for a call with no calldata (a transfer);
+ * - `valueLimit`: the most native value (wei) one call may send;
+ * - `policy` / `policyConfig`: an optional session validation module (ISessionPolicy) and its config.
+ */
+export type Permission = {
+  target: Address
+  selector: Hex
+  valueLimit: bigint
+  policy: Address
+  policyConfig: Hex
+}
+
+/**
+ * A session (the `Session` struct of SessionKeyManager). `signerVerifier` zero = an ECDSA key whose address
+ * is `signer`; otherwise a verifier contract and its key data. The window is inclusive, in seconds since
+ * the epoch; `validUntil` 0 means no expiry.
+ */
+export type Session = {
+  signerVerifier: Address
+  signer: Hex
+  validAfter: number
+  validUntil: number
+  permissions: readonly Permission[]
+  salt: Hex
+}
+
+/** `Permission.target` that allows any target (never the account, the manager or an installed module). */
+export const ANY_TARGET: Address = zeroAddress
+/** `Permission.selector` that allows only calls with empty calldata (plain transfers). */
+export const EMPTY_CALLDATA: Hex = '0x00000000'
+/** `Session.signerVerifier` for ECDSA keys, checked inside the manager. */
+export const ECDSA_SIGNER: Address = zeroAddress
+
+const MAX_UINT48 = 2 ** 48 - 1
+const MAX_UINT128 = (1n << 128n) - 1n
+
+/** Throws {@link InvalidParameterError} naming the first field of `session` that cannot be encoded. */
+export function assertValidSession(session: Session): void {
+  const fail = (field: string, problem: string) => {
+    throw new InvalidParameterError(`session.${field}`, problem)
+  }
+  if (!isAddress(session.signerVerifier, { strict: false })) fail('signerVerifier', 'not an address')
+  if (!isHex(session.signer) || size(session.signer) > 0xffff) fail('signer', 'not hex of at most 65,535 bytes')
+  if (session.signerVerifier === ECDSA_SIGNER && (size(session.signer) !== 20 || !isAddress(session.signer, { strict: false }))) {
+    fail('signer', 'an ECDSA session signer is a 20-byte address')
+  }
+  for (const field of ['validAfter', 'validUntil'] as const) {
+    const value = session[field]
+    if (!Number.isInteger(value) || value < 0 || value > MAX_UINT48) fail(field, `${value} is not a uint48 timestamp`)
+  }
+  if (session.validUntil !== 0 && session.validUntil < session.validAfter) fail('validUntil', 'ends before validAfter')
+  if (!isHex(session.salt) || size(session.salt) !== 32) fail('salt', 'not 32 bytes')
+  if (session.permissions.length === 0) fail('permissions', 'a session needs at least one permission')
+  if (session.permissions.length > 255) fail('permissions', 'at most 255 permissions')
+  session.permissions.forEach((p, i) => {
+    if (!isAddress(p.target, { strict: false })) fail(`permissions[${i}].target`, 'not an address')
+    if (!isHex(p.selector) || size(p.selector) !== 4) fail(`permissions[${i}].selector`, 'not 4 bytes')
+    if (p.valueLimit < 0n || p.valueLimit > MAX_UINT128) fail(`permissions[${i}].valueLimit`, 'not a uint128')
+    if (!isAddress(p.policy, { strict: false })) fail(`permissions[${i}].policy`, 'not an address')
+    if (!isHex(p.policyConfig) || size(p.policyConfig) > 0xffff) fail(`permissions[${i}].policyConfig`, 'not hex of at most 65,535 bytes')
+  })
+}
