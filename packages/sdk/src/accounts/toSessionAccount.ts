@@ -1,0 +1,146 @@
+import { concat, hexToBigInt, keccak256, pad, slice, stringToHex, type Chain, type Client, type Hex, type JsonRpcAccount, type LocalAccount, type Transport } from 'viem'
+import {
+  entryPoint07Abi,
+  entryPoint07Address,
+  getUserOperationHash,
+  toSmartAccount,
+  type SmartAccount,
+  type SmartAccountImplementation,
+  type UserOperationRequest,
+} from 'viem/account-abstraction'
+import { readContract } from 'viem/actions'
+import { decodeExecute, encodeExecute, type Call } from '../erc7579/execution.ts'
+import { LatchkeyError } from '../errors/LatchkeyError.ts'
+import { SessionCallRefusedError, SessionNotUsableError } from '../errors/session.ts'
+import { checkSessionCalls } from '../sessions/checkSessionCalls.ts'
+import { readSessionState, type SessionMode } from '../sessions/readSessionState.ts'
+import type { SessionGrant } from '../sessions/sessionGrant.ts'
+import { encodeSessionSignature } from '../sessions/sessionSignature.ts'
+import { sizeVerificationGas, type SizeVerificationGasParameters } from '../userOperation/sizeVerificationGas.ts'
+import { validatorNonceKey } from './nonceKey.ts'
+
+export type ToSessionAccountParameters = {
+  /** A client of the account's chain. */
+  client: Client<Transport, Chain | undefined, JsonRpcAccount | LocalAccount | undefined>
+  /** The session, as granted by the owner. */
+  grant: SessionGrant
+  /** The session signer's key (its address must be the session's `signer`). */
+  signer: LocalAccount
+  /**
+   * The full 192-bit nonce key. Default: the manager with the first 4 bytes of the session digest as the
+   * key (OpenZeppelin layout), so that separate sessions keep separate nonce sequences. Nexus selects
+   * validators with `BigInt(manager)`.
+   */
+  nonceKey?: bigint | undefined
+  /** Check calls against the session off chain before signing (default true; tests of the contracts turn it off). */
+  precheck?: boolean | undefined
+}
+
+export type SessionAccountImplementation = SmartAccountImplementation<typeof entryPoint07Abi, '0.7', { grant: SessionGrant; signer: LocalAccount }, false>
+export type ToSessionAccountReturnType = SmartAccount<SessionAccountImplementation>
+
+/** A 65-byte stand-in for the signer's signature, low s, for estimates. */
+const STUB_SIGNER_SIGNATURE = concat([keccak256(stringToHex('latchkey session stub')), pad('0x01'), '0x1b'])
+
+/**
+ * A viem `SmartAccount` for an existing ERC-7579 account that signs as one of its sessions: userOps go
+ * through the SessionKeyManager (selected in the nonce key) and carry the session, its grant and the
+ * session signer's signature of the userOpHash (EIP-191).
+ *
+ * Before anything is signed, the calls are checked against the session off chain (window, grant,
+ * targets, functions, values, policies): a refused call throws {@link SessionCallRefusedError} or
+ * {@link SessionNotUsableError} naming the session and the rule, and nothing is sent.
+ *
+ * @example
+ * const sessionAccount = await toSessionAccount({ client, grant, signer: privateKeyToAccount(sessionKey) })
+ * await bundlerClient.sendUserOperation({ account: sessionAccount, calls: [{ to: game, data: moveData }] })
+ */
+export async function toSessionAccount(parameters: ToSessionAccountParameters): Promise<ToSessionAccountReturnType> {
+  const { client, grant, signer } = parameters
+  const precheck = parameters.precheck ?? true
+  if (grant.session.signer.toLowerCase() !== signer.address.toLowerCase()) {
+    throw new LatchkeyError('The signer key is not the session signer.', {
+      metaMessages: [`Session signer: ${grant.session.signer}`, `Key: ${signer.address}`],
+    })
+  }
+  const chainId = client.chain?.id ?? Number(await client.request({ method: 'eth_chainId' }))
+  if (chainId !== grant.chainId) {
+    throw new LatchkeyError(`The session is for chain ${grant.chainId}, the client is on chain ${chainId}.`)
+  }
+  const nonceKey = parameters.nonceKey ?? validatorNonceKey(grant.manager, hexToBigInt(slice(grant.digest, 0, 4)))
+  const entryPoint = { abi: entryPoint07Abi, address: entryPoint07Address, version: '0.7' } as const
+
+  /** Checks the calls in `callData`; returns the mode and permission indices, or throws the refusal. */
+  async function plan(callData: Hex, enforce: boolean): Promise<{ mode: SessionMode; indices: number[] }> {
+    const calls: Call[] = decodeExecute(callData)
+    const state = await readSessionState(client, grant)
+    const result = await checkSessionCalls({ session: grant.session, digest: grant.digest, account: grant.account, manager: grant.manager, calls, state })
+    if (result.ok) return { mode: state.mode, indices: result.permissionIndices }
+    if (enforce) {
+      if (result.callIndex < 0) throw new SessionNotUsableError(grant.digest, result.rule, result.reason)
+      throw new SessionCallRefusedError(grant.digest, result.callIndex, result.rule, result.reason, result.details)
+    }
+    // Unchecked (tests of the contracts): the first permission for every call.
+    return { mode: state.mode, indices: calls.map(() => 0) }
+  }
+
+  async function sign(userOperation: Parameters<SessionAccountImplementation['signUserOperation']>[0]): Promise<Hex> {
+    const { chainId: _, ...op } = userOperation
+    const { mode, indices } = await plan(op.callData, precheck)
+    const userOpHash = getUserOperationHash({
+      chainId,
+      entryPointAddress: entryPoint.address,
+      entryPointVersion: '0.7',
+      userOperation: { ...op, sender: grant.account },
+    })
+    const signature = await signer.signMessage({ message: { raw: userOpHash } })
+    return encodeSessionSignature(grant, mode, indices, signature)
+  }
+
+  const account = await toSmartAccount({
+    client,
+    entryPoint,
+    extend: { grant, signer },
+    async getAddress() {
+      return grant.account
+    },
+    async encodeCalls(calls) {
+      return encodeExecute(calls)
+    },
+    async decodeCalls(data) {
+      return decodeExecute(data)
+    },
+    async getFactoryArgs() {
+      // Sessions act for accounts that exist: the owner deploys the account.
+      return { factory: undefined, factoryData: undefined }
+    },
+    async getStubSignature(request) {
+      const { mode, indices } = request?.callData ? await plan(request.callData, false) : { mode: 'recorded' as const, indices: [0] }
+      return encodeSessionSignature(grant, mode, indices, STUB_SIGNER_SIGNATURE)
+    },
+    async signMessage() {
+      throw new LatchkeyError('A session key cannot sign messages for the account (ERC-1271): the manager refuses them by design.')
+    },
+    async signTypedData() {
+      throw new LatchkeyError('A session key cannot sign typed data for the account (ERC-1271): the manager refuses them by design.')
+    },
+    userOperation: {
+      async estimateGas(request: UserOperationRequest) {
+        if (request.verificationGasLimit !== undefined) return undefined
+        // The off-chain check runs first: a refused call throws here, before any estimate or send.
+        if (precheck && request.callData) await plan(request.callData, true)
+        const verificationGasLimit = await sizeVerificationGas(client, {
+          userOperation: { ...request, sender: grant.account } as SizeVerificationGasParameters['userOperation'],
+          sign: (op) => sign(op),
+        })
+        return { verificationGasLimit }
+      },
+    },
+    async signUserOperation(userOperation) {
+      return sign(userOperation)
+    },
+  })
+  account.getNonce = async (args) =>
+    readContract(client, { address: entryPoint.address, abi: entryPoint07Abi, functionName: 'getNonce', args: [grant.account, args?.key ?? nonceKey] })
+  return account
+}

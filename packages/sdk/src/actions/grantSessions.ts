@@ -1,0 +1,126 @@
+import { encodeFunctionData, type Address, type Chain, type Client, type Hex, type Transport } from 'viem'
+import { readContract, getCode } from 'viem/actions'
+import type { SmartAccount } from 'viem/account-abstraction'
+import { sessionKeyManagerAbi } from '@latchkey/contracts'
+import { UnsafeSessionError } from '../errors/session.ts'
+import { buildSessionTree } from '../sessions/merkleTree.ts'
+import { ANY_TARGET, type Session } from '../sessions/session.ts'
+import { sessionDigest } from '../sessions/sessionEncoding.ts'
+import type { SessionGrant } from '../sessions/sessionGrant.ts'
+import { sendUserOperationAndWait, type SendUserOperationAndWaitReturnType } from './sendUserOperationAndWait.ts'
+
+const accountConfigAbi = [
+  {
+    type: 'function',
+    name: 'isModuleInstalled',
+    stateMutability: 'view',
+    inputs: [
+      { name: 'moduleTypeId', type: 'uint256' },
+      { name: 'module', type: 'address' },
+      { name: 'additionalContext', type: 'bytes' },
+    ],
+    outputs: [{ type: 'bool' }],
+  },
+  {
+    type: 'function',
+    name: 'installModule',
+    stateMutability: 'nonpayable',
+    inputs: [
+      { name: 'moduleTypeId', type: 'uint256' },
+      { name: 'module', type: 'address' },
+      { name: 'initData', type: 'bytes' },
+    ],
+    outputs: [],
+  },
+] as const
+
+type AnyClient = Client<Transport, Chain | undefined>
+
+/** True when `manager` is installed on `account` as a validator (false for an account not yet deployed). */
+export async function isSessionManagerInstalled(client: AnyClient, account: Address, manager: Address): Promise<boolean> {
+  const code = await getCode(client, { address: account })
+  if (!code || code === '0x') return false
+  return readContract(client, { address: account, abi: accountConfigAbi, functionName: 'isModuleInstalled', args: [1n, manager, '0x'] })
+}
+
+/**
+ * Refuses a session that names the account, the manager or a module installed on the account as a
+ * target ({@link UnsafeSessionError}). The manager refuses such calls on chain too; this says so earlier.
+ */
+export async function assertSafeSession(client: AnyClient, session: Session, account: Address, manager: Address): Promise<void> {
+  const deployed = ((await getCode(client, { address: account })) ?? '0x') !== '0x'
+  for (const [i, p] of session.permissions.entries()) {
+    const target = p.target.toLowerCase()
+    if (target === account.toLowerCase()) throw new UnsafeSessionError(i, p.target, 'it targets the account itself (its configuration)')
+    if (target === manager.toLowerCase()) throw new UnsafeSessionError(i, p.target, 'it targets the session manager')
+    if (target === ANY_TARGET || !deployed) continue
+    for (const type of [1n, 2n, 3n, 4n]) {
+      const installed = await readContract(client, {
+        address: account,
+        abi: accountConfigAbi,
+        functionName: 'isModuleInstalled',
+        args: [type, p.target, type === 3n ? p.selector : '0x'],
+      }).catch(() => false)
+      if (installed) throw new UnsafeSessionError(i, p.target, `it targets a module installed on the account (type ${type})`)
+    }
+  }
+}
+
+/** The calls that install the manager (with `root` as its install data) or, if installed, set the root. */
+export function sessionRootCalls(account: Address, manager: Address, root: Hex, installed: boolean) {
+  return installed
+    ? [{ to: manager, data: encodeFunctionData({ abi: sessionKeyManagerAbi, functionName: 'setMerkleRoot', args: [root] }) }]
+    : [{ to: account, data: encodeFunctionData({ abi: accountConfigAbi, functionName: 'installModule', args: [1n, manager, root] }) }]
+}
+
+export type GrantSessionsParameters = {
+  /** The owner's smart account (any ERC-7579 account whose owner path the bundler client can use). */
+  account: SmartAccount
+  manager: Address
+  /**
+   * Every session the account's root should hold after this call: the new root replaces the old one,
+   * so sessions left out stop working. Keep the set in a session store.
+   */
+  sessions: readonly Session[]
+  chainClient?: AnyClient | undefined
+}
+
+export type GrantSessionsReturnType = {
+  grants: SessionGrant[]
+  root: Hex
+  receipt: SendUserOperationAndWaitReturnType
+}
+
+/**
+ * Grants sessions by Merkle root in one owner userOp: installs the SessionKeyManager with the root if it is
+ * not installed yet, else replaces the root. Returns one {@link SessionGrant} (with its proof) per session.
+ *
+ * @example
+ * const { grants } = await grantSessions(bundlerClient, { account, manager, sessions: [session] })
+ */
+export async function grantSessions(
+  bundlerClient: Parameters<typeof sendUserOperationAndWait>[0],
+  parameters: GrantSessionsParameters,
+): Promise<GrantSessionsReturnType> {
+  const { account, manager, sessions } = parameters
+  const client = (parameters.chainClient ?? account.client) as AnyClient
+  for (const session of sessions) await assertSafeSession(client, session, account.address, manager)
+  const digests = sessions.map(sessionDigest)
+  const tree = buildSessionTree(digests)
+  const installed = await isSessionManagerInstalled(client, account.address, manager)
+  const receipt = await sendUserOperationAndWait(bundlerClient, {
+    account,
+    calls: sessionRootCalls(account.address, manager, tree.root, installed),
+    chainClient: client,
+  })
+  const chainId = client.chain?.id ?? Number(await client.request({ method: 'eth_chainId' }))
+  const grants = sessions.map((session, i) => ({
+    chainId,
+    account: account.address,
+    manager,
+    session,
+    digest: digests[i]!,
+    grant: { type: 'root' as const, root: tree.root, proof: tree.proof(digests[i]!) },
+  }))
+  return { grants, root: tree.root, receipt }
+}

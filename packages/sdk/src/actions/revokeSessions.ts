@@ -1,0 +1,34 @@
+import { encodeFunctionData, type Address, type Chain, type Client, type Hex, type Transport } from 'viem'
+import type { SmartAccount } from 'viem/account-abstraction'
+import { sessionKeyManagerAbi } from '@latchkey/contracts'
+import { InvalidParameterError } from '../errors/userOperation.ts'
+import { sendUserOperationAndWait, type SendUserOperationAndWaitReturnType } from './sendUserOperationAndWait.ts'
+
+export type RevokeSessionsParameters = {
+  account: SmartAccount
+  manager: Address
+  /** The digests to revoke, or 'all' for every session and every outstanding approval. */
+  sessions: readonly Hex[] | 'all'
+  chainClient?: Client<Transport, Chain | undefined> | undefined
+}
+
+/**
+ * Revokes sessions in one owner userOp. Revoked sessions fail on chain and in the off-chain check; an
+ * approval of a revoked session can no longer be used. `'all'` also drops the Merkle root and moves the
+ * account's epoch on, which voids every approval not used yet.
+ *
+ * @example
+ * await revokeSessions(bundlerClient, { account, manager, sessions: [grant.digest] })
+ */
+export async function revokeSessions(
+  bundlerClient: Parameters<typeof sendUserOperationAndWait>[0],
+  parameters: RevokeSessionsParameters,
+): Promise<SendUserOperationAndWaitReturnType> {
+  const { account, manager, sessions } = parameters
+  if (sessions !== 'all' && sessions.length === 0) throw new InvalidParameterError('sessions', 'nothing to revoke')
+  const data =
+    sessions === 'all'
+      ? encodeFunctionData({ abi: sessionKeyManagerAbi, functionName: 'revokeAllSessions' })
+      : encodeFunctionData({ abi: sessionKeyManagerAbi, functionName: 'revokeSessions', args: [sessions] })
+  return sendUserOperationAndWait(bundlerClient, { account, calls: [{ to: manager, data }], chainClient: parameters.chainClient })
+}

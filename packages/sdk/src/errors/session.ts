@@ -1,0 +1,63 @@
+import type { Address, Hex } from 'viem'
+import { LatchkeyError } from './LatchkeyError.ts'
+
+/** Which check refused a call (the same checks, in the same order, as SessionKeyManager). */
+export type SessionRule =
+  | 'not-yet-valid'
+  | 'expired'
+  | 'revoked'
+  | 'not-granted'
+  | 'call-data'
+  | 'forbidden-target'
+  | 'target'
+  | 'selector'
+  | 'value'
+  | 'policy'
+
+/** A call the session does not allow. Nothing was sent. */
+export class SessionCallRefusedError extends LatchkeyError {
+  override name = 'SessionCallRefusedError'
+  constructor(
+    readonly sessionDigest: Hex,
+    readonly callIndex: number,
+    readonly rule: SessionRule,
+    readonly reason: string,
+    details: string[] = [],
+  ) {
+    super(`Session ${sessionDigest.slice(0, 10)}… refuses call ${callIndex}: ${reason}`, {
+      metaMessages: [`Rule: ${rule}`, `Session: ${sessionDigest}`, ...details],
+    })
+  }
+}
+
+/** The session cannot be used at all right now (not granted, revoked, outside its window). Nothing was sent. */
+export class SessionNotUsableError extends LatchkeyError {
+  override name = 'SessionNotUsableError'
+  constructor(
+    readonly sessionDigest: Hex,
+    readonly rule: SessionRule,
+    readonly reason: string,
+  ) {
+    super(`Session ${sessionDigest.slice(0, 10)}… cannot be used: ${reason}`, { metaMessages: [`Rule: ${rule}`, `Session: ${sessionDigest}`] })
+  }
+}
+
+/** A serialized session (JSON) that is malformed or for another chain, account or manager. */
+export class SessionFormatError extends LatchkeyError {
+  override name = 'SessionFormatError'
+  constructor(reason: string) {
+    super(`Not a usable Latchkey session: ${reason}`)
+  }
+}
+
+/** The session would let a key reach the account's own configuration. */
+export class UnsafeSessionError extends LatchkeyError {
+  override name = 'UnsafeSessionError'
+  constructor(
+    readonly permissionIndex: number,
+    readonly target: Address,
+    reason: string,
+  ) {
+    super(`Permission ${permissionIndex} is unsafe: ${reason}`)
+  }
+}

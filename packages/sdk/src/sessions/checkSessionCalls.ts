@@ -1,0 +1,128 @@
+import { size, slice, type Address, type Hex } from 'viem'
+import type { Call } from '../erc7579/execution.ts'
+import type { SessionRule } from '../errors/session.ts'
+import { ANY_TARGET, EMPTY_CALLDATA, type Permission, type Session } from './session.ts'
+
+/** A call with its value and data filled in. */
+export type ResolvedCall = { to: Address; value: bigint; data: Hex }
+
+/** What the chain says about a session and an account, as far as the checks need it. */
+export type SessionChainState = {
+  /** Seconds; the latest block's timestamp (see {@link TIME_MARGIN_SECONDS}). */
+  now: number
+  /** How the session is granted right now. */
+  grant: 'granted' | 'revoked' | 'not-granted'
+  /** Whether `address` is a module installed on the account (asked only for any-target permissions). */
+  isInstalledModule?: ((address: Address, selector: Hex) => Promise<boolean>) | undefined
+  /** Evaluates a policy module for one call; refusals are returned as a reason. */
+  checkPolicy?: ((permissionIndex: number, call: ResolvedCall) => Promise<string | undefined>) | undefined
+}
+
+/**
+ * Seconds added to the chain's latest timestamp before comparing with `validUntil` (and taken off for
+ * `validAfter`): the op lands in a later block, and Alto checks windows against its own wall clock. A session
+ * that ends within this margin is refused off chain rather than sent to fail.
+ */
+export const TIME_MARGIN_SECONDS = 10
+
+export type CheckSessionCallsParameters = {
+  session: Session
+  digest: Hex
+  account: Address
+  manager: Address
+  calls: readonly Call[]
+  state: SessionChainState
+}
+
+export type SessionCheckResult =
+  | { ok: true; permissionIndices: number[] }
+  | { ok: false; callIndex: number; rule: SessionRule; reason: string; details: string[] }
+
+const short = (a: Address) => `${a.slice(0, 6)}…${a.slice(-4)}`
+
+/** Why `permission` does not allow `call` (the manager's order of checks), or undefined when it does. */
+async function refusal(
+  permission: Permission,
+  call: ResolvedCall,
+  state: SessionChainState,
+): Promise<{ rule: SessionRule; reason: string } | undefined> {
+  const selector: Hex = size(call.data) >= 4 ? slice(call.data, 0, 4) : EMPTY_CALLDATA
+  if (permission.target.toLowerCase() === ANY_TARGET) {
+    if (state.isInstalledModule && (await state.isInstalledModule(call.to, selector))) {
+      return { rule: 'forbidden-target', reason: `${short(call.to)} is a module installed on the account` }
+    }
+  } else if (permission.target.toLowerCase() !== call.to.toLowerCase()) {
+    return { rule: 'target', reason: `target ${short(call.to)} is not ${short(permission.target)}` }
+  }
+  const selectorMatches =
+    permission.selector.toLowerCase() === EMPTY_CALLDATA ? size(call.data) === 0 : size(call.data) >= 4 && selector.toLowerCase() === permission.selector.toLowerCase()
+  if (!selectorMatches) {
+    const wanted = permission.selector.toLowerCase() === EMPTY_CALLDATA ? 'a plain transfer (no calldata)' : `function ${permission.selector}`
+    const got = size(call.data) === 0 ? 'a plain transfer' : size(call.data) < 4 ? `${size(call.data)} bytes of calldata` : `function ${selector}`
+    return { rule: 'selector', reason: `${got} is not ${wanted}` }
+  }
+  if (call.value > permission.valueLimit) {
+    return { rule: 'value', reason: `value ${call.value} wei is above the limit of ${permission.valueLimit} wei per call` }
+  }
+  return undefined
+}
+
+/**
+ * Evaluates `calls` against a session the way SessionKeyManager does, off chain, and says which rule fails:
+ * the grant and window, then for each call: never the account or the manager, any-target never an
+ * installed module, target, function, value, and the permission's policy. For each call the first
+ * permission that allows it is picked; its index goes in the signature.
+ */
+export async function checkSessionCalls(parameters: CheckSessionCallsParameters): Promise<SessionCheckResult> {
+  const { session, account, manager, calls, state } = parameters
+  const fail = (callIndex: number, rule: SessionRule, reason: string, details: string[] = []): SessionCheckResult => ({
+    ok: false,
+    callIndex,
+    rule,
+    reason,
+    details,
+  })
+  if (state.grant === 'revoked') return fail(-1, 'revoked', 'the session was revoked')
+  if (state.grant === 'not-granted') return fail(-1, 'not-granted', 'the session is not granted to this account (no matching root or record)')
+  if (state.now - TIME_MARGIN_SECONDS < session.validAfter) {
+    return fail(-1, 'not-yet-valid', `valid from ${new Date(session.validAfter * 1000).toISOString()}; the chain is at ${new Date(state.now * 1000).toISOString()}`)
+  }
+  if (session.validUntil !== 0 && state.now + TIME_MARGIN_SECONDS > session.validUntil) {
+    return fail(-1, 'expired', `valid until ${new Date(session.validUntil * 1000).toISOString()}; the chain is at ${new Date(state.now * 1000).toISOString()} (margin ${TIME_MARGIN_SECONDS} s)`)
+  }
+  if (calls.length === 0) return fail(-1, 'call-data', 'no calls')
+
+  const permissionIndices: number[] = []
+  for (const [callIndex, raw] of calls.entries()) {
+    const call: ResolvedCall = { to: raw.to, value: raw.value ?? 0n, data: raw.data ?? '0x' }
+    if (call.to.toLowerCase() === account.toLowerCase() || call.to.toLowerCase() === manager.toLowerCase()) {
+      return fail(callIndex, 'forbidden-target', `a session may never call ${call.to.toLowerCase() === account.toLowerCase() ? 'the account itself' : 'the session manager'}`)
+    }
+    const reasons: string[] = []
+    let chosen: number | undefined
+    let firstRefusal: { rule: SessionRule; reason: string } | undefined
+    for (const [index, permission] of session.permissions.entries()) {
+      const refused = await refusal(permission, call, state)
+      if (!refused && permission.policy.toLowerCase() !== ANY_TARGET && state.checkPolicy) {
+        const policyReason = await state.checkPolicy(index, call)
+        if (policyReason) {
+          reasons.push(`permission ${index}: policy ${short(permission.policy)} refuses: ${policyReason}`)
+          firstRefusal ??= { rule: 'policy', reason: policyReason }
+          continue
+        }
+      }
+      if (!refused) {
+        chosen = index
+        break
+      }
+      reasons.push(`permission ${index}: ${refused.reason}`)
+      if (!firstRefusal || (firstRefusal.rule === 'target' && refused.rule !== 'target')) firstRefusal = refused
+    }
+    if (chosen === undefined) {
+      const best = firstRefusal ?? { rule: 'target' as const, reason: 'no permission allows it' }
+      return fail(callIndex, best.rule, best.reason, reasons)
+    }
+    permissionIndices.push(chosen)
+  }
+  return { ok: true, permissionIndices }
+}

@@ -1,0 +1,77 @@
+import { bytesToHex, toFunctionSelector, zeroAddress, type Abi, type AbiFunction, type Address, type Hex } from 'viem'
+import { InvalidParameterError } from '../errors/userOperation.ts'
+import { ANY_TARGET, ECDSA_SIGNER, EMPTY_CALLDATA, assertValidSession, type Permission, type Session } from './session.ts'
+
+export type PermissionParameters = {
+  /** The contract, or 'any' (never the account, the manager or an installed module). */
+  target: Address | 'any'
+  /** Most native value per call, in wei. Default 0. */
+  valueLimit?: bigint | undefined
+  /** An optional policy module and its config. */
+  policy?: { address: Address; config: Hex } | undefined
+} & (
+  | { abi: Abi; functionName: string; selector?: undefined }
+  | { selector: Hex; abi?: undefined; functionName?: undefined }
+  /** No function: plain transfers with empty calldata only. */
+  | { abi?: undefined; functionName?: undefined; selector?: undefined }
+)
+
+/**
+ * A permission for one function of one contract (or plain transfers, without `functionName`).
+ *
+ * @example
+ * permission({ target: game, abi: gameAbi, functionName: 'move' })
+ * permission({ target: 'any', valueLimit: parseEther('0.01') }) // pay anyone up to 0.01 ETH per call
+ */
+export function permission(parameters: PermissionParameters): Permission {
+  let selector: Hex = EMPTY_CALLDATA
+  if (parameters.abi) {
+    const candidates = parameters.abi.filter((item): item is AbiFunction => item.type === 'function' && item.name === parameters.functionName)
+    if (candidates.length === 0) throw new InvalidParameterError('functionName', `${parameters.functionName} is not in the ABI`)
+    if (candidates.length > 1) {
+      throw new InvalidParameterError('functionName', `${parameters.functionName} is overloaded in the ABI; pass its selector instead`)
+    }
+    selector = toFunctionSelector(candidates[0]!)
+  } else if (parameters.selector) selector = parameters.selector
+  return {
+    target: parameters.target === 'any' ? ANY_TARGET : parameters.target,
+    selector,
+    valueLimit: parameters.valueLimit ?? 0n,
+    policy: parameters.policy?.address ?? zeroAddress,
+    policyConfig: parameters.policy?.config ?? '0x',
+  }
+}
+
+export type CreateSessionParameters = {
+  /** The session signer's address (an ECDSA key held by the dApp, bot or agent). */
+  signer: Address
+  permissions: readonly Permission[]
+  /** Unix seconds; default: now. */
+  validAfter?: number | undefined
+  /** Unix seconds; required unless `validFor` is given. 0 = no expiry (not recommended). */
+  validUntil?: number | undefined
+  /** Seconds from `validAfter` (or now); an alternative to `validUntil`. */
+  validFor?: number | undefined
+  /** Default: 32 random bytes, so that the same permissions granted twice are two sessions. */
+  salt?: Hex | undefined
+}
+
+/** A session for an ECDSA session key, checked for encodability. */
+export function createSession(parameters: CreateSessionParameters): Session {
+  const now = Math.floor(Date.now() / 1000)
+  const validAfter = parameters.validAfter ?? 0
+  let validUntil: number
+  if (parameters.validUntil !== undefined) validUntil = parameters.validUntil
+  else if (parameters.validFor !== undefined) validUntil = Math.max(validAfter, now) + parameters.validFor
+  else throw new InvalidParameterError('validUntil', 'give validUntil or validFor: a session should end')
+  const session: Session = {
+    signerVerifier: ECDSA_SIGNER,
+    signer: parameters.signer,
+    validAfter,
+    validUntil,
+    permissions: parameters.permissions,
+    salt: parameters.salt ?? bytesToHex(crypto.getRandomValues(new Uint8Array(32))),
+  }
+  assertValidSession(session)
+  return session
+}

@@ -1,0 +1,34 @@
+import { concat, numberToHex, size, type Hex } from 'viem'
+import { InvalidParameterError } from '../errors/userOperation.ts'
+import { encodeSession } from './sessionEncoding.ts'
+import type { SessionGrant } from './sessionGrant.ts'
+import type { SessionMode } from './readSessionState.ts'
+
+/** The first byte of a session userOp's signature (SessionTypes.sol). */
+export const sessionSignatureMode = { root: 0x00, enable: 0x01, recorded: 0x02 } as const
+
+/**
+ * A session userOp's signature (docs/sessions.md):
+ * `mode (1) ‖ session ‖ grant proof ‖ indexCount (1) ‖ permission index per call (1 each) ‖ signer signature`,
+ * where the grant proof is `proofLength (1) ‖ proof (32 each)` for a root, `approvalLength (2) ‖ approval`
+ * for a first use with an owner approval, and nothing for a recorded session.
+ */
+export function encodeSessionSignature(grant: SessionGrant, mode: SessionMode, permissionIndices: readonly number[], signerSignature: Hex): Hex {
+  if (permissionIndices.length === 0 || permissionIndices.length > 255) throw new InvalidParameterError('calls', 'between 1 and 255 calls per session userOp')
+  let proof: Hex[]
+  if (mode === 'root') {
+    if (grant.grant.type !== 'root') throw new InvalidParameterError('mode', 'root mode needs a root grant')
+    proof = [numberToHex(grant.grant.proof.length, { size: 1 }), ...grant.grant.proof]
+  } else if (mode === 'enable') {
+    if (grant.grant.type !== 'approval') throw new InvalidParameterError('mode', 'enable mode needs an approval grant')
+    proof = [numberToHex(size(grant.grant.approval), { size: 2 }), grant.grant.approval]
+  } else proof = []
+  return concat([
+    numberToHex(sessionSignatureMode[mode], { size: 1 }),
+    encodeSession(grant.session),
+    ...proof,
+    numberToHex(permissionIndices.length, { size: 1 }),
+    ...permissionIndices.map((i) => numberToHex(i, { size: 1 })),
+    signerSignature,
+  ])
+}
