@@ -23,7 +23,7 @@ import {ISessionSignerVerifier} from "./ISessionSignerVerifier.sol";
  * Sessions reach the chain in two ways:
  * - **Merkle root**: the account sets one root (`setMerkleRoot`) committing to many sessions; a use carries
  *   the session and its proof (mode 0x00).
- * - **Enable in the first use**: the owner signs, off chain, an EIP-712 `SessionApproval` (checked through
+ * - **Enable in the first use**: the owner signs, off chain, an EIP-712 `ApproveSession` (checked through
  *   the account's ERC-1271) bound to the account, the chain, this manager and the account's epoch; the first
  *   use carries it (mode 0x01) and the manager records the session; later uses name the record (mode 0x02).
  *

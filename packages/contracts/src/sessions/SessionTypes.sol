@@ -46,7 +46,9 @@ library SessionTypes {
         "Permission(address target,bytes4 selector,uint128 valueLimit,address policy,bytes policyConfig)";
     bytes internal constant SESSION_TYPE =
         "Session(address signerVerifier,bytes signer,uint48 validAfter,uint48 validUntil,Permission[] permissions,bytes32 salt)";
-    bytes internal constant SESSION_APPROVAL_TYPE = "SessionApproval(address account,uint64 epoch,Session session)";
+    /// @dev Named so that it sorts before the types it references: ERC-7739's nested typed data (as wallets and
+    /// viem produce it) is only consistent when the contents type comes first in its own encodeType.
+    bytes internal constant SESSION_APPROVAL_TYPE = "ApproveSession(address account,uint64 epoch,Session session)";
 
     bytes32 internal constant PERMISSION_TYPEHASH = keccak256(PERMISSION_TYPE);
     bytes32 internal constant SESSION_TYPEHASH = keccak256(abi.encodePacked(SESSION_TYPE, PERMISSION_TYPE));

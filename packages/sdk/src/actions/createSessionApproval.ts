@@ -9,14 +9,14 @@ import { assertSafeSession } from './grantSessions.ts'
 
 type AnyClient = Client<Transport, Chain | undefined>
 
-export type SessionApprovalTypedData = TypedDataDefinition<typeof sessionTypes, 'SessionApproval'>
+export type SessionApprovalTypedData = TypedDataDefinition<typeof sessionTypes, 'ApproveSession'>
 
 /** The EIP-712 typed data an owner signs to approve `session` for `account` (readable in a wallet). */
 export function sessionApprovalTypedData(chainId: number, manager: Address, account: Address, epoch: bigint, session: Session): SessionApprovalTypedData {
   return {
     domain: sessionManagerDomain(chainId, manager),
     types: sessionTypes,
-    primaryType: 'SessionApproval',
+    primaryType: 'ApproveSession',
     message: { account, epoch, session: session as never },
   }
 }
@@ -32,7 +32,7 @@ export type CreateSessionApprovalParameters = {
 }
 
 /**
- * The owner approves a session off chain: no transaction. The approval is an EIP-712 `SessionApproval`
+ * The owner approves a session off chain: no transaction. The approval is an EIP-712 `ApproveSession`
  * bound to the account, the chain, the manager and the account's current epoch, signed through the
  * account's ERC-1271 (on LatchkeyAccount: ERC-7739). The session's first userOp carries it and the manager
  * records the session. Revoking the session, or all sessions, makes the approval unusable.

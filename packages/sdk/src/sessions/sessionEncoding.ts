@@ -18,7 +18,8 @@ export const sessionTypes = {
     { name: 'permissions', type: 'Permission[]' },
     { name: 'salt', type: 'bytes32' },
   ],
-  SessionApproval: [
+  /** The owner's approval of a session (named to sort first: see SessionTypes.sol). */
+  ApproveSession: [
     { name: 'account', type: 'address' },
     { name: 'epoch', type: 'uint64' },
     { name: 'session', type: 'Session' },

@@ -11,6 +11,7 @@ import {
 } from 'viem'
 import { entryPoint07Abi, entryPoint07Address, toPackedUserOperation, type UserOperation } from 'viem/account-abstraction'
 import { simulateContract } from 'viem/actions'
+import { latchkeyAccountAbi, sessionKeyManagerAbi, usageLimitPolicyAbi } from '@latchkey/contracts'
 
 /** What EntryPoint v0.7 does with one userOp, run as `eth_call` of `handleOps([op])` on the current state. */
 export type ReplayOutcome =
@@ -55,9 +56,30 @@ export async function replayHandleOps(
     }
     if (decoded.errorName === 'FailedOpWithRevert') {
       const reason = decoded.args[1]
-      return { ok: false, code: reason.match(/^AA\d\d/)?.[0], reason, innerRevert: decoded.args[2] }
+      const inner = decoded.args[2]
+      const explained = describeRevert(inner)
+      return { ok: false, code: reason.match(/^AA\d\d/)?.[0], reason: explained ? `${reason}: ${explained}` : reason, innerRevert: inner }
     }
     return { ok: false, code: undefined, reason: `${decoded.errorName}(${decoded.args?.join(', ') ?? ''})` }
+  }
+}
+
+/** Errors of the Latchkey contracts, to name a module's revert inside a failed validation. */
+const latchkeyErrors = [...sessionKeyManagerAbi, ...usageLimitPolicyAbi, ...latchkeyAccountAbi].filter((item) => item.type === 'error')
+
+/** `ErrorName(arg, …)` for a revert of one of our contracts (or a standard Error(string)); undefined otherwise. */
+export function describeRevert(data: Hex | undefined): string | undefined {
+  if (!data || data === '0x') return undefined
+  try {
+    const decoded = decodeErrorResult({ abi: latchkeyErrors, data })
+    return `${decoded.errorName}(${(decoded.args ?? []).map(String).join(', ')})`
+  } catch {
+    try {
+      const decoded = decodeErrorResult({ abi: [], data })
+      return `${decoded.errorName}(${(decoded.args ?? []).map(String).join(', ')})`
+    } catch {
+      return undefined
+    }
   }
 }
 
