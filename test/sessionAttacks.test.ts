@@ -1,0 +1,171 @@
+/**
+ * The attacks of ../shared/reference/seed-and-peers.md §2 that apply to session core (items 1, 3, 5, 6, 9,
+ * 11; 5 and 6 are in sessions.test.ts). Each attacking userOp is built without the SDK's off-chain check
+ * and carries a valid session signature; the chain (the EntryPoint's validation, replayed by the SDK, or
+ * the bundler) refuses it, and says which rule.
+ */
+import { describe, it, before } from 'node:test'
+import assert from 'node:assert/strict'
+import { concat, encodeAbiParameters, encodeFunctionData, pad, toFunctionSelector, type Address, type Hex } from 'viem'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import type { UserOperation } from 'viem/account-abstraction'
+import { latchkeyAccountAbi, ownerValidatorAbi, sessionKeyManagerAbi } from '@latchkey/contracts'
+import {
+  ANY_TARGET,
+  buildSessionTree,
+  createSession,
+  erc7579ExecuteAbi,
+  grantSessions,
+  permission,
+  sendUserOperationAndWait,
+  sessionDigest,
+  sessionRootCalls,
+  toSessionAccount,
+  UnsafeSessionError,
+  UserOperationValidationError,
+  type Permission,
+  type SessionGrant,
+} from '@latchkey/sdk'
+import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
+import { countData, deployedOwnerAccount, sendRaw } from './fixtures/sessions.ts'
+
+let devnet: DevnetFixture
+before(async () => {
+  devnet = await useDevnet()
+})
+
+/**
+ * Grants `permissions` to a new session key on a new account, writing the root directly (the SDK's grant
+ * would refuse unsafe sessions), and returns an unchecked session account.
+ */
+async function grantRaw(permissions: Permission[], options: { ownerValidator?: boolean } = {}) {
+  const owner = await deployedOwnerAccount(devnet)
+  const key = privateKeyToAccount(generatePrivateKey())
+  const session = createSession({ signer: key.address, validFor: 3600, permissions })
+  const digest = sessionDigest(session)
+  const tree = buildSessionTree([digest])
+  const extra = options.ownerValidator
+    ? [{ to: owner.address, data: encodeFunctionData({ abi: latchkeyAccountAbi, functionName: 'installModule', args: [1n, devnet.contracts.ownerValidator, encodeAbiParameters([{ type: 'address' }], [owner.owner.address])] }) }]
+    : []
+  await sendUserOperationAndWait(devnet.bundlerClient, { account: owner, calls: [...extra, ...sessionRootCalls(owner.address, devnet.contracts.sessionKeyManager, tree.root, false)] })
+  const grant: SessionGrant = { chainId: devnet.chainId, account: owner.address, manager: devnet.contracts.sessionKeyManager, session, digest, grant: { type: 'root', root: tree.root, proof: tree.proof(digest) } }
+  const attacker = await toSessionAccount({ client: devnet.publicClient, grant, signer: key, precheck: false })
+  return { owner, key, grant, attacker }
+}
+
+/** Prepares (and so validates, by replay) a userOp with raw callData; expects the chain to refuse it with `rule`. */
+async function assertRefused(attacker: Awaited<ReturnType<typeof grantRaw>>['attacker'], callData: Hex, rule: string) {
+  await assert.rejects(devnet.bundlerClient.prepareUserOperation({ account: attacker, callData }), (error: unknown) => {
+    assert.ok(error instanceof UserOperationValidationError, String(error))
+    assert.match(error.reason, new RegExp(rule), error.reason)
+    return true
+  })
+}
+
+const execute = (target: Address, data: Hex, value = 0n, mode: Hex = pad('0x00', { dir: 'right', size: 32 })) =>
+  encodeFunctionData({ abi: erc7579ExecuteAbi, functionName: 'execute', args: [mode, concat([target, pad(`0x${value.toString(16)}`, { size: 32 }), data])] })
+
+describe('attack 1 and 11: a session reaching the account configuration or the manager', () => {
+  it('a wildcard permission cannot call the account (installModule, setOwner) or the manager (setMerkleRoot)', async () => {
+    const installModule = toFunctionSelector('installModule(uint256,address,bytes)')
+    const setOwner = toFunctionSelector('setOwner(address)')
+    const setMerkleRoot = toFunctionSelector('setMerkleRoot(bytes32)')
+    const { owner, attacker } = await grantRaw([
+      permission({ target: 'any', selector: installModule }),
+      permission({ target: 'any', selector: setOwner }),
+      permission({ target: 'any', selector: setMerkleRoot }),
+    ])
+    const evil = privateKeyToAccount(generatePrivateKey()).address
+    await assertRefused(attacker, execute(owner.address, encodeFunctionData({ abi: latchkeyAccountAbi, functionName: 'installModule', args: [1n, evil, '0x'] })), 'SessionTargetForbidden')
+    await assertRefused(attacker, execute(owner.address, encodeFunctionData({ abi: latchkeyAccountAbi, functionName: 'setOwner', args: [evil] })), 'SessionTargetForbidden')
+    await assertRefused(attacker, execute(devnet.contracts.sessionKeyManager, encodeFunctionData({ abi: sessionKeyManagerAbi, functionName: 'setMerkleRoot', args: [pad('0x01')] })), 'SessionTargetForbidden')
+    assert.equal(await devnet.publicClient.readContract({ address: owner.address, abi: latchkeyAccountAbi, functionName: 'owner' }), owner.owner.address)
+  })
+
+  it('an explicit permission naming the manager or the account is refused on chain, and the SDK will not grant it', async () => {
+    const { owner, attacker } = await grantRaw([permission({ target: devnet.contracts.sessionKeyManager, selector: toFunctionSelector('revokeAllSessions()') })])
+    await assertRefused(attacker, execute(devnet.contracts.sessionKeyManager, encodeFunctionData({ abi: sessionKeyManagerAbi, functionName: 'revokeAllSessions' })), 'SessionTargetForbidden')
+    for (const target of [owner.address, devnet.contracts.sessionKeyManager]) {
+      const session = createSession({ signer: owner.owner.address, validFor: 60, permissions: [permission({ target, selector: '0x12345678' })] })
+      await assert.rejects(grantSessions(devnet.bundlerClient, { account: owner, manager: devnet.contracts.sessionKeyManager, sessions: [session] }), UnsafeSessionError)
+    }
+  })
+
+  it('a wildcard permission never reaches a module installed on the account (its OwnerValidator)', async () => {
+    const { owner, attacker } = await grantRaw([permission({ target: 'any', selector: toFunctionSelector('setOwner(bytes)') })], { ownerValidator: true })
+    const evil = privateKeyToAccount(generatePrivateKey()).address
+    const takeover = encodeFunctionData({ abi: ownerValidatorAbi, functionName: 'setOwner', args: [encodeAbiParameters([{ type: 'address' }], [evil])] })
+    await assertRefused(attacker, execute(devnet.contracts.ownerValidator, takeover), 'SessionTargetForbidden')
+    assert.equal(await devnet.publicClient.readContract({ address: devnet.contracts.ownerValidator, abi: ownerValidatorAbi, functionName: 'ownerOf', args: [owner.address] }), owner.owner.address)
+    // The SDK refuses to grant an explicit permission on an installed module.
+    const session = createSession({ signer: evil, validFor: 60, permissions: [permission({ target: devnet.contracts.ownerValidator, selector: toFunctionSelector('setOwner(bytes)') })] })
+    await assert.rejects(grantSessions(devnet.bundlerClient, { account: owner, manager: devnet.contracts.sessionKeyManager, sessions: [session] }), /installed on the account/)
+  })
+})
+
+describe('attack 3: callData that is not what the permission checked', () => {
+  it('refuses any account function other than execute, delegatecall and static modes, and a mode with a payload', async () => {
+    const { owner, attacker } = await grantRaw([permission({ target: devnet.contracts.demoCounter, selector: toFunctionSelector('count()') })])
+    const counter = devnet.contracts.demoCounter
+    // The userOp calls installModule directly: no execution to check.
+    await assertRefused(attacker, encodeFunctionData({ abi: latchkeyAccountAbi, functionName: 'installModule', args: [1n, counter, '0x'] }), 'SessionCallDataNotExecute')
+    // execute with delegatecall (0xff), staticcall (0xfe), an unknown exec type, and a non-zero mode selector.
+    for (const mode of ['0xff', '0xfe', '0x0002', '0x00000000000001'] as const) {
+      await assertRefused(attacker, execute(counter, countData, 0n, pad(mode, { dir: 'right', size: 32 })), 'SessionExecutionModeRefused')
+    }
+    // A non-standard offset for executionCalldata (a decoder-confusion attempt).
+    const standard = execute(counter, countData)
+    const shifted = concat([standard.slice(0, 10 + 64) as Hex, pad('0x60'), pad('0x00'), `0x${standard.slice(10 + 128)}`]) as Hex
+    await assertRefused(attacker, shifted, 'SessionCallDataMalformed')
+    assert.ok(owner.address)
+  })
+
+  it('refuses a batch whose index list does not match its calls, or that names a missing permission', async () => {
+    const { attacker, grant, key } = await grantRaw([permission({ target: devnet.contracts.demoCounter, selector: toFunctionSelector('count()') })])
+    const batch = await attacker.encodeCalls([
+      { to: devnet.contracts.demoCounter, data: countData },
+      { to: devnet.contracts.demoCounter, data: countData },
+    ])
+    // toSessionAccount (unchecked) puts one index 0 per call; forge a signature with one index for two calls.
+    const op = (await devnet.bundlerClient.prepareUserOperation({
+      account: attacker,
+      callData: batch,
+      callGasLimit: 200_000n,
+      verificationGasLimit: 400_000n,
+      preVerificationGas: 80_000n,
+    })) as UserOperation<'0.7'>
+    const { encodeSessionSignature } = await import('@latchkey/sdk')
+    const { getUserOperationHash } = await import('viem/account-abstraction')
+    const hash = getUserOperationHash({ chainId: devnet.chainId, entryPointAddress: devnet.entryPoint, entryPointVersion: '0.7', userOperation: op })
+    const signature = await key.signMessage({ message: { raw: hash } })
+    await assert.rejects(sendRaw(devnet, { ...op, signature: encodeSessionSignature(grant, 'root', [0], signature) }), /AA23/)
+    await assert.rejects(sendRaw(devnet, { ...op, signature: encodeSessionSignature(grant, 'root', [0, 1], signature) }), /AA23/)
+    // The same op with the right indices is fine.
+    const ok = await sendRaw(devnet, { ...op, signature: encodeSessionSignature(grant, 'root', [0, 0], signature) })
+    assert.match(ok, /^0x[0-9a-f]{64}$/)
+  })
+})
+
+describe('attack 9: session keys signing for the account (ERC-1271)', () => {
+  it('the manager never validates a signature for the account, whatever it carries', async () => {
+    const { owner, key } = await grantRaw([permission({ target: devnet.contracts.demoCounter, selector: toFunctionSelector('count()') })])
+    const hash = pad('0x1234')
+    const sessionSignature = await key.sign({ hash })
+    const viaAccount = await devnet.publicClient.readContract({
+      address: owner.address,
+      abi: latchkeyAccountAbi,
+      functionName: 'isValidSignature',
+      args: [hash, concat([devnet.contracts.sessionKeyManager, sessionSignature])],
+    })
+    assert.equal(viaAccount, '0xffffffff')
+    const direct = await devnet.publicClient.readContract({
+      address: devnet.contracts.sessionKeyManager,
+      abi: sessionKeyManagerAbi,
+      functionName: 'isValidSignatureWithSender',
+      args: [owner.address, hash, sessionSignature],
+    })
+    assert.equal(direct, '0xffffffff')
+  })
+})
+
+export { ANY_TARGET }
