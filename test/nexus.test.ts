@@ -1,14 +1,28 @@
 /**
  * Our OwnerValidator module on a third-party ERC-7579 account, Biconomy's Nexus, through a real anvil and a
- * real Alto bundler: deployment by the first userOp, a steady userOp, and a wrong key refused.
+ * real Alto bundler: deployment by the first userOp, a steady userOp, and a wrong key refused; then the
+ * SessionKeyManager on the same account (its portability test).
  */
 import { describe, it, before } from 'node:test'
 import assert from 'node:assert/strict'
-import { encodeAbiParameters, encodeFunctionData, type Address, type Hex } from 'viem'
+import { concat, encodeAbiParameters, encodeFunctionData, hashTypedData, hexToBigInt, type Address, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
 import { formatUserOperationRequest, getUserOperationHash, type UserOperation } from 'viem/account-abstraction'
 import { demoCounterAbi, ownerValidatorAbi } from '@latchkey/contracts'
-import { sendUserOperationAndWait, UserOperationValidationError, MODULE_TYPE_VALIDATOR } from '@latchkey/sdk'
+import {
+  createSession,
+  createSessionApproval,
+  getSessionStatus,
+  grantSessions,
+  MODULE_TYPE_VALIDATOR,
+  permission,
+  revokeSessions,
+  sendUserOperationAndWait,
+  SessionCallRefusedError,
+  SessionNotUsableError,
+  toSessionAccount,
+  UserOperationValidationError,
+} from '@latchkey/sdk'
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
 import { deployNexus, nexusAccountAbi, toNexusAccount, type NexusContracts } from './fixtures/nexusAccount.ts'
 
@@ -115,5 +129,55 @@ describe('Nexus with the OwnerValidator module', () => {
 
     assert.equal(await counted(account.address), 1n)
     assert.equal(await account.getNonce(), (BigInt(devnet.contracts.ownerValidator) << 64n) | 1n)
+  })
+})
+
+describe('SessionKeyManager on Nexus (a third-party ERC-7579 account)', () => {
+  it('grants by root and by approval, uses and revokes sessions, with the manager selected in the Nexus nonce key', async () => {
+    const owner = privateKeyToAccount(generatePrivateKey())
+    const account = await newNexusAccount(owner)
+    await sendUserOperationAndWait(devnet.bundlerClient, { account, calls: [{ to: devnet.contracts.demoCounter, data: encodeFunctionData({ abi: demoCounterAbi, functionName: 'count' }) }] })
+    const manager = devnet.contracts.sessionKeyManager
+    const countCall = { to: devnet.contracts.demoCounter, data: encodeFunctionData({ abi: demoCounterAbi, functionName: 'count' }) }
+
+    // Root: installs the manager on Nexus and sets the root in one owner userOp.
+    const rootKey = privateKeyToAccount(generatePrivateKey())
+    const rootSession = createSession({ signer: rootKey.address, validFor: 3600, permissions: [permission({ target: devnet.contracts.demoCounter, abi: demoCounterAbi, functionName: 'count' })] })
+    const { grants } = await grantSessions(devnet.bundlerClient, { account, manager, sessions: [rootSession] })
+    const nexusNonceKey = hexToBigInt(manager) // Nexus: mode byte 0 ‖ validator
+    const rootUser = await toSessionAccount({ client: devnet.publicClient, grant: grants[0]!, signer: rootKey, nonceKey: nexusNonceKey })
+    await sendUserOperationAndWait(devnet.bundlerClient, { account: rootUser, calls: [countCall] })
+    await assert.rejects(
+      sendUserOperationAndWait(devnet.bundlerClient, { account: rootUser, calls: [{ ...countCall, data: encodeFunctionData({ abi: demoCounterAbi, functionName: 'refuse', args: [1n] }) }] }),
+      SessionCallRefusedError,
+    )
+
+    // Approval: Nexus answers ERC-1271 through the OwnerValidator (signature = validator ‖ owner signature
+    // of the validator's account-bound message hash).
+    const approvedKey = privateKeyToAccount(generatePrivateKey())
+    const approvedSession = createSession({ signer: approvedKey.address, validFor: 3600, permissions: rootSession.permissions })
+    const grant = await createSessionApproval({
+      account,
+      manager,
+      session: approvedSession,
+      signApproval: async (typedData) => {
+        const digest = await devnet.publicClient.readContract({
+          address: devnet.contracts.ownerValidator,
+          abi: ownerValidatorAbi,
+          functionName: 'messageHash',
+          args: [account.address, hashTypedData(typedData)],
+        })
+        return concat([devnet.contracts.ownerValidator, await owner.sign({ hash: digest })])
+      },
+    })
+    const approvedUser = await toSessionAccount({ client: devnet.publicClient, grant, signer: approvedKey, nonceKey: nexusNonceKey })
+    await sendUserOperationAndWait(devnet.bundlerClient, { account: approvedUser, calls: [countCall] })
+    await sendUserOperationAndWait(devnet.bundlerClient, { account: approvedUser, calls: [countCall] })
+    assert.equal(await counted(account.address), 4n)
+
+    await revokeSessions(devnet.bundlerClient, { account, manager, sessions: 'all' })
+    assert.deepEqual(await getSessionStatus(devnet.publicClient, [grants[0]!, grant]), ['not-granted', 'not-granted'])
+    await assert.rejects(sendUserOperationAndWait(devnet.bundlerClient, { account: approvedUser, calls: [countCall] }), SessionNotUsableError)
+    assert.equal(await counted(account.address), 4n)
   })
 })
