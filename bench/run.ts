@@ -8,13 +8,15 @@ import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { startDevnet } from '@latchkey/devnet'
 import { measureOwnerPaths, type GasCase } from './ownerPaths.ts'
+import { measureSessionPaths } from './sessionPaths.ts'
 import { gasSnapshot } from './gasSnapshot.ts'
 
 const root = join(import.meta.dirname, '..')
 const devnet = await startDevnet()
 let cases: GasCase[]
 try {
-  cases = await measureOwnerPaths({ ...devnet, funderKey: devnet.testKeys[2]!.privateKey })
+  const target = { ...devnet, funderKey: devnet.testKeys[2]!.privateKey }
+  cases = [...(await measureOwnerPaths(target)), ...(await measureSessionPaths(target))]
 } finally {
   await devnet.stop()
 }
@@ -37,22 +39,35 @@ writeFileSync(
 writeFileSync(join(root, 'bench', 'gas-snapshot.json'), gasSnapshot(cases))
 
 const get = (id: string) => cases.find((c) => c.id === id)!.gasUsed
-const rows = cases.map((c) => `| ${c.title} | ${c.gasUsed.toLocaleString('en-US')} | ${c.signatureBytes} |`)
-const premium = get('owner-module/steady-erc20-transfer') - get('owner-builtin/steady-erc20-transfer')
-const table = [
-  `Measured ${date} at commit ${commit} on ${machine}; anvil 1.7.1 (cancun), Alto 0.0.20, EntryPoint v0.7.`,
+const fmt = (n: bigint) => n.toLocaleString('en-US')
+const rows = (prefix: string) =>
+  cases.filter((c) => c.id.startsWith(prefix)).map((c) => `| ${c.title} | ${fmt(c.gasUsed)} | ${c.signatureBytes} |`)
+const header = ['| case | gasUsed (handleOps) | signature bytes |', '|---|---:|---:|']
+const stamp = `Measured ${date} at commit ${commit} on ${machine}; anvil 1.7.1 (cancun), Alto 0.0.20, EntryPoint v0.7.`
+const builtin = get('owner-builtin/steady-erc20-transfer')
+const viaModule = get('owner-module/steady-erc20-transfer')
+const ownerTable = [stamp, '', ...header, ...rows('owner-'), '', `The module path costs ${fmt(viaModule - builtin)} gas more per steady ERC-20 transfer than the built-in path.`].join('\n')
+const premiums = ['session/root-steady-erc20-transfer', 'session/recorded-steady-erc20-transfer'].map((id) => {
+  const c = cases.find((x) => x.id === id)!
+  return `| ${c.title} | ${fmt(c.gasUsed)} | +${fmt(c.gasUsed - builtin)} | +${fmt(c.gasUsed - viaModule)} | ${c.signatureBytes} |`
+})
+const sessionTable = [
+  stamp,
   '',
-  '| case | gasUsed (handleOps) | signature bytes |',
-  '|---|---:|---:|',
-  ...rows,
+  ...header,
+  ...rows('session/'),
   '',
-  `The module path costs ${premium.toLocaleString('en-US')} gas more per steady ERC-20 transfer than the built-in path.`,
+  '| steady session ERC-20 transfer | gas | premium over owner, built-in | premium over owner, module | signature bytes |',
+  '|---|---:|---:|---:|---:|',
+  ...premiums,
 ].join('\n')
 
 const path = join(root, 'BENCHMARKS.md')
-const text = readFileSync(path, 'utf8')
-const begin = '<!-- owner-paths:begin -->'
-const end = '<!-- owner-paths:end -->'
-const updated = text.replace(new RegExp(`${begin}[\\s\\S]*${end}`), `${begin}\n${table}\n${end}`)
-writeFileSync(path, updated)
-process.stdout.write(`${table}\n`)
+let text = readFileSync(path, 'utf8')
+for (const [name, table] of [['owner-paths', ownerTable], ['session-paths', sessionTable]] as const) {
+  const begin = `<!-- ${name}:begin -->`
+  const end = `<!-- ${name}:end -->`
+  text = text.replace(new RegExp(`${begin}[\\s\\S]*${end}`), `${begin}\n${table}\n${end}`)
+}
+writeFileSync(path, text)
+process.stdout.write(`${ownerTable}\n\n${sessionTable}\n`)

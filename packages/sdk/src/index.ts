@@ -11,7 +11,7 @@ export { replayHandleOps, type ReplayOutcome } from './userOperation/replayHandl
 export { toSessionAccount, type ToSessionAccountParameters, type ToSessionAccountReturnType } from './accounts/toSessionAccount.ts'
 export { ANY_TARGET, EMPTY_CALLDATA, ECDSA_SIGNER, assertValidSession, type Permission, type Session } from './sessions/session.ts'
 export { createSession, permission, type CreateSessionParameters, type PermissionParameters } from './sessions/createSession.ts'
-export { encodeSession, sessionDigest, sessionManagerDomain, sessionTypes } from './sessions/sessionEncoding.ts'
+export { encodeSession, sessionDigest, sessionTypedHash, sessionManagerDomain, sessionTypes } from './sessions/sessionEncoding.ts'
 export { buildSessionTree, sessionLeaf, sessionRootFromProof, type SessionTree } from './sessions/merkleTree.ts'
 export { serializeSessionGrant, parseSessionGrant, type SessionGrant } from './sessions/sessionGrant.ts'
 export { checkSessionCalls, TIME_MARGIN_SECONDS, type CheckSessionCallsParameters, type SessionCheckResult, type SessionChainState, type ResolvedCall } from './sessions/checkSessionCalls.ts'

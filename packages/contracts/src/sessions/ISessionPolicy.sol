@@ -18,7 +18,7 @@ interface ISessionPolicy {
     /**
      * @notice Checks one call. Reverts (with a reason) to refuse it.
      * @param account The account making the call.
-     * @param sessionDigest The session's EIP-712 struct hash.
+     * @param sessionDigest The session's digest (keccak256 of its compact encoding).
      * @param permissionIndex Which permission of the session authorised the call.
      * @param target, value, data The call.
      * @param config The permission's `policyConfig`.

@@ -12,10 +12,75 @@ import {Permission, Session, SessionTypes} from "./SessionTypes.sol";
  *  permissionCount (1) ‖ permissionCount × [target (20) ‖ selector (4) ‖ valueLimit (16) ‖ policy (20) ‖
  *  configLength (2) ‖ policyConfig]`
  *
- * The digest is the EIP-712 struct hash of the session (`hashStruct(Session)`), so the same value is the
- * Merkle leaf's preimage, the key of a recorded session and what an owner approval commits to.
+ * Two hashes of a session:
+ * - its **digest**, `keccak256` of this encoding: the one identifier of the session everywhere (the Merkle
+ *   leaf's preimage, the key of its record and of its revocation, later the signer nodes' check). The
+ *   encoding is self-delimiting and has exactly one form per session, so the digest names one session.
+ *   It is read straight from calldata on every use ({scan}, {permissionAt}), with no decoding.
+ * - its EIP-712 struct hash (`hashStruct(Session)`, {typedHash}): what an owner approval commits to, so that
+ *   a wallet shows the session's contents. Computed only on the approval's one use.
  */
 library SessionCodec {
+    /// @dev Where the parts of an encoded session are, as offsets into the signature.
+    struct View {
+        uint256 start;
+        uint256 end;
+        uint48 validAfter;
+        uint48 validUntil;
+        address signerVerifier;
+        uint256 signerOffset;
+        uint256 signerLength;
+        uint256 permissionsOffset;
+        uint256 permissionCount;
+    }
+
+    /// @notice Reads the layout of the session at `start` of `data`, checking every length against the data.
+    function scan(bytes calldata data, uint256 start) internal pure returns (View memory v) {
+        unchecked {
+            uint256 p = start;
+            _need(data, p + 66);
+            v.start = start;
+            v.validAfter = uint48(bytes6(data[p:p + 6]));
+            v.validUntil = uint48(bytes6(data[p + 6:p + 12]));
+            v.signerVerifier = address(bytes20(data[p + 44:p + 64]));
+            v.signerLength = uint16(bytes2(data[p + 64:p + 66]));
+            v.signerOffset = p + 66;
+            p = v.signerOffset + v.signerLength;
+            _need(data, p + 1);
+            v.permissionCount = uint8(data[p]);
+            v.permissionsOffset = p + 1;
+            p = v.permissionsOffset;
+            for (uint256 i = 0; i < v.permissionCount; ++i) {
+                _need(data, p + 62);
+                p += 62 + uint16(bytes2(data[p + 60:p + 62]));
+            }
+            _need(data, p);
+            v.end = p;
+        }
+    }
+
+    /// @notice The session's digest: keccak256 of its encoding.
+    function digestOf(bytes calldata data, View memory v) internal pure returns (bytes32) {
+        return keccak256(data[v.start:v.end]);
+    }
+
+    /// @notice Permission `index` of a scanned session (bounds were checked by {scan}).
+    function permissionAt(
+        bytes calldata data,
+        View memory v,
+        uint256 index
+    ) internal pure returns (address target, bytes4 selector, uint128 valueLimit, address policy, bytes calldata config) {
+        unchecked {
+            uint256 p = v.permissionsOffset;
+            for (uint256 i = 0; i < index; ++i) p += 62 + uint16(bytes2(data[p + 60:p + 62]));
+            target = address(bytes20(data[p:p + 20]));
+            selector = bytes4(data[p + 20:p + 24]);
+            valueLimit = uint128(bytes16(data[p + 24:p + 40]));
+            policy = address(bytes20(data[p + 40:p + 60]));
+            uint256 configLength = uint16(bytes2(data[p + 60:p + 62]));
+            config = data[p + 62:p + 62 + configLength];
+        }
+    }
     /// @notice The encoded session ends before `needed` bytes (at `offset` of the signature).
     error SessionEncodingTooShort(uint256 offset, uint256 needed);
 
@@ -57,8 +122,8 @@ library SessionCodec {
         }
     }
 
-    /// @notice `hashStruct(Session)` under EIP-712: the session's digest.
-    function digest(Session memory s) internal pure returns (bytes32) {
+    /// @notice `hashStruct(Session)` under EIP-712: what an owner approval of the session commits to.
+    function typedHash(Session memory s) internal pure returns (bytes32) {
         uint256 count = s.permissions.length;
         bytes32[] memory permissionHashes = new bytes32[](count);
         for (uint256 i = 0; i < count; ++i) {

@@ -9,7 +9,7 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {Execution} from "@openzeppelin/contracts/account/utils/draft-ERC7579Utils.sol";
-import {AccountSessions, Permission, Session, SessionRecord, SessionTypes} from "./SessionTypes.sol";
+import {AccountSessions, Session, SessionRecord, SessionTypes} from "./SessionTypes.sol";
 import {SessionCodec} from "./SessionCodec.sol";
 import {ExecutionCalls} from "./ExecutionCalls.sol";
 import {ISessionPolicy} from "./ISessionPolicy.sol";
@@ -136,15 +136,23 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
         return (record.status, record.epoch == _accounts[account].epoch);
     }
 
-    /// @notice The digest of a session in the compact encoding (for clients and tests).
+    /// @notice The digest of a session in the compact encoding: keccak256 of the encoding, checked to be one session.
     function sessionDigest(bytes calldata encodedSession) external pure returns (bytes32) {
+        SessionCodec.View memory v = SessionCodec.scan(encodedSession, 0);
+        if (v.end != encodedSession.length) revert SessionSignatureMalformed(v.end);
+        return SessionCodec.digestOf(encodedSession, v);
+    }
+
+    /// @notice The EIP-712 struct hash of a session in the compact encoding (what approvals commit to).
+    function sessionTypedHash(bytes calldata encodedSession) external pure returns (bytes32) {
         (Session memory session, ) = SessionCodec.decode(encodedSession, 0);
-        return SessionCodec.digest(session);
+        return SessionCodec.typedHash(session);
     }
 
     /// @notice The EIP-712 hash an owner signs (through the account's ERC-1271) to approve a session now.
-    function approvalHash(address account, bytes32 digest) public view returns (bytes32) {
-        return _approvalHash(account, _accounts[account].epoch, digest);
+    function approvalHash(address account, bytes calldata encodedSession) external view returns (bytes32) {
+        (Session memory session, ) = SessionCodec.decode(encodedSession, 0);
+        return _approvalHash(account, _accounts[account].epoch, SessionCodec.typedHash(session));
     }
 
     // ------------------------------------------------------------------ validation
@@ -157,9 +165,10 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
         if (signature.length == 0) revert SessionSignatureMalformed(0);
         uint8 mode = uint8(signature[0]);
 
-        (Session memory session, uint256 p) = SessionCodec.decode(signature, 1);
-        bytes32 digest = SessionCodec.digest(session);
-        p = _authorize(account, mode, digest, signature, p);
+        // The session is read in place from calldata: its digest is keccak256 of its bytes.
+        SessionCodec.View memory session = SessionCodec.scan(signature, 1);
+        bytes32 digest = SessionCodec.digestOf(signature, session);
+        uint256 p = _authorize(account, mode, digest, signature, session);
 
         // One permission index per call, then the session signer's signature.
         _need(signature, p + 1);
@@ -168,8 +177,8 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
         bytes calldata indices = signature[p + 1:p + 1 + indexCount];
         bytes calldata signerSignature = signature[p + 1 + indexCount:];
 
-        uint256 callsValidation = _checkCalls(account, digest, session, userOp.callData, indices);
-        bool signed = _isSignedBySession(session, userOpHash.toEthSignedMessageHash(), signerSignature);
+        uint256 callsValidation = _checkCalls(account, digest, signature, session, userOp.callData, indices);
+        bool signed = _isSignedBySession(signature, session, userOpHash.toEthSignedMessageHash(), signerSignature);
         return _intersect(_packValidationData(!signed, session.validUntil, session.validAfter), callsValidation);
     }
 
@@ -186,14 +195,15 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
         uint8 mode,
         bytes32 digest,
         bytes calldata signature,
-        uint256 p
-    ) private returns (uint256) {
+        SessionCodec.View memory session
+    ) private returns (uint256 p) {
+        p = session.end;
         if (mode == SessionTypes.MODE_USE_ROOT) {
             _need(signature, p + 1);
             uint256 proofLength = uint8(signature[p]);
             p += 1;
             _need(signature, p + proofLength * 32);
-            bytes32 node = keccak256(abi.encode(digest));
+            bytes32 node = _leaf(digest);
             for (uint256 i = 0; i < proofLength; ++i) {
                 node = Hashes.commutativeKeccak256(node, bytes32(signature[p + i * 32:p + i * 32 + 32]));
             }
@@ -213,7 +223,8 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
             SessionRecord storage record = _records[digest][account];
             if (record.status == SessionTypes.STATUS_REVOKED) revert SessionIsRevoked(digest);
             uint64 currentEpoch = _accounts[account].epoch;
-            bytes32 hash = _approvalHash(account, currentEpoch, digest);
+            (Session memory decoded, ) = SessionCodec.decode(signature, session.start);
+            bytes32 hash = _approvalHash(account, currentEpoch, SessionCodec.typedHash(decoded));
             if (!_isValidAccountSignature(account, hash, approval)) revert SessionApprovalInvalid(digest);
             record.epoch = currentEpoch;
             record.status = SessionTypes.STATUS_RECORDED;
@@ -235,7 +246,8 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
     function _checkCalls(
         address account,
         bytes32 digest,
-        Session memory session,
+        bytes calldata signature,
+        SessionCodec.View memory session,
         bytes calldata callData,
         bytes calldata indices
     ) private returns (uint256 validationData) {
@@ -243,12 +255,12 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
         if (!batch) {
             if (indices.length != 1) revert SessionCallCountMismatch(1, indices.length);
             (address target, uint256 value, bytes calldata data) = ExecutionCalls.single(executionCalldata);
-            return _checkCall(account, digest, session, 0, uint8(indices[0]), target, value, data);
+            return _checkCall(account, digest, signature, session, 0, uint8(indices[0]), target, value, data);
         }
         Execution[] calldata calls = ExecutionCalls.batchOf(executionCalldata);
         if (calls.length == 0 || indices.length != calls.length) revert SessionCallCountMismatch(calls.length, indices.length);
         for (uint256 i = 0; i < calls.length; ++i) {
-            uint256 result = _checkCall(account, digest, session, i, uint8(indices[i]), calls[i].target, calls[i].value, calls[i].callData);
+            uint256 result = _checkCall(account, digest, signature, session, i, uint8(indices[i]), calls[i].target, calls[i].value, calls[i].callData);
             validationData = i == 0 ? result : _intersect(validationData, result);
         }
     }
@@ -256,41 +268,35 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
     function _checkCall(
         address account,
         bytes32 digest,
-        Session memory session,
+        bytes calldata signature,
+        SessionCodec.View memory session,
         uint256 callIndex,
         uint256 permissionIndex,
         address target,
         uint256 value,
         bytes calldata data
     ) private returns (uint256 validationData) {
-        if (permissionIndex >= session.permissions.length) revert SessionPermissionMissing(callIndex, permissionIndex);
-        Permission memory permission = session.permissions[permissionIndex];
+        if (permissionIndex >= session.permissionCount) revert SessionPermissionMissing(callIndex, permissionIndex);
+        (address allowedTarget, bytes4 allowedSelector, uint128 valueLimit, address policy, bytes calldata config) = SessionCodec
+            .permissionAt(signature, session, permissionIndex);
         if (target == account || target == address(this)) revert SessionTargetForbidden(callIndex, target);
 
         bytes4 selector = data.length >= 4 ? bytes4(data[0:4]) : bytes4(0);
-        if (permission.target == address(0)) {
+        if (allowedTarget == address(0)) {
             if (_isInstalledModule(account, target, selector)) revert SessionTargetForbidden(callIndex, target);
-        } else if (permission.target != target) {
+        } else if (allowedTarget != target) {
             revert SessionCallNotPermitted(callIndex, target, selector);
         }
         // Selector zero permits only empty calldata; any other permits calls starting with it.
-        bool selectorMatches = permission.selector == bytes4(0)
+        bool selectorMatches = allowedSelector == bytes4(0)
             ? data.length == 0
-            : data.length >= 4 && selector == permission.selector;
+            : data.length >= 4 && selector == allowedSelector;
         if (!selectorMatches) revert SessionCallNotPermitted(callIndex, target, selector);
-        if (value > permission.valueLimit) revert SessionValueAboveLimit(callIndex, value, permission.valueLimit);
+        if (value > valueLimit) revert SessionValueAboveLimit(callIndex, value, valueLimit);
 
-        if (permission.policy == address(0)) return 0;
-        validationData = ISessionPolicy(permission.policy).checkCall(
-            account,
-            digest,
-            permissionIndex,
-            target,
-            value,
-            data,
-            permission.policyConfig
-        );
-        if (uint160(validationData) != 0) revert SessionPolicyResultInvalid(callIndex, permission.policy);
+        if (policy == address(0)) return 0;
+        validationData = ISessionPolicy(policy).checkCall(account, digest, permissionIndex, target, value, data, config);
+        if (uint160(validationData) != 0) revert SessionPolicyResultInvalid(callIndex, policy);
     }
 
     /// @dev True when `target` is installed on `account` as a module of any type (asked through ERC-7579).
@@ -307,13 +313,19 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
         return false;
     }
 
-    function _isSignedBySession(Session memory session, bytes32 hash, bytes calldata signature) private view returns (bool) {
+    function _isSignedBySession(
+        bytes calldata data,
+        SessionCodec.View memory session,
+        bytes32 hash,
+        bytes calldata signature
+    ) private view returns (bool) {
+        bytes calldata signer = data[session.signerOffset:session.signerOffset + session.signerLength];
         if (session.signerVerifier == address(0)) {
-            if (session.signer.length != 20) return false;
+            if (signer.length != 20) return false;
             (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecoverCalldata(hash, signature);
-            return err == ECDSA.RecoverError.NoError && recovered == address(bytes20(session.signer));
+            return err == ECDSA.RecoverError.NoError && recovered == address(bytes20(signer));
         }
-        try ISessionSignerVerifier(session.signerVerifier).isValidSessionSignature(session.signer, hash, signature) returns (
+        try ISessionSignerVerifier(session.signerVerifier).isValidSessionSignature(signer, hash, signature) returns (
             bool valid
         ) {
             return valid;
@@ -330,8 +342,17 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
         }
     }
 
-    function _approvalHash(address account, uint64 accountEpoch, bytes32 digest) private view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(SessionTypes.SESSION_APPROVAL_TYPEHASH, account, accountEpoch, digest)));
+    /// @dev The approval commits to the session's EIP-712 struct hash (its readable form), not to its digest.
+    function _approvalHash(address account, uint64 accountEpoch, bytes32 sessionTypedHash_) private view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(SessionTypes.SESSION_APPROVAL_TYPEHASH, account, accountEpoch, sessionTypedHash_)));
+    }
+
+    /// @dev The Merkle leaf of a session: keccak256 of its 32-byte digest (a 32-byte preimage: never an inner node).
+    function _leaf(bytes32 digest) private pure returns (bytes32 leaf) {
+        assembly ("memory-safe") {
+            mstore(0x00, digest)
+            leaf := keccak256(0x00, 0x20)
+        }
     }
 
     function _setRoot(address account, bytes32 root) private {

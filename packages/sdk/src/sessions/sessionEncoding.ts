@@ -1,4 +1,4 @@
-import { concat, hashStruct, numberToHex, size, type Address, type Hex, type TypedDataDomain } from 'viem'
+import { concat, hashStruct, keccak256, numberToHex, size, type Address, type Hex, type TypedDataDomain } from 'viem'
 import { assertValidSession, type Session } from './session.ts'
 
 /** The EIP-712 types of SessionKeyManager (the same strings as SessionTypes.sol). */
@@ -31,8 +31,16 @@ export function sessionManagerDomain(chainId: number, manager: Address): TypedDa
   return { name: 'Latchkey SessionKeyManager', version: '1', chainId, verifyingContract: manager }
 }
 
-/** The session's digest: its EIP-712 struct hash. It names the session everywhere (leaf, record, approval). */
+/**
+ * The session's digest: keccak256 of its compact encoding ({@link encodeSession}). It names the session
+ * everywhere: the Merkle leaf, the manager's record and revocation, the signer nodes' check.
+ */
 export function sessionDigest(session: Session): Hex {
+  return keccak256(encodeSession(session))
+}
+
+/** The session's EIP-712 struct hash: what an owner approval commits to (shown in full by the wallet). */
+export function sessionTypedHash(session: Session): Hex {
   assertValidSession(session)
   return hashStruct({ data: session as never, primaryType: 'Session', types: sessionTypes })
 }

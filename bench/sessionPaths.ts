@@ -1,0 +1,61 @@
+/**
+ * Gas of session-key userOps, with the method in BENCHMARKS.md (steady: the session's nonce key was used
+ * before and the session is not on its first use; ERC-20 transfer to a fresh recipient).
+ */
+import { createPublicClient, createWalletClient, encodeFunctionData, erc20Abi, http, keccak256, parseEther, parseUnits, size, slice, stringToHex, type Hex } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { createBundlerClient } from 'viem/account-abstraction'
+import { demoTokenAbi } from '@latchkey/contracts'
+import { createSession, createSessionApproval, grantSessions, permission, sendUserOperationAndWait, toLatchkeyAccount, toSessionAccount } from '@latchkey/sdk'
+import type { GasCase, MeasureTarget } from './ownerPaths.ts'
+
+export async function measureSessionPaths(target: MeasureTarget): Promise<GasCase[]> {
+  const publicClient = createPublicClient({ chain: target.chain, transport: http(target.rpcUrl), pollingInterval: 100 })
+  const bundler = createBundlerClient({ client: publicClient, transport: http(target.bundlerUrl), pollingInterval: 100 })
+  const funder = createWalletClient({ chain: target.chain, transport: http(target.rpcUrl), account: privateKeyToAccount(target.funderKey) })
+  const token = target.contracts.demoToken
+  const manager = target.contracts.sessionKeyManager
+  const cases: GasCase[] = []
+
+  const owner = privateKeyToAccount(`0x${'c1'.repeat(32)}`)
+  const account = await toLatchkeyAccount({ client: publicClient, owner, factory: target.contracts.accountFactory })
+  await publicClient.waitForTransactionReceipt({ hash: await funder.sendTransaction({ to: account.address, value: parseEther('1') }) })
+  await sendUserOperationAndWait(bundler, {
+    account,
+    calls: [{ to: token, data: encodeFunctionData({ abi: demoTokenAbi, functionName: 'mint', args: [account.address, parseUnits('1000', 6)] }) }],
+  })
+  let recipients = 0
+  const fresh = () => slice(keccak256(stringToHex(`session/recipient/${recipients++}`)), 12)
+  const transfer = () => ({ to: token, data: encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [fresh(), parseUnits('1', 6)] }) })
+  // Fixed keys and salts: the same signatures and calldata in every run.
+  const sessionFor = (keyByte: string, salt: Hex) =>
+    createSession({
+      signer: privateKeyToAccount(`0x${keyByte.repeat(32)}`).address,
+      validAfter: 0,
+      validUntil: 4_000_000_000,
+      salt,
+      permissions: [permission({ target: token, abi: erc20Abi, functionName: 'transfer' })],
+    })
+
+  // Root mode: a tree of one session.
+  const rootKey = privateKeyToAccount(`0x${'d1'.repeat(32)}`)
+  const rootSession = sessionFor('d1', keccak256(stringToHex('root session')))
+  const granted = await grantSessions(bundler, { account, manager, sessions: [rootSession] })
+  cases.push({ id: 'session/grant-root-with-install', title: 'grant 1 session by root, installing the manager (owner userOp)', gasUsed: granted.receipt.receipt.gasUsed, signatureBytes: size(granted.receipt.userOperation.signature) })
+  const rootUser = await toSessionAccount({ client: publicClient, grant: granted.grants[0]!, signer: rootKey })
+  const firstRoot = await sendUserOperationAndWait(bundler, { account: rootUser, calls: [transfer()] })
+  cases.push({ id: 'session/root-first-use', title: 'session ERC-20 transfer, root mode, first use (new nonce key)', gasUsed: firstRoot.receipt.gasUsed, signatureBytes: size(firstRoot.userOperation.signature) })
+  const steadyRoot = await sendUserOperationAndWait(bundler, { account: rootUser, calls: [transfer()] })
+  cases.push({ id: 'session/root-steady-erc20-transfer', title: 'session ERC-20 transfer, root mode (tree of 1), steady', gasUsed: steadyRoot.receipt.gasUsed, signatureBytes: size(steadyRoot.userOperation.signature) })
+
+  // Approval mode: the first use records the session; later uses name the record.
+  const approvedKey = privateKeyToAccount(`0x${'d2'.repeat(32)}`)
+  const approvedSession = sessionFor('d2', keccak256(stringToHex('approved session')))
+  const grant = await createSessionApproval({ account, manager, session: approvedSession })
+  const approvedUser = await toSessionAccount({ client: publicClient, grant, signer: approvedKey })
+  const enable = await sendUserOperationAndWait(bundler, { account: approvedUser, calls: [transfer()] })
+  cases.push({ id: 'session/enable-and-use', title: 'session ERC-20 transfer, first use with the owner approval (records it)', gasUsed: enable.receipt.gasUsed, signatureBytes: size(enable.userOperation.signature) })
+  const steadyRecorded = await sendUserOperationAndWait(bundler, { account: approvedUser, calls: [transfer()] })
+  cases.push({ id: 'session/recorded-steady-erc20-transfer', title: 'session ERC-20 transfer, recorded session, steady', gasUsed: steadyRecorded.receipt.gasUsed, signatureBytes: size(steadyRecorded.userOperation.signature) })
+  return cases
+}
