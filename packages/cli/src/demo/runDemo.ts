@@ -16,6 +16,7 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { createBundlerClient, type SmartAccount, type UserOperationReceipt } from 'viem/account-abstraction'
 import { createReporter, type Reporter } from './progress.ts'
+import { sessionChapter } from './sessionChapter.ts'
 
 /** What every demo chapter gets: the devnet, clients, the reporter, and the account once it exists. */
 export type DemoContext = {
@@ -85,7 +86,8 @@ async function ownerChapter({ devnet, publicClient, report }: DemoContext): Prom
 
 /**
  * `latchkey demo` (and `npm start`): an embedded devnet, then each chapter in turn. Later chapters
- * (sessions, policies, batches, the signer network) are added to `chapters`.
+ * (policies, batches, the signer network) follow the same shape: a function of the context (and the
+ * owner's account) in its own file.
  */
 export async function runDemo(): Promise<number> {
   const report = createReporter()
@@ -100,13 +102,11 @@ export async function runDemo(): Promise<number> {
     report.detail(`rpc ${devnet.rpcUrl}   bundler ${devnet.bundlerUrl}   chain ${devnet.chainId}`)
     const publicClient = createPublicClient({ chain: devnet.chain, transport: http(devnet.rpcUrl), pollingInterval: 100 })
     const context: DemoContext = { devnet, publicClient, report }
-    const chapters: { title: string; run: (context: DemoContext) => Promise<unknown> }[] = [
-      { title: 'Owner path: counterfactual deployment, ERC-20 and ETH', run: ownerChapter },
-    ]
-    for (const chapter of chapters) {
-      process.stdout.write(`\n== ${chapter.title}\n`)
-      await chapter.run(context)
-    }
+    const chapter = (title: string) => process.stdout.write(`\n== ${title}\n`)
+    chapter('Owner path: counterfactual deployment, ERC-20 and ETH')
+    const account = await ownerChapter(context)
+    chapter('Session keys: grant, use, out-of-scope refusal, revoke')
+    await sessionChapter(context, account)
     process.stdout.write('\n')
     return 0
   } catch (error) {
