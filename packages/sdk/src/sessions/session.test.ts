@@ -1,0 +1,94 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { keccak256, parseEther, size, zeroAddress, type Hex } from 'viem'
+import { InvalidParameterError } from '../errors/userOperation.ts'
+import { SessionFormatError } from '../errors/session.ts'
+import { createSession, permission } from './createSession.ts'
+import { buildSessionTree, sessionRootFromProof } from './merkleTree.ts'
+import { encodeSession, sessionDigest } from './sessionEncoding.ts'
+import { parseSessionGrant, serializeSessionGrant, type SessionGrant } from './sessionGrant.ts'
+
+const counter = '0x00000000000000000000000000000000000000c0' as const
+const signer = '0x00000000000000000000000000000000000000aa' as const
+const abi = [
+  { type: 'function', name: 'count', inputs: [], outputs: [], stateMutability: 'nonpayable' },
+  { type: 'function', name: 'pay', inputs: [{ name: 'a', type: 'uint256' }], outputs: [], stateMutability: 'nonpayable' },
+  { type: 'function', name: 'pay', inputs: [{ name: 'a', type: 'address' }], outputs: [], stateMutability: 'nonpayable' },
+] as const
+const salt = `0x${'11'.repeat(32)}` as Hex
+
+describe('session encoding', () => {
+  it('packs a one-permission ECDSA session into 149 bytes and hashes exactly those bytes', () => {
+    const session = createSession({ signer, validAfter: 1, validUntil: 2, salt, permissions: [permission({ target: counter, abi, functionName: 'count' })] })
+    const encoded = encodeSession(session)
+    assert.equal(size(encoded), 6 + 6 + 32 + 20 + 2 + 20 + 1 + 62)
+    assert.equal(sessionDigest(session), keccak256(encoded))
+    assert.equal(encoded.slice(2, 14), '000000000001') // validAfter
+    // The permission's selector sits after the header (66), the signer (20), the count (1) and the target (20).
+    assert.equal(`0x${encoded.slice(2 + 2 * 107, 2 + 2 * 111)}`, session.permissions[0]!.selector)
+  })
+
+  it('gives different digests to the same permissions with different salts', () => {
+    const a = createSession({ signer, validFor: 60, permissions: [permission({ target: counter })] })
+    const b = createSession({ signer, validFor: 60, permissions: [permission({ target: counter })] })
+    assert.notEqual(sessionDigest(a), sessionDigest(b))
+  })
+
+  it('refuses malformed sessions with the failing field', () => {
+    assert.throws(() => createSession({ signer, permissions: [permission({ target: counter })] }), /validUntil/)
+    assert.throws(() => createSession({ signer, validFor: 60, permissions: [] }), /at least one permission/)
+    assert.throws(() => createSession({ signer: '0x1234', validFor: 60, permissions: [permission({ target: counter })] }), InvalidParameterError)
+    assert.throws(() => createSession({ signer, validAfter: 10, validUntil: 5, permissions: [permission({ target: counter })] }), /ends before validAfter/)
+    assert.throws(() => permission({ target: counter, abi, functionName: 'missing' }), /not in the ABI/)
+    assert.throws(() => permission({ target: counter, abi, functionName: 'pay' }), /overloaded/)
+    assert.throws(() => createSession({ signer, validFor: 60, permissions: [{ ...permission({ target: counter }), valueLimit: 1n << 128n }] }), /uint128/)
+  })
+
+  it('uses zero for any target and for empty calldata', () => {
+    const p = permission({ target: 'any', valueLimit: parseEther('1') })
+    assert.equal(p.target, zeroAddress)
+    assert.equal(p.selector, '0x00000000')
+  })
+})
+
+describe('session Merkle tree', () => {
+  it('proves every leaf of odd and even trees, and no proof passes for another digest', () => {
+    for (const n of [1, 2, 3, 7, 8, 33]) {
+      const digests = Array.from({ length: n }, (_, i) => keccak256(`0x${i.toString(16).padStart(2, '0')}`))
+      const tree = buildSessionTree(digests)
+      for (const d of digests) assert.equal(sessionRootFromProof(d, tree.proof(d)), tree.root)
+      if (n > 1) assert.notEqual(sessionRootFromProof(digests[0]!, tree.proof(digests[1]!)), tree.root)
+    }
+    assert.throws(() => buildSessionTree([]), /at least one/)
+    assert.throws(() => buildSessionTree([salt, salt]), /twice/)
+  })
+})
+
+describe('session grant JSON', () => {
+  const session = createSession({ signer, validFor: 60, salt, permissions: [permission({ target: counter, abi, functionName: 'count', valueLimit: 5n })] })
+  const digest = sessionDigest(session)
+  const tree = buildSessionTree([digest, keccak256('0x01')])
+  const grant: SessionGrant = { chainId: 31337, account: counter, manager: signer, session, digest, grant: { type: 'root', root: tree.root, proof: tree.proof(digest) } }
+
+  it('round-trips, and writes a private key only when asked', () => {
+    const json = serializeSessionGrant(grant)
+    assert.doesNotMatch(json, /privateKey/)
+    assert.deepEqual(parseSessionGrant(json).grant, grant)
+    const key = `0x${'22'.repeat(32)}` as Hex
+    assert.equal(parseSessionGrant(serializeSessionGrant(grant, { privateKey: key })).privateKey, key)
+  })
+
+  it('refuses tampered JSON saying what is wrong', () => {
+    const raw = JSON.parse(serializeSessionGrant(grant))
+    const tamper = (f: (r: any) => void) => {
+      const copy = structuredClone(raw)
+      f(copy)
+      return JSON.stringify(copy)
+    }
+    assert.throws(() => parseSessionGrant('{'), SessionFormatError)
+    assert.throws(() => parseSessionGrant(tamper((r) => (r.session.permissions[0].valueLimit = '6'))), /digest does not match/)
+    assert.throws(() => parseSessionGrant(tamper((r) => (r.grant.proof = [keccak256('0x02')]))), /proof does not lead to the root/)
+    assert.throws(() => parseSessionGrant(tamper((r) => (r.account = 'nope'))), /account is not an address/)
+    assert.throws(() => parseSessionGrant(tamper((r) => (r.format = 'other'))), /format/)
+  })
+})
