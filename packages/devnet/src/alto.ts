@@ -30,7 +30,7 @@ export type StartAltoOptions = {
  * Starts the Alto bundler against the devnet's anvil and waits for `eth_supportedEntryPoints`.
  *
  * - `--safe-mode false`: Alto 0.0.20's safe-mode tracer fails every v0.7 op on anvil (see the reference);
- *   Latchkey checks ERC-7562 itself.
+ *   Latchkey checks ERC-7562 itself on traces (./erc7562/checkValidationRules.ts).
  * - `--block-time 200`: anvil mines on every transaction; Alto polls receipts this often.
  * - wallet refilling and monitors off: the keys are funded by anvil.
  */
