@@ -14,6 +14,8 @@ import {
   createSessionApproval,
   encodeSessionSignature,
   getSessionStatus,
+  getSessions,
+  MemorySessionStore,
   grantSessions,
   parseSessionGrant,
   permission,
@@ -60,6 +62,11 @@ describe('grant by Merkle root', () => {
     assert.equal(await counted(owner.address), 2n)
     assert.equal(userOperation.signature.slice(0, 4), '0x00') // root mode
     assert.deepEqual(await getSessionStatus(devnet.publicClient, [grant]), ['active'])
+    const store = new MemorySessionStore()
+    await store.save({ grant })
+    const listed = await getSessions(devnet.publicClient, { store, account: owner.address })
+    assert.deepEqual(listed.map((s) => [s.grant.digest, s.status]), [[grant.digest, 'active']])
+    assert.deepEqual(await getSessions(devnet.publicClient, { store, account: devnet.contracts.demoCounter }), [])
   })
 
   it('refuses an out-of-scope call off chain, naming the rule, and sends nothing', async () => {

@@ -23,3 +23,4 @@ export { createSessionApproval, sessionApprovalTypedData, type CreateSessionAppr
 export { revokeSessions, type RevokeSessionsParameters } from './actions/revokeSessions.ts'
 export { getSessionStatus, type SessionStatus } from './actions/getSessionStatus.ts'
 export { SessionCallRefusedError, SessionNotUsableError, SessionFormatError, UnsafeSessionError, type SessionRule } from './errors/session.ts'
+export { getSessions, type GetSessionsParameters, type GetSessionsReturnType } from './actions/getSessions.ts'
