@@ -24,3 +24,6 @@ export { revokeSessions, type RevokeSessionsParameters } from './actions/revokeS
 export { getSessionStatus, type SessionStatus } from './actions/getSessionStatus.ts'
 export { SessionCallRefusedError, SessionNotUsableError, SessionFormatError, UnsafeSessionError, type SessionRule } from './errors/session.ts'
 export { getSessions, type GetSessionsParameters, type GetSessionsReturnType } from './actions/getSessions.ts'
+export { measuredVerificationGas } from './userOperation/measuredVerificationGas.ts'
+export { useFixedNonceKey } from './accounts/fixedNonceKey.ts'
+export { erc7579ModuleConfigAbi, installedModuleType } from './erc7579/moduleConfig.ts'

@@ -23,14 +23,14 @@ import {
   toSmartAccount,
   type SmartAccount,
   type SmartAccountImplementation,
-  type UserOperationRequest,
 } from 'viem/account-abstraction'
 import { readContract } from 'viem/actions'
 import { signMessage as signErc7739Message, signTypedData as signErc7739TypedData } from 'viem/experimental/erc7739'
 import { latchkeyAccountFactoryAbi } from '@latchkey/contracts'
 import { InvalidParameterError } from '../errors/userOperation.ts'
 import { decodeExecute, encodeExecute } from '../erc7579/execution.ts'
-import { sizeVerificationGas, type SizeVerificationGasParameters } from '../userOperation/sizeVerificationGas.ts'
+import { measuredVerificationGas } from '../userOperation/measuredVerificationGas.ts'
+import { useFixedNonceKey } from './fixedNonceKey.ts'
 import { latchkeyAccountAddress, type ModuleInit } from './latchkeyAccountAddress.ts'
 import { OWNER_NONCE_KEY, validatorNonceKey } from './nonceKey.ts'
 
@@ -160,19 +160,7 @@ export async function toLatchkeyAccount(parameters: ToLatchkeyAccountParameters)
       } as Parameters<typeof signErc7739TypedData>[1])
     },
 
-    userOperation:
-      parameters.verificationGas === 'bundler'
-        ? undefined
-        : {
-            async estimateGas(request: UserOperationRequest) {
-              if (request.verificationGasLimit !== undefined) return undefined
-              const verificationGasLimit = await sizeVerificationGas(client, {
-                userOperation: { ...request, sender: address } as SizeVerificationGasParameters['userOperation'],
-                sign: (op) => signUserOperation(op),
-              })
-              return { verificationGasLimit }
-            },
-          },
+    userOperation: parameters.verificationGas === 'bundler' ? undefined : measuredVerificationGas(client, address, (op) => signUserOperation(op)),
 
     async signUserOperation(userOperation) {
       return signUserOperation(userOperation)
@@ -190,15 +178,7 @@ export async function toLatchkeyAccount(parameters: ToLatchkeyAccountParameters)
     return owner.signMessage({ message: { raw: userOpHash } })
   }
 
-  // viem's default picks a new, time-based nonce key for every userOp (≈17k gas each on first use).
-  // The account keeps one fixed key unless the caller names another.
-  account.getNonce = async (args) =>
-    readContract(client, {
-      address: entryPoint.address,
-      abi: entryPoint07Abi,
-      functionName: 'getNonce',
-      args: [address, args?.key ?? nonceKey],
-    })
+  useFixedNonceKey(account, client, address, nonceKey)
   return account
 }
 

@@ -6,9 +6,7 @@ import {
   toSmartAccount,
   type SmartAccount,
   type SmartAccountImplementation,
-  type UserOperationRequest,
 } from 'viem/account-abstraction'
-import { readContract } from 'viem/actions'
 import { decodeExecute, encodeExecute, type Call } from '../erc7579/execution.ts'
 import { LatchkeyError } from '../errors/LatchkeyError.ts'
 import { SessionCallRefusedError, SessionNotUsableError } from '../errors/session.ts'
@@ -16,7 +14,8 @@ import { checkSessionCalls } from '../sessions/checkSessionCalls.ts'
 import { readSessionState, type SessionMode } from '../sessions/readSessionState.ts'
 import type { SessionGrant } from '../sessions/sessionGrant.ts'
 import { encodeSessionSignature } from '../sessions/sessionSignature.ts'
-import { sizeVerificationGas, type SizeVerificationGasParameters } from '../userOperation/sizeVerificationGas.ts'
+import { measuredVerificationGas } from '../userOperation/measuredVerificationGas.ts'
+import { useFixedNonceKey } from './fixedNonceKey.ts'
 import { validatorNonceKey } from './nonceKey.ts'
 
 export type ToSessionAccountParameters = {
@@ -131,23 +130,13 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
     async signTypedData() {
       throw new LatchkeyError('A session key cannot sign typed data for the account (ERC-1271): the manager refuses them by design.')
     },
-    userOperation: {
-      async estimateGas(request: UserOperationRequest) {
-        if (request.verificationGasLimit !== undefined) return undefined
-        // The off-chain check runs first: a refused call throws here, before any estimate or send.
-        if (precheck && request.callData) await plan(request.callData, true)
-        const verificationGasLimit = await sizeVerificationGas(client, {
-          userOperation: { ...request, sender: grant.account } as SizeVerificationGasParameters['userOperation'],
-          sign: (op) => sign(op),
-        })
-        return { verificationGasLimit }
-      },
-    },
+    // The off-chain check runs first: a refused call throws there, before any estimate or send.
+    userOperation: measuredVerificationGas(client, grant.account, (op) => sign(op), async (request) => {
+      if (precheck && request.callData) await plan(request.callData, true)
+    }),
     async signUserOperation(userOperation) {
       return sign(userOperation)
     },
   })
-  account.getNonce = async (args) =>
-    readContract(client, { address: entryPoint.address, abi: entryPoint07Abi, functionName: 'getNonce', args: [grant.account, args?.key ?? nonceKey] })
-  return account
+  return useFixedNonceKey(account, client, grant.account, nonceKey)
 }

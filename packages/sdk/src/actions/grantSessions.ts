@@ -2,6 +2,7 @@ import { encodeFunctionData, type Address, type Chain, type Client, type Hex, ty
 import { readContract, getCode } from 'viem/actions'
 import type { SmartAccount } from 'viem/account-abstraction'
 import { sessionKeyManagerAbi } from '@latchkey/contracts'
+import { erc7579ModuleConfigAbi, installedModuleType } from '../erc7579/moduleConfig.ts'
 import { UnsafeSessionError } from '../errors/session.ts'
 import { buildSessionTree } from '../sessions/merkleTree.ts'
 import { ANY_TARGET, type Session } from '../sessions/session.ts'
@@ -9,38 +10,13 @@ import { sessionDigest } from '../sessions/sessionEncoding.ts'
 import type { SessionGrant } from '../sessions/sessionGrant.ts'
 import { sendUserOperationAndWait, type SendUserOperationAndWaitReturnType } from './sendUserOperationAndWait.ts'
 
-const accountConfigAbi = [
-  {
-    type: 'function',
-    name: 'isModuleInstalled',
-    stateMutability: 'view',
-    inputs: [
-      { name: 'moduleTypeId', type: 'uint256' },
-      { name: 'module', type: 'address' },
-      { name: 'additionalContext', type: 'bytes' },
-    ],
-    outputs: [{ type: 'bool' }],
-  },
-  {
-    type: 'function',
-    name: 'installModule',
-    stateMutability: 'nonpayable',
-    inputs: [
-      { name: 'moduleTypeId', type: 'uint256' },
-      { name: 'module', type: 'address' },
-      { name: 'initData', type: 'bytes' },
-    ],
-    outputs: [],
-  },
-] as const
-
 type AnyClient = Client<Transport, Chain | undefined>
 
 /** True when `manager` is installed on `account` as a validator (false for an account not yet deployed). */
 export async function isSessionManagerInstalled(client: AnyClient, account: Address, manager: Address): Promise<boolean> {
   const code = await getCode(client, { address: account })
   if (!code || code === '0x') return false
-  return readContract(client, { address: account, abi: accountConfigAbi, functionName: 'isModuleInstalled', args: [1n, manager, '0x'] })
+  return readContract(client, { address: account, abi: erc7579ModuleConfigAbi, functionName: 'isModuleInstalled', args: [1n, manager, '0x'] })
 }
 
 /**
@@ -54,15 +30,8 @@ export async function assertSafeSession(client: AnyClient, session: Session, acc
     if (target === account.toLowerCase()) throw new UnsafeSessionError(i, p.target, 'it targets the account itself (its configuration)')
     if (target === manager.toLowerCase()) throw new UnsafeSessionError(i, p.target, 'it targets the session manager')
     if (target === ANY_TARGET || !deployed) continue
-    for (const type of [1n, 2n, 3n, 4n]) {
-      const installed = await readContract(client, {
-        address: account,
-        abi: accountConfigAbi,
-        functionName: 'isModuleInstalled',
-        args: [type, p.target, type === 3n ? p.selector : '0x'],
-      }).catch(() => false)
-      if (installed) throw new UnsafeSessionError(i, p.target, `it targets a module installed on the account (type ${type})`)
-    }
+    const type = await installedModuleType(client, account, p.target, p.selector)
+    if (type !== undefined) throw new UnsafeSessionError(i, p.target, `it targets a module installed on the account (type ${type})`)
   }
 }
 
@@ -70,7 +39,7 @@ export async function assertSafeSession(client: AnyClient, session: Session, acc
 export function sessionRootCalls(account: Address, manager: Address, root: Hex, installed: boolean) {
   return installed
     ? [{ to: manager, data: encodeFunctionData({ abi: sessionKeyManagerAbi, functionName: 'setMerkleRoot', args: [root] }) }]
-    : [{ to: account, data: encodeFunctionData({ abi: accountConfigAbi, functionName: 'installModule', args: [1n, manager, root] }) }]
+    : [{ to: account, data: encodeFunctionData({ abi: erc7579ModuleConfigAbi, functionName: 'installModule', args: [1n, manager, root] }) }]
 }
 
 export type GrantSessionsParameters = {

@@ -1,22 +1,9 @@
 import { BaseError, ContractFunctionRevertedError, decodeErrorResult, type Chain, type Client, type Hex, type Transport } from 'viem'
 import { getBlock, readContract, simulateContract } from 'viem/actions'
 import { sessionKeyManagerAbi, usageLimitPolicyAbi } from '@latchkey/contracts'
+import { installedModuleType } from '../erc7579/moduleConfig.ts'
 import type { SessionChainState } from './checkSessionCalls.ts'
 import type { SessionGrant } from './sessionGrant.ts'
-
-const moduleConfigAbi = [
-  {
-    type: 'function',
-    name: 'isModuleInstalled',
-    stateMutability: 'view',
-    inputs: [
-      { name: 'moduleTypeId', type: 'uint256' },
-      { name: 'module', type: 'address' },
-      { name: 'additionalContext', type: 'bytes' },
-    ],
-    outputs: [{ type: 'bool' }],
-  },
-] as const
 
 const policyAbi = [
   {
@@ -70,16 +57,7 @@ export async function readSessionState(client: Client<Transport, Chain | undefin
     mode,
     epoch,
     async isInstalledModule(address, selector) {
-      for (const type of [1n, 2n, 3n, 4n]) {
-        const installed = await readContract(client, {
-          address: account,
-          abi: moduleConfigAbi,
-          functionName: 'isModuleInstalled',
-          args: [type, address, type === 3n ? selector : '0x'],
-        }).catch(() => false)
-        if (installed) return true
-      }
-      return false
+      return (await installedModuleType(client, account, address, selector)) !== undefined
     },
     async checkPolicy(permissionIndex, call) {
       const permission = grant.session.permissions[permissionIndex]!

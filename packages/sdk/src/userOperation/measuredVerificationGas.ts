@@ -1,0 +1,28 @@
+import type { Address, Chain, Client, Hex, Transport } from 'viem'
+import type { UserOperation, UserOperationRequest } from 'viem/account-abstraction'
+import { sizeVerificationGas, type SizeVerificationGasParameters } from './sizeVerificationGas.ts'
+
+/**
+ * The `userOperation` hook of a viem smart account that sets verificationGasLimit by
+ * {@link sizeVerificationGas} (the really signed op, replayed) instead of the bundler's estimate.
+ * A limit already given is kept.
+ */
+export function measuredVerificationGas(
+  client: Client<Transport, Chain | undefined>,
+  sender: Address,
+  sign: (userOperation: UserOperation<'0.7'>) => Promise<Hex>,
+  /** Runs first, e.g. an off-chain policy check that should refuse before any estimate. */
+  before?: (request: UserOperationRequest) => Promise<void>,
+) {
+  return {
+    async estimateGas(request: UserOperationRequest) {
+      if (request.verificationGasLimit !== undefined) return undefined
+      if (before) await before(request)
+      const verificationGasLimit = await sizeVerificationGas(client, {
+        userOperation: { ...request, sender } as SizeVerificationGasParameters['userOperation'],
+        sign,
+      })
+      return { verificationGasLimit }
+    },
+  }
+}
