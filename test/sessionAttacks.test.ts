@@ -134,15 +134,30 @@ describe('attack 3: callData that is not what the permission checked', () => {
       verificationGasLimit: 400_000n,
       preVerificationGas: 80_000n,
     })) as UserOperation<'0.7'>
-    const { encodeSessionSignature } = await import('@latchkey/sdk')
+    const { encodeSessionSignature, sessionSigningHash } = await import('@latchkey/sdk')
     const { getUserOperationHash } = await import('viem/account-abstraction')
     const hash = getUserOperationHash({ chainId: devnet.chainId, entryPointAddress: devnet.entryPoint, entryPointVersion: '0.7', userOperation: op })
-    const signature = await key.signMessage({ message: { raw: hash } })
-    await assert.rejects(sendRaw(devnet, { ...op, signature: encodeSessionSignature(grant, 'root', [0], signature) }), /AA23/)
-    await assert.rejects(sendRaw(devnet, { ...op, signature: encodeSessionSignature(grant, 'root', [0, 1], signature) }), /AA23/)
+    const sign = (indices: number[]) => key.signMessage({ message: { raw: sessionSigningHash(hash, indices) } })
+    await assert.rejects(sendRaw(devnet, { ...op, signature: encodeSessionSignature(grant, 'root', [0], await sign([0])) }), /AA23/)
+    await assert.rejects(sendRaw(devnet, { ...op, signature: encodeSessionSignature(grant, 'root', [0, 1], await sign([0, 1])) }), /AA23/)
     // The same op with the right indices is fine.
-    const ok = await sendRaw(devnet, { ...op, signature: encodeSessionSignature(grant, 'root', [0, 0], signature) })
+    const ok = await sendRaw(devnet, { ...op, signature: encodeSessionSignature(grant, 'root', [0, 0], await sign([0, 0])) })
     assert.match(ok, /^0x[0-9a-f]{64}$/)
+  })
+})
+
+describe('a relayer cannot move a call to another permission of the session', () => {
+  it('changing the permission indices of a signed session userOp breaks its signature (AA24)', async () => {
+    const counterCount = permission({ target: devnet.contracts.demoCounter, selector: toFunctionSelector('count()') })
+    const anyCount = permission({ target: 'any', selector: toFunctionSelector('count()') })
+    const { attacker } = await grantRaw([counterCount, anyCount])
+    const op = (await devnet.bundlerClient.prepareUserOperation({ account: attacker, calls: [{ to: devnet.contracts.demoCounter, data: countData }] })) as UserOperation<'0.7'>
+    const signed = await attacker.signUserOperation(op) // call 0 → permission 0
+    // Both permissions allow the call; the relayer rewrites the index byte (just before the 65-byte signature).
+    const swapped = `${signed.slice(0, -132)}01${signed.slice(-130)}` as Hex
+    assert.notEqual(swapped, signed)
+    await assert.rejects(sendRaw(devnet, { ...op, signature: swapped }), /AA24/)
+    assert.match(await sendRaw(devnet, { ...op, signature: signed }), /^0x[0-9a-f]{64}$/)
   })
 })
 

@@ -22,6 +22,7 @@ import {
   revokeSessions,
   sendUserOperationAndWait,
   serializeSessionGrant,
+  sessionSigningHash,
   sessionDigest,
   SessionCallRefusedError,
   SessionNotUsableError,
@@ -121,7 +122,7 @@ describe('grant by Merkle root', () => {
     const sessionAccount = await toSessionAccount({ client: devnet.publicClient, grant, signer: key })
     const op = (await devnet.bundlerClient.prepareUserOperation({ account: sessionAccount, calls: [{ to: devnet.contracts.demoCounter, data: countData }] })) as UserOperation<'0.7'>
     const hash = getUserOperationHash({ chainId: devnet.chainId, entryPointAddress: devnet.entryPoint, entryPointVersion: '0.7', userOperation: op })
-    const forged = encodeSessionSignature(grant, 'root', [0], await stranger.signMessage({ message: { raw: hash } }))
+    const forged = encodeSessionSignature(grant, 'root', [0], await stranger.signMessage({ message: { raw: sessionSigningHash(hash, [0]) } }))
     await assert.rejects(sendRaw(devnet, { ...op, signature: forged }), /AA24/)
     assert.equal(await counted(owner.address), 1n)
   })
@@ -220,7 +221,7 @@ describe('grant by owner approval (enable in the first use)', () => {
     const sessionAccount = await toSessionAccount({ client: devnet.publicClient, grant, signer: key })
     const op = (await devnet.bundlerClient.prepareUserOperation({ account: sessionAccount, calls: [{ to: devnet.contracts.demoCounter, data: countData }] })) as UserOperation<'0.7'>
     const otherChainHash = getUserOperationHash({ chainId: 1, entryPointAddress: devnet.entryPoint, entryPointVersion: '0.7', userOperation: op })
-    const signature = encodeSessionSignature(grant, 'enable', [0], await key.signMessage({ message: { raw: otherChainHash } }))
+    const signature = encodeSessionSignature(grant, 'enable', [0], await key.signMessage({ message: { raw: sessionSigningHash(otherChainHash, [0]) } }))
     await assert.rejects(sendRaw(devnet, { ...op, signature }), /AA24/)
     assert.equal(await counted(owner.address), 1n)
   })

@@ -9,7 +9,8 @@ pragma solidity 0.8.37;
 interface ISessionSignerVerifier {
     /**
      * @param signer The session's `signer` bytes (the key, in the verifier's own format).
-     * @param hash What session signers sign: the EIP-191 message hash of the userOpHash.
+     * @param hash What session signers sign: the EIP-191 message hash of
+     * `keccak256(userOpHash ‖ permission indices)` (docs/sessions.md §5).
      * @return True when `signature` is `signer`'s signature of `hash`.
      */
     function isValidSessionSignature(bytes calldata signer, bytes32 hash, bytes calldata signature) external view returns (bool);

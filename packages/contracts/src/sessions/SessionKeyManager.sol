@@ -178,7 +178,10 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
         bytes calldata signerSignature = signature[p + 1 + indexCount:];
 
         uint256 callsValidation = _checkCalls(account, digest, signature, session, userOp.callData, indices);
-        bool signed = _isSignedBySession(signature, session, userOpHash.toEthSignedMessageHash(), signerSignature);
+        // The signer signs the userOpHash together with the permission indices, so that whoever relays the op
+        // cannot switch a call to another permission of the same session.
+        bytes32 signed_ = keccak256(abi.encodePacked(userOpHash, indices)).toEthSignedMessageHash();
+        bool signed = _isSignedBySession(signature, session, signed_, signerSignature);
         return _intersect(_packValidationData(!signed, session.validUntil, session.validAfter), callsValidation);
     }
 

@@ -13,7 +13,7 @@ import { SessionCallRefusedError, SessionNotUsableError } from '../errors/sessio
 import { checkSessionCalls } from '../sessions/checkSessionCalls.ts'
 import { readSessionState, type SessionMode } from '../sessions/readSessionState.ts'
 import type { SessionGrant } from '../sessions/sessionGrant.ts'
-import { encodeSessionSignature } from '../sessions/sessionSignature.ts'
+import { encodeSessionSignature, sessionSigningHash } from '../sessions/sessionSignature.ts'
 import { measuredVerificationGas } from '../userOperation/measuredVerificationGas.ts'
 import { useFixedNonceKey } from './fixedNonceKey.ts'
 import { validatorNonceKey } from './nonceKey.ts'
@@ -44,7 +44,7 @@ const STUB_SIGNER_SIGNATURE = concat([keccak256(stringToHex('latchkey session st
 /**
  * A viem `SmartAccount` for an existing ERC-7579 account that signs as one of its sessions: userOps go
  * through the SessionKeyManager (selected in the nonce key) and carry the session, its grant and the
- * session signer's signature of the userOpHash (EIP-191).
+ * session signer's signature (EIP-191) of the userOpHash with the permission indices.
  *
  * Before anything is signed, the calls are checked against the session off chain (window, grant,
  * targets, functions, values, policies): a refused call throws {@link SessionCallRefusedError} or
@@ -99,7 +99,7 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
       entryPointVersion: '0.7',
       userOperation: { ...op, sender: grant.account },
     })
-    const signature = await signer.signMessage({ message: { raw: userOpHash } })
+    const signature = await signer.signMessage({ message: { raw: sessionSigningHash(userOpHash, indices) } })
     return encodeSessionSignature(grant, mode, indices, signature)
   }
 

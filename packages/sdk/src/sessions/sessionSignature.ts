@@ -1,4 +1,4 @@
-import { concat, numberToHex, size, type Hex } from 'viem'
+import { concat, keccak256, numberToHex, size, type Hex } from 'viem'
 import { InvalidParameterError } from '../errors/userOperation.ts'
 import { encodeSession } from './sessionEncoding.ts'
 import type { SessionGrant } from './sessionGrant.ts'
@@ -6,6 +6,14 @@ import type { SessionMode } from './readSessionState.ts'
 
 /** The first byte of a session userOp's signature (SessionTypes.sol). */
 export const sessionSignatureMode = { root: 0x00, enable: 0x01, recorded: 0x02 } as const
+
+/**
+ * What the session signer signs (as an EIP-191 message of these 32 bytes): the userOpHash together with
+ * the permission index of each call, so that a relayer cannot move a call to another permission.
+ */
+export function sessionSigningHash(userOpHash: Hex, permissionIndices: readonly number[]): Hex {
+  return keccak256(concat([userOpHash, ...permissionIndices.map((i) => numberToHex(i, { size: 1 }))]))
+}
 
 /**
  * A session userOp's signature (docs/sessions.md):
