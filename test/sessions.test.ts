@@ -4,13 +4,12 @@
  */
 import { describe, it, before } from 'node:test'
 import assert from 'node:assert/strict'
-import { concat, encodeFunctionData, parseEther, toFunctionSelector, zeroHash, type Hex } from 'viem'
+import { parseEther, zeroHash, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { getUserOperationHash, type UserOperation } from 'viem/account-abstraction'
 import { demoCounterAbi, sessionKeyManagerAbi } from '@latchkey/contracts'
 import {
   buildSessionTree,
-  createSession,
   createSessionApproval,
   encodeSessionSignature,
   getSessionStatus,
@@ -18,7 +17,6 @@ import {
   MemorySessionStore,
   grantSessions,
   parseSessionGrant,
-  permission,
   revokeSessions,
   sendUserOperationAndWait,
   serializeSessionGrant,
@@ -41,7 +39,6 @@ before(async () => {
 const counted = (account: Hex) =>
   devnet.publicClient.readContract({ address: devnet.contracts.demoCounter, abi: demoCounterAbi, functionName: 'counts', args: [account] })
 
-const selectorOf = (name: string) => toFunctionSelector(`${name}(bytes32)`)
 const rejectedOnChain = (rule: string) => (error: unknown) => {
   assert.ok(error instanceof UserOperationValidationError, String(error))
   assert.match(error.reason, new RegExp(rule), error.reason)
@@ -282,4 +279,3 @@ describe('session windows', () => {
   })
 })
 
-export { concat, encodeFunctionData, selectorOf, createSession, permission }
