@@ -33,7 +33,7 @@ import {
 } from '@latchkey/sdk'
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
 import { countData, deployedOwnerAccount } from './fixtures/sessions.ts'
-import { deployNexus, toNexusAccount } from './fixtures/nexusAccount.ts'
+import { deployNexus, ownedNexusAccount } from './fixtures/nexusAccount.ts'
 
 let devnet: DevnetFixture
 before(async () => {
@@ -97,15 +97,7 @@ describe('every kind of Latchkey userOp passes ERC-7562 (account unstaked)', () 
   it('a session on Nexus (third-party account)', async () => {
     const nexus = await deployNexus(devnet)
     const owner = privateKeyToAccount(generatePrivateKey())
-    const account = await toNexusAccount({
-      client: devnet.publicClient,
-      factory: nexus.factory,
-      bootstrap: nexus.bootstrap,
-      validator: devnet.contracts.ownerValidator,
-      validatorInitData: encodeAbiParameters([{ type: 'address' }], [owner.address]),
-      sign: (hash) => owner.signMessage({ message: { raw: hash } }),
-    })
-    await devnet.fund(account.address)
+    const account = await ownedNexusAccount(devnet, nexus, owner)
     const key = privateKeyToAccount(generatePrivateKey())
     const session = createSession({ signer: key.address, validFor: 3600, permissions: [permission({ target: devnet.contracts.demoCounter, abi: demoCounterAbi, functionName: 'count' })] })
     await sendUserOperationAndWait(devnet.bundlerClient, { account, calls: [count()] })

@@ -5,7 +5,7 @@
  */
 import { describe, it, before } from 'node:test'
 import assert from 'node:assert/strict'
-import { concat, encodeAbiParameters, encodeFunctionData, hashTypedData, hexToBigInt, type Address, type Hex } from 'viem'
+import { concat, encodeFunctionData, hashTypedData, hexToBigInt, type Address, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
 import { formatUserOperationRequest, getUserOperationHash, type UserOperation } from 'viem/account-abstraction'
 import { demoCounterAbi, ownerValidatorAbi } from '@latchkey/contracts'
@@ -24,7 +24,7 @@ import {
   UserOperationValidationError,
 } from '@latchkey/sdk'
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
-import { deployNexus, nexusAccountAbi, toNexusAccount, type NexusContracts } from './fixtures/nexusAccount.ts'
+import { deployNexus, nexusAccountAbi, ownedNexusAccount, type NexusContracts } from './fixtures/nexusAccount.ts'
 
 let devnet: DevnetFixture
 let nexus: NexusContracts
@@ -40,20 +40,7 @@ async function counted(account: Address) {
   return devnet.publicClient.readContract({ address: devnet.contracts.demoCounter, abi: demoCounterAbi, functionName: 'counts', args: [account] })
 }
 
-/** A funded, undeployed Nexus account whose OwnerValidator owner is `owner`; `signer` signs its userOps. */
-async function newNexusAccount(owner: PrivateKeyAccount, signer: PrivateKeyAccount = owner) {
-  const account = await toNexusAccount({
-    client: devnet.publicClient,
-    factory: nexus.factory,
-    bootstrap: nexus.bootstrap,
-    validator: devnet.contracts.ownerValidator,
-    validatorInitData: encodeAbiParameters([{ type: 'address' }], [owner.address]),
-    // OwnerValidator: ECDSA over the EIP-191 hash of the userOpHash.
-    sign: (userOpHash) => signer.signMessage({ message: { raw: userOpHash } }),
-  })
-  await devnet.fund(account.address)
-  return account
-}
+const newNexusAccount = (owner: PrivateKeyAccount, signer: PrivateKeyAccount = owner) => ownedNexusAccount(devnet, nexus, owner, signer)
 
 /** Sends a hand-made userOp straight to the bundler, bypassing the SDK's checks. */
 async function sendRaw(op: UserOperation<'0.7'>): Promise<Hex> {

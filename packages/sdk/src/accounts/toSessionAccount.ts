@@ -90,9 +90,11 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
     return { mode: state.mode, indices: calls.map(() => 0) }
   }
 
-  async function sign(userOperation: Parameters<SessionAccountImplementation['signUserOperation']>[0]): Promise<Hex> {
+  type Plan = Awaited<ReturnType<typeof plan>>
+
+  async function sign(userOperation: Parameters<SessionAccountImplementation['signUserOperation']>[0], planned?: Plan): Promise<Hex> {
     const { chainId: _, ...op } = userOperation
-    const { mode, indices } = await plan(op.callData, precheck)
+    const { mode, indices } = planned ?? (await plan(op.callData, precheck))
     const userOpHash = getUserOperationHash({
       chainId,
       entryPointAddress: entryPoint.address,
@@ -130,10 +132,15 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
     async signTypedData() {
       throw new LatchkeyError('A session key cannot sign typed data for the account (ERC-1271): the manager refuses them by design.')
     },
-    // The off-chain check runs first: a refused call throws there, before any estimate or send.
-    userOperation: measuredVerificationGas(client, grant.account, (op) => sign(op), async (request) => {
-      if (precheck && request.callData) await plan(request.callData, true)
-    }),
+    userOperation: {
+      // The off-chain check runs first (a refused call throws before any estimate or send), once: the
+      // gas probes sign the same calls, so they reuse its result instead of reading the chain again.
+      async estimateGas(request) {
+        if (request.verificationGasLimit !== undefined || !request.callData) return undefined
+        const planned = await plan(request.callData, precheck)
+        return measuredVerificationGas(client, grant.account, (op) => sign(op, planned)).estimateGas(request)
+      },
+    },
     async signUserOperation(userOperation) {
       return sign(userOperation)
     },

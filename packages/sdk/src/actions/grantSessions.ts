@@ -20,18 +20,23 @@ export async function isSessionManagerInstalled(client: AnyClient, account: Addr
 }
 
 /**
- * Refuses a session that names the account, the manager or a module installed on the account as a
- * target ({@link UnsafeSessionError}). The manager refuses such calls on chain too; this says so earlier.
+ * Refuses sessions that name the account, the manager or a module installed on the account as a target
+ * ({@link UnsafeSessionError}). The manager refuses such calls on chain too; this says so earlier.
  */
-export async function assertSafeSession(client: AnyClient, session: Session, account: Address, manager: Address): Promise<void> {
+export async function assertSafeSession(client: AnyClient, sessions: Session | readonly Session[], account: Address, manager: Address): Promise<void> {
   const deployed = ((await getCode(client, { address: account })) ?? '0x') !== '0x'
-  for (const [i, p] of session.permissions.entries()) {
-    const target = p.target.toLowerCase()
-    if (target === account.toLowerCase()) throw new UnsafeSessionError(i, p.target, 'it targets the account itself (its configuration)')
-    if (target === manager.toLowerCase()) throw new UnsafeSessionError(i, p.target, 'it targets the session manager')
-    if (target === ANY_TARGET || !deployed) continue
-    const type = await installedModuleType(client, account, p.target, p.selector)
-    if (type !== undefined) throw new UnsafeSessionError(i, p.target, `it targets a module installed on the account (type ${type})`)
+  const moduleTypes = new Map<string, Promise<bigint | undefined>>()
+  for (const session of Array.isArray(sessions) ? sessions : [sessions as Session]) {
+    for (const [i, p] of session.permissions.entries()) {
+      const target = p.target.toLowerCase()
+      if (target === account.toLowerCase()) throw new UnsafeSessionError(i, p.target, 'it targets the account itself (its configuration)')
+      if (target === manager.toLowerCase()) throw new UnsafeSessionError(i, p.target, 'it targets the session manager')
+      if (target === ANY_TARGET || !deployed) continue
+      const key = `${target}/${p.selector.toLowerCase()}`
+      if (!moduleTypes.has(key)) moduleTypes.set(key, installedModuleType(client, account, p.target, p.selector))
+      const type = await moduleTypes.get(key)
+      if (type !== undefined) throw new UnsafeSessionError(i, p.target, `it targets a module installed on the account (type ${type})`)
+    }
   }
 }
 
@@ -73,7 +78,7 @@ export async function grantSessions(
 ): Promise<GrantSessionsReturnType> {
   const { account, manager, sessions } = parameters
   const client = (parameters.chainClient ?? account.client) as AnyClient
-  for (const session of sessions) await assertSafeSession(client, session, account.address, manager)
+  await assertSafeSession(client, sessions, account.address, manager)
   const digests = sessions.map(sessionDigest)
   const tree = buildSessionTree(digests)
   const installed = await isSessionManagerInstalled(client, account.address, manager)

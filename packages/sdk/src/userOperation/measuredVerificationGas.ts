@@ -11,13 +11,10 @@ export function measuredVerificationGas(
   client: Client<Transport, Chain | undefined>,
   sender: Address,
   sign: (userOperation: UserOperation<'0.7'>) => Promise<Hex>,
-  /** Runs first, e.g. an off-chain policy check that should refuse before any estimate. */
-  before?: (request: UserOperationRequest) => Promise<void>,
 ) {
   return {
     async estimateGas(request: UserOperationRequest) {
       if (request.verificationGasLimit !== undefined) return undefined
-      if (before) await before(request)
       const verificationGasLimit = await sizeVerificationGas(client, {
         userOperation: { ...request, sender } as SizeVerificationGasParameters['userOperation'],
         sign,

@@ -2,7 +2,6 @@ import {
   BaseError,
   ContractFunctionRevertedError,
   decodeErrorResult,
-  parseEther,
   type Address,
   type Chain,
   type Client,
@@ -24,8 +23,6 @@ const REPLAY_CALLER: Address = '0x000000000000000000000000000000000000dEaD'
 
 export type ReplayHandleOpsParameters = {
   userOperation: UserOperation<'0.7'>
-  /** Give the sender this balance during the replay, so the probe does not fail on funds (AA21). */
-  fundSender?: boolean | undefined
 }
 
 /**
@@ -34,7 +31,7 @@ export type ReplayHandleOpsParameters = {
  */
 export async function replayHandleOps(
   client: Client<Transport, Chain | undefined>,
-  { userOperation, fundSender }: ReplayHandleOpsParameters,
+  { userOperation }: ReplayHandleOpsParameters,
 ): Promise<ReplayOutcome> {
   try {
     await simulateContract(client, {
@@ -43,7 +40,6 @@ export async function replayHandleOps(
       functionName: 'handleOps',
       args: [[toPackedUserOperation(userOperation)], REPLAY_CALLER],
       account: REPLAY_CALLER,
-      ...(fundSender ? { stateOverride: [{ address: userOperation.sender, balance: parseEther('1000000') }] } : {}),
     })
     return { ok: true }
   } catch (error) {

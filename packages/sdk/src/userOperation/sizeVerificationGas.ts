@@ -79,7 +79,7 @@ export async function sizeVerificationGas(
       signature: '0x' as Hex,
     }
     op.signature = await sign(op)
-    return replayHandleOps(client, { userOperation: op, fundSender: true })
+    return replayHandleOps(client, { userOperation: op })
   }
 
   // Most validations need far less than a million; only if that fails for gas is the maximum tried.
