@@ -119,7 +119,8 @@ describe('grant by Merkle root', () => {
     const sessionAccount = await toSessionAccount({ client: devnet.publicClient, grant, signer: key })
     const op = (await devnet.bundlerClient.prepareUserOperation({ account: sessionAccount, calls: [{ to: devnet.contracts.demoCounter, data: countData }] })) as UserOperation<'0.7'>
     const hash = getUserOperationHash({ chainId: devnet.chainId, entryPointAddress: devnet.entryPoint, entryPointVersion: '0.7', userOperation: op })
-    const forged = encodeSessionSignature(grant, 'root', [0], await stranger.signMessage({ message: { raw: sessionSigningHash(hash, [0]) } }))
+    const now = Math.floor(Date.now() / 1000)
+    const forged = encodeSessionSignature(grant, 'root', [0], now, await stranger.signMessage({ message: { raw: sessionSigningHash(hash, [0], now) } }))
     await assert.rejects(sendRaw(devnet, { ...op, signature: forged }), /AA24/)
     assert.equal(await counted(owner.address), 1n)
   })
@@ -218,7 +219,8 @@ describe('grant by owner approval (enable in the first use)', () => {
     const sessionAccount = await toSessionAccount({ client: devnet.publicClient, grant, signer: key })
     const op = (await devnet.bundlerClient.prepareUserOperation({ account: sessionAccount, calls: [{ to: devnet.contracts.demoCounter, data: countData }] })) as UserOperation<'0.7'>
     const otherChainHash = getUserOperationHash({ chainId: 1, entryPointAddress: devnet.entryPoint, entryPointVersion: '0.7', userOperation: op })
-    const signature = encodeSessionSignature(grant, 'enable', [0], await key.signMessage({ message: { raw: sessionSigningHash(otherChainHash, [0]) } }))
+    const now = Math.floor(Date.now() / 1000)
+    const signature = encodeSessionSignature(grant, 'enable', [0], now, await key.signMessage({ message: { raw: sessionSigningHash(otherChainHash, [0], now) } }))
     await assert.rejects(sendRaw(devnet, { ...op, signature }), /AA24/)
     assert.equal(await counted(owner.address), 1n)
   })

@@ -1,6 +1,6 @@
 export { startDevnet, type Devnet, type StartDevnetParameters, type StartDevnetReturnType } from './startDevnet.ts'
 export { DevnetError, PortInUseError, ServiceStartError } from './errors.ts'
-export { latchkeyContractAddresses, type LatchkeyContracts } from './latchkeyContracts.ts'
+export { latchkeyContractAddresses, DEMO_RATE, DEMO_ROUTER_LIQUIDITY, type LatchkeyContracts } from './latchkeyContracts.ts'
 export { anvilKey, ANVIL_MNEMONIC, type TestKey } from './testKeys.ts'
 export { freePort, isPortOpen, LOOPBACK } from './ports.ts'
 export { checkValidationRules, type CheckValidationRulesParameters, type ValidationViolation } from './erc7562/checkValidationRules.ts'

@@ -1,8 +1,17 @@
 import { encodeDeployData, parseEther, zeroHash, type Address, type Hex } from 'viem'
 import {
+  callPolicyBytecode,
   demoCounterBytecode,
+  demoGameBytecode,
+  demoNftAbi,
+  demoNftBytecode,
+  demoSwapRouterV2Bytecode,
+  demoSwapRouterV3Abi,
+  demoSwapRouterV3Bytecode,
   demoTokenAbi,
   demoTokenBytecode,
+  erc20PolicyBytecode,
+  gasPolicyBytecode,
   latchkeyAccountBytecode,
   latchkeyAccountFactoryAbi,
   latchkeyAccountFactoryBytecode,
@@ -22,9 +31,23 @@ export type LatchkeyContracts = {
   ownerValidator: Address
   sessionKeyManager: Address
   usageLimitPolicy: Address
+  callPolicy: Address
+  erc20Policy: Address
+  gasPolicy: Address
+  /** A 6-decimals ERC-20 anyone may mint ("USDC" in the demos). */
   demoToken: Address
+  /** A second demo ERC-20 ("WETH" in the demos; also 6 decimals). */
+  demoWeth: Address
   demoCounter: Address
+  demoSwapRouterV3: Address
+  demoSwapRouterV2: Address
+  demoNft: Address
+  demoGame: Address
 }
+
+/** The demo market the devnet opens: LKUSD → LKWETH at 1 : 4,000 in raw units, with this much LKWETH in each router. */
+export const DEMO_RATE = { numerator: 1n, denominator: 4_000n } as const
+export const DEMO_ROUTER_LIQUIDITY = 1_000_000_000_000n
 
 /** Stake the devnet puts on the factory (ERC-7562 STO-022), and its unstake delay (the spec's minimum). */
 export const FACTORY_STAKE = parseEther('1')
@@ -42,8 +65,16 @@ function initCodes(factoryOwner: Address) {
     ownerValidator: ownerValidatorBytecode,
     sessionKeyManager: sessionKeyManagerBytecode,
     usageLimitPolicy: usageLimitPolicyBytecode,
+    callPolicy: callPolicyBytecode,
+    erc20Policy: erc20PolicyBytecode,
+    gasPolicy: gasPolicyBytecode,
     demoToken: encodeDeployData({ abi: demoTokenAbi, bytecode: demoTokenBytecode, args: ['Latchkey Demo USD', 'LKUSD'] }),
+    demoWeth: encodeDeployData({ abi: demoTokenAbi, bytecode: demoTokenBytecode, args: ['Latchkey Demo Wrapped Ether', 'LKWETH'] }),
     demoCounter: demoCounterBytecode,
+    demoSwapRouterV3: demoSwapRouterV3Bytecode,
+    demoSwapRouterV2: demoSwapRouterV2Bytecode,
+    demoNft: encodeDeployData({ abi: demoNftAbi, bytecode: demoNftBytecode, args: ['Latchkey Demo Pass', 'LKPASS'] }),
+    demoGame: demoGameBytecode,
   } satisfies Record<keyof LatchkeyContracts, Hex>
 }
 
@@ -71,5 +102,29 @@ export async function deployLatchkeyContracts(clients: DeployClients): Promise<L
   })
   const receipt = await clients.publicClient.waitForTransactionReceipt({ hash })
   if (receipt.status !== 'success') throw new Error(`staking the account factory failed (transaction ${hash})`)
+  await openDemoMarket(clients, deployed)
   return deployed
+}
+
+/** Sets the LKUSD → LKWETH rate on both demo routers and gives each router LKWETH to pay out. */
+async function openDemoMarket(clients: DeployClients, contracts: LatchkeyContracts): Promise<void> {
+  for (const router of [contracts.demoSwapRouterV3, contracts.demoSwapRouterV2]) {
+    for (const hash of [
+      await clients.walletClient.writeContract({
+        address: router,
+        abi: demoSwapRouterV3Abi,
+        functionName: 'setRate',
+        args: [contracts.demoToken, contracts.demoWeth, DEMO_RATE.numerator, DEMO_RATE.denominator],
+      }),
+      await clients.walletClient.writeContract({
+        address: contracts.demoWeth,
+        abi: demoTokenAbi,
+        functionName: 'mint',
+        args: [router, DEMO_ROUTER_LIQUIDITY],
+      }),
+    ]) {
+      const receipt = await clients.publicClient.waitForTransactionReceipt({ hash })
+      if (receipt.status !== 'success') throw new Error(`opening the demo market failed (transaction ${hash})`)
+    }
+  }
 }

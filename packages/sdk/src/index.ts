@@ -7,9 +7,9 @@ export { UserOperationDroppedError, UserOperationRevertedError, InvalidParameter
 export { waitForUserOperation, type WaitForUserOperationParameters, type WaitForUserOperationReturnType } from './actions/waitForUserOperation.ts'
 export { sendUserOperationAndWait, type SendUserOperationAndWaitParameters, type SendUserOperationAndWaitReturnType } from './actions/sendUserOperationAndWait.ts'
 export { sizeVerificationGas, UserOperationValidationError, type SizeVerificationGasParameters } from './userOperation/sizeVerificationGas.ts'
-export { replayHandleOps, type ReplayOutcome } from './userOperation/replayHandleOps.ts'
+export { replayHandleOps, describeRevert, type ReplayOutcome } from './userOperation/replayHandleOps.ts'
 export { toSessionAccount, type ToSessionAccountParameters, type ToSessionAccountReturnType } from './accounts/toSessionAccount.ts'
-export { ANY_TARGET, EMPTY_CALLDATA, ECDSA_SIGNER, assertValidSession, type Permission, type Session } from './sessions/session.ts'
+export { ANY_TARGET, ANY_SELECTOR, EMPTY_CALLDATA, ECDSA_SIGNER, assertValidSession, type Permission, type Session } from './sessions/session.ts'
 export { createSession, permission, type CreateSessionParameters, type PermissionParameters } from './sessions/createSession.ts'
 export { encodeSession, sessionDigest, sessionTypedHash, sessionManagerDomain, sessionTypes } from './sessions/sessionEncoding.ts'
 export { buildSessionTree, sessionLeaf, sessionRootFromProof, type SessionTree } from './sessions/merkleTree.ts'
@@ -22,8 +22,33 @@ export { grantSessions, isSessionManagerInstalled, assertSafeSession, sessionRoo
 export { createSessionApproval, sessionApprovalTypedData, type CreateSessionApprovalParameters, type SessionApprovalTypedData } from './actions/createSessionApproval.ts'
 export { revokeSessions, type RevokeSessionsParameters } from './actions/revokeSessions.ts'
 export { getSessionStatus, type SessionStatus } from './actions/getSessionStatus.ts'
-export { SessionCallRefusedError, SessionNotUsableError, SessionFormatError, UnsafeSessionError, type SessionRule } from './errors/session.ts'
+export { SessionCallRefusedError, SessionGasRefusedError, SessionNotUsableError, SessionFormatError, UnsafeSessionError, type SessionRule } from './errors/session.ts'
 export { getSessions, type GetSessionsParameters, type GetSessionsReturnType } from './actions/getSessions.ts'
 export { measuredVerificationGas } from './userOperation/measuredVerificationGas.ts'
 export { useFixedNonceKey } from './accounts/fixedNonceKey.ts'
 export { erc7579ModuleConfigAbi, installedModuleType } from './erc7579/moduleConfig.ts'
+export { latchkeyModules } from './deployments.ts'
+export { encodeCallPolicyConfig, decodeCallPolicyConfig } from './policies/callPolicyConfig.ts'
+export { encodeErc20PolicyConfig, decodeErc20PolicyConfig } from './policies/erc20PolicyConfig.ts'
+export { encodeGasPolicyConfig, decodeGasPolicyConfig } from './policies/gasPolicyConfig.ts'
+export { evaluateCallPolicy, type EvaluateCallPolicyParameters } from './policies/evaluateCallPolicy.ts'
+export { evaluateErc20Policy, type EvaluateErc20PolicyParameters } from './policies/evaluateErc20Policy.ts'
+export { evaluateGasPolicy, type EvaluateGasPolicyParameters } from './policies/evaluateGasPolicy.ts'
+export type {
+  CallLimit,
+  CallPolicyConfig,
+  ComparisonOperator,
+  Erc20PolicyConfig,
+  GasPolicyConfig,
+  LimitUsage,
+  ParamPath,
+  PathStep,
+  PaymasterMode,
+  PolicyEvaluation,
+  Rule,
+  RuleCondition,
+  RuleGroup,
+  ValueType,
+} from './policies/policyTypes.ts'
+export { createPolicyChecker, type PolicyChecker, type UserOpCost } from './sessions/policyChecker.ts'
+export { chooseDeclaredTime, sessionPeriods, type PolicyModules } from './sessions/declaredTime.ts'

@@ -24,6 +24,7 @@ contract UsageLimitPolicy is ISessionPolicy {
         address account,
         bytes32 sessionDigest,
         uint256 permissionIndex,
+        uint48,
         address,
         uint256,
         bytes calldata,

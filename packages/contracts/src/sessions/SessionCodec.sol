@@ -10,7 +10,7 @@ import {Permission, Session, SessionTypes} from "./SessionTypes.sol";
  * Encoding, big-endian, no padding:
  * `validAfter (6) ‖ validUntil (6) ‖ salt (32) ‖ signerVerifier (20) ‖ signerLength (2) ‖ signer ‖
  *  permissionCount (1) ‖ permissionCount × [target (20) ‖ selector (4) ‖ valueLimit (16) ‖ policy (20) ‖
- *  configLength (2) ‖ policyConfig]`
+ *  configLength (2) ‖ policyConfig] ‖ gasPolicy (20) ‖ gasConfigLength (2) ‖ gasPolicyConfig`
  *
  * Two hashes of a session:
  * - its **digest**, `keccak256` of this encoding: the one identifier of the session everywhere (the Merkle
@@ -32,6 +32,9 @@ library SessionCodec {
         uint256 signerLength;
         uint256 permissionsOffset;
         uint256 permissionCount;
+        address gasPolicy;
+        uint256 gasConfigOffset;
+        uint256 gasConfigLength;
     }
 
     /// @notice Reads the layout of the session at `start` of `data`, checking every length against the data.
@@ -52,8 +55,13 @@ library SessionCodec {
             p = v.permissionsOffset;
             for (uint256 i = 0; i < v.permissionCount; ++i) {
                 _need(data, p + 62);
-                p += 62 + uint16(bytes2(data[p + 60:p + 62]));
+                p += 62 + uint256(uint16(bytes2(data[p + 60:p + 62])));
             }
+            _need(data, p + 22);
+            v.gasPolicy = address(bytes20(data[p:p + 20]));
+            v.gasConfigLength = uint16(bytes2(data[p + 20:p + 22]));
+            v.gasConfigOffset = p + 22;
+            p = v.gasConfigOffset + v.gasConfigLength;
             _need(data, p);
             v.end = p;
         }
@@ -72,7 +80,7 @@ library SessionCodec {
     ) internal pure returns (address target, bytes4 selector, uint128 valueLimit, address policy, bytes calldata config) {
         unchecked {
             uint256 p = v.permissionsOffset;
-            for (uint256 i = 0; i < index; ++i) p += 62 + uint16(bytes2(data[p + 60:p + 62]));
+            for (uint256 i = 0; i < index; ++i) p += 62 + uint256(uint16(bytes2(data[p + 60:p + 62])));
             target = address(bytes20(data[p:p + 20]));
             selector = bytes4(data[p + 20:p + 24]);
             valueLimit = uint128(bytes16(data[p + 24:p + 40]));
@@ -118,6 +126,13 @@ library SessionCodec {
                 permission.policyConfig = data[p:p + configLength];
                 p += configLength;
             }
+            _need(data, p + 22);
+            s.gasPolicy = address(bytes20(data[p:p + 20]));
+            uint256 gasConfigLength = uint16(bytes2(data[p + 20:p + 22]));
+            p += 22;
+            _need(data, p + gasConfigLength);
+            s.gasPolicyConfig = data[p:p + gasConfigLength];
+            p += gasConfigLength;
             end = p;
         }
     }
@@ -148,6 +163,8 @@ library SessionCodec {
                     s.validAfter,
                     s.validUntil,
                     keccak256(abi.encodePacked(permissionHashes)),
+                    s.gasPolicy,
+                    keccak256(s.gasPolicyConfig),
                     s.salt
                 )
             );

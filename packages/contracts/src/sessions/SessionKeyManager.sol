@@ -13,6 +13,7 @@ import {AccountSessions, Session, SessionRecord, SessionTypes} from "./SessionTy
 import {SessionCodec} from "./SessionCodec.sol";
 import {ExecutionCalls} from "./ExecutionCalls.sol";
 import {ISessionPolicy} from "./ISessionPolicy.sol";
+import {ISessionGasPolicy} from "./ISessionGasPolicy.sol";
 import {ISessionSignerVerifier} from "./ISessionSignerVerifier.sol";
 
 /**
@@ -32,14 +33,19 @@ import {ISessionSignerVerifier} from "./ISessionSignerVerifier.sol";
  *
  * Guarantees, whatever the session says:
  * - only ERC-7579 `execute` with single or batch calls (no delegatecall, no other account function);
- * - never a call to the account itself or to this manager; a permission for any target never reaches a
- *   module installed on the account;
+ * - never a call to the account itself, to this manager or to an EntryPoint (v0.6, v0.7, v0.8: its deposit
+ *   and stake are the account's); a permission for any target never reaches a module installed on the account;
  * - session signatures are never valid as the account's ERC-1271 signatures;
  * - validation reads no TIMESTAMP/NUMBER (the window goes back as validAfter/validUntil) and keeps storage
  *   only under the account as the innermost key (ERC-7562, unstaked account).
  */
 contract SessionKeyManager is IERC7579Validator, EIP712 {
     using MessageHashUtils for bytes32;
+
+    /// @dev The canonical EntryPoints (v0.6, v0.7, v0.8): a session may never call them.
+    address private constant ENTRY_POINT_V06 = 0x5FF137D4b0FDCD49DcA30c7CF57E578a026d2789;
+    address private constant ENTRY_POINT_V07 = 0x0000000071727De22E5E9d8BAf0edAc6f37da032;
+    address private constant ENTRY_POINT_V08 = 0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108;
 
     mapping(address account => AccountSessions) private _accounts;
     mapping(bytes32 digest => mapping(address account => SessionRecord)) private _records;
@@ -67,7 +73,7 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
     error SessionCallCountMismatch(uint256 calls, uint256 indices);
     /// @notice Call `callIndex` names permission `permissionIndex`, which the session does not have.
     error SessionPermissionMissing(uint256 callIndex, uint256 permissionIndex);
-    /// @notice Call `callIndex` goes to the account itself, this manager, or an installed module.
+    /// @notice Call `callIndex` goes to the account itself, this manager, an EntryPoint, or an installed module.
     error SessionTargetForbidden(uint256 callIndex, address target);
     /// @notice Call `callIndex` does not match its permission's target or function.
     error SessionCallNotPermitted(uint256 callIndex, address target, bytes4 selector);
@@ -170,19 +176,26 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
         bytes32 digest = SessionCodec.digestOf(signature, session);
         uint256 p = _authorize(account, mode, digest, signature, session);
 
-        // One permission index per call, then the session signer's signature.
+        // One permission index per call, the declared time, then the session signer's signature.
         _need(signature, p + 1);
         uint256 indexCount = uint8(signature[p]);
-        _need(signature, p + 1 + indexCount);
+        _need(signature, p + 7 + indexCount);
         bytes calldata indices = signature[p + 1:p + 1 + indexCount];
-        bytes calldata signerSignature = signature[p + 1 + indexCount:];
+        uint48 declaredTime = uint48(bytes6(signature[p + 1 + indexCount:p + 7 + indexCount]));
+        bytes calldata signerSignature = signature[p + 7 + indexCount:];
 
-        uint256 callsValidation = _checkCalls(account, digest, signature, session, userOp.callData, indices);
-        // The signer signs the userOpHash together with the permission indices, so that whoever relays the op
-        // cannot switch a call to another permission of the same session.
-        bytes32 signed_ = keccak256(abi.encodePacked(userOpHash, indices)).toEthSignedMessageHash();
+        uint256 policyValidation = session.gasPolicy == address(0)
+            ? 0
+            : _checkGas(account, digest, declaredTime, signature, session, userOp);
+        policyValidation = _intersect(
+            policyValidation,
+            _checkCalls(account, digest, declaredTime, signature, session, userOp.callData, indices)
+        );
+        // The signer signs the userOpHash together with the permission indices and the declared time, so that
+        // whoever relays the op cannot switch a call to another permission of the same session, or its period.
+        bytes32 signed_ = keccak256(abi.encodePacked(userOpHash, indices, bytes6(declaredTime))).toEthSignedMessageHash();
         bool signed = _isSignedBySession(signature, session, signed_, signerSignature);
-        return _intersect(_packValidationData(!signed, session.validUntil, session.validAfter), callsValidation);
+        return _intersect(_packValidationData(!signed, session.validUntil, session.validAfter), policyValidation);
     }
 
     /// @notice Session signatures are never the account's signature (ERC-1271 default deny).
@@ -245,10 +258,38 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
         revert SessionSignatureMalformed(0);
     }
 
+    /// @dev Asks the session's gas policy whether the userOp may cost what it may cost.
+    function _checkGas(
+        address account,
+        bytes32 digest,
+        uint48 declaredTime,
+        bytes calldata signature,
+        SessionCodec.View memory session,
+        PackedUserOperation calldata userOp
+    ) private returns (uint256 validationData) {
+        uint256 accountGasLimits = uint256(userOp.accountGasLimits); // verificationGasLimit ‖ callGasLimit
+        uint256 gasLimit = (accountGasLimits >> 128) + uint128(accountGasLimits) + userOp.preVerificationGas;
+        bytes calldata paymasterAndData = userOp.paymasterAndData;
+        address paymaster;
+        if (paymasterAndData.length >= 20) paymaster = address(bytes20(paymasterAndData[0:20]));
+        if (paymasterAndData.length >= 52) {
+            // paymaster (20) ‖ paymasterVerificationGasLimit (16) ‖ paymasterPostOpGasLimit (16) ‖ data
+            gasLimit += uint128(bytes16(paymasterAndData[20:36])) + uint128(bytes16(paymasterAndData[36:52]));
+        }
+        uint256 maxFeePerGas = uint128(uint256(userOp.gasFees)); // maxPriorityFeePerGas ‖ maxFeePerGas
+        bytes calldata config = signature[session.gasConfigOffset:session.gasConfigOffset + session.gasConfigLength];
+        validationData = _callPolicy(
+            session.gasPolicy,
+            abi.encodeCall(ISessionGasPolicy.checkGas, (account, digest, declaredTime, paymaster, gasLimit, maxFeePerGas, config))
+        );
+        if (uint160(validationData) != 0) revert SessionPolicyResultInvalid(type(uint256).max, session.gasPolicy);
+    }
+
     /// @dev Checks every call of the userOp against the permission its index names.
     function _checkCalls(
         address account,
         bytes32 digest,
+        uint48 declaredTime,
         bytes calldata signature,
         SessionCodec.View memory session,
         bytes calldata callData,
@@ -258,12 +299,23 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
         if (!batch) {
             if (indices.length != 1) revert SessionCallCountMismatch(1, indices.length);
             (address target, uint256 value, bytes calldata data) = ExecutionCalls.single(executionCalldata);
-            return _checkCall(account, digest, signature, session, 0, uint8(indices[0]), target, value, data);
+            return _checkCall(account, digest, declaredTime, signature, session, 0, uint8(indices[0]), target, value, data);
         }
         Execution[] calldata calls = ExecutionCalls.batchOf(executionCalldata);
         if (calls.length == 0 || indices.length != calls.length) revert SessionCallCountMismatch(calls.length, indices.length);
         for (uint256 i = 0; i < calls.length; ++i) {
-            uint256 result = _checkCall(account, digest, signature, session, i, uint8(indices[i]), calls[i].target, calls[i].value, calls[i].callData);
+            uint256 result = _checkCall(
+                account,
+                digest,
+                declaredTime,
+                signature,
+                session,
+                i,
+                uint8(indices[i]),
+                calls[i].target,
+                calls[i].value,
+                calls[i].callData
+            );
             validationData = i == 0 ? result : _intersect(validationData, result);
         }
     }
@@ -271,6 +323,7 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
     function _checkCall(
         address account,
         bytes32 digest,
+        uint48 declaredTime,
         bytes calldata signature,
         SessionCodec.View memory session,
         uint256 callIndex,
@@ -282,7 +335,13 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
         if (permissionIndex >= session.permissionCount) revert SessionPermissionMissing(callIndex, permissionIndex);
         (address allowedTarget, bytes4 allowedSelector, uint128 valueLimit, address policy, bytes calldata config) = SessionCodec
             .permissionAt(signature, session, permissionIndex);
-        if (target == account || target == address(this)) revert SessionTargetForbidden(callIndex, target);
+        if (
+            target == account ||
+            target == address(this) ||
+            target == ENTRY_POINT_V07 ||
+            target == ENTRY_POINT_V06 ||
+            target == ENTRY_POINT_V08
+        ) revert SessionTargetForbidden(callIndex, target);
 
         bytes4 selector = data.length >= 4 ? bytes4(data[0:4]) : bytes4(0);
         if (allowedTarget == address(0)) {
@@ -290,16 +349,41 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
         } else if (allowedTarget != target) {
             revert SessionCallNotPermitted(callIndex, target, selector);
         }
-        // Selector zero permits only empty calldata; any other permits calls starting with it.
-        bool selectorMatches = allowedSelector == bytes4(0)
-            ? data.length == 0
-            : data.length >= 4 && selector == allowedSelector;
+        // Selector zero permits only empty calldata; ANY_SELECTOR any function if a policy decides; any other
+        // permits calls starting with it.
+        bool selectorMatches;
+        if (allowedSelector == bytes4(0)) selectorMatches = data.length == 0;
+        else if (allowedSelector == SessionTypes.ANY_SELECTOR) selectorMatches = data.length >= 4 && policy != address(0);
+        else selectorMatches = data.length >= 4 && selector == allowedSelector;
         if (!selectorMatches) revert SessionCallNotPermitted(callIndex, target, selector);
         if (value > valueLimit) revert SessionValueAboveLimit(callIndex, value, valueLimit);
 
         if (policy == address(0)) return 0;
-        validationData = ISessionPolicy(policy).checkCall(account, digest, permissionIndex, target, value, data, config);
+        validationData = _callPolicy(
+            policy,
+            abi.encodeCall(ISessionPolicy.checkCall, (account, digest, permissionIndex, declaredTime, target, value, data, config))
+        );
         if (uint160(validationData) != 0) revert SessionPolicyResultInvalid(callIndex, policy);
+    }
+
+    /**
+     * @dev Calls a policy module with `payload`; bubbles its revert; returns its uint256 answer. Written in
+     * assembly so that GAS is immediately followed by CALL (ERC-7562 OP-012): the compiler's own call
+     * sequence may schedule other instructions in between.
+     */
+    function _callPolicy(address policy, bytes memory payload) private returns (uint256 result) {
+        assembly ("memory-safe") {
+            let ok := call(gas(), policy, 0, add(payload, 0x20), mload(payload), 0x00, 0x20)
+            if iszero(ok) {
+                returndatacopy(0x00, 0x00, returndatasize())
+                revert(0x00, returndatasize())
+            }
+            // A policy without code (or a short answer) refuses.
+            if lt(returndatasize(), 0x20) {
+                revert(0x00, 0x00)
+            }
+            result := mload(0x00)
+        }
     }
 
     /// @dev True when `target` is installed on `account` as a module of any type (asked through ERC-7579).

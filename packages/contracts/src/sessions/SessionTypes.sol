@@ -3,8 +3,9 @@ pragma solidity 0.8.37;
 
 /**
  * @dev One thing a session may call: `target` (or any target when zero), the function `selector` (or, when
- * zero, a call with empty calldata: a plain transfer), at most `valueLimit` wei per call, and, when `policy`
- * is not zero, whatever that {ISessionPolicy} module accepts with `policyConfig`.
+ * zero, a call with empty calldata: a plain transfer; or, when `0xffffffff`, any function, which needs a
+ * policy that decides), at most `valueLimit` wei per call, and, when `policy` is not zero, whatever that
+ * {ISessionPolicy} module accepts with `policyConfig`.
  */
 struct Permission {
     address target;
@@ -18,6 +19,7 @@ struct Permission {
  * @dev A session. `signerVerifier` zero means the built-in ECDSA check and `signer` is the 20-byte key address;
  * otherwise `signerVerifier` is an {ISessionSignerVerifier} and `signer` its key data (e.g. a group public key).
  * The window is inclusive, in seconds; `validUntil` zero means no expiry (ERC-4337's convention).
+ * `gasPolicy`, when not zero, is an {ISessionGasPolicy} that bounds what each userOp may cost the account.
  */
 struct Session {
     address signerVerifier;
@@ -25,6 +27,8 @@ struct Session {
     uint48 validAfter;
     uint48 validUntil;
     Permission[] permissions;
+    address gasPolicy;
+    bytes gasPolicyConfig;
     bytes32 salt;
 }
 
@@ -45,7 +49,7 @@ library SessionTypes {
     bytes internal constant PERMISSION_TYPE =
         "Permission(address target,bytes4 selector,uint128 valueLimit,address policy,bytes policyConfig)";
     bytes internal constant SESSION_TYPE =
-        "Session(address signerVerifier,bytes signer,uint48 validAfter,uint48 validUntil,Permission[] permissions,bytes32 salt)";
+        "Session(address signerVerifier,bytes signer,uint48 validAfter,uint48 validUntil,Permission[] permissions,address gasPolicy,bytes gasPolicyConfig,bytes32 salt)";
     /// @dev Named so that it sorts before the types it references: ERC-7739's nested typed data (as wallets and
     /// viem produce it) is only consistent when the contents type comes first in its own encodeType.
     bytes internal constant SESSION_APPROVAL_TYPE = "ApproveSession(address account,uint64 epoch,Session session)";
@@ -59,6 +63,9 @@ library SessionTypes {
     uint8 internal constant MODE_USE_ROOT = 0x00;
     uint8 internal constant MODE_ENABLE_AND_USE = 0x01;
     uint8 internal constant MODE_USE_RECORDED = 0x02;
+
+    /// @dev `Permission.selector` allowing any function (with at least 4 bytes of calldata); needs a policy.
+    bytes4 internal constant ANY_SELECTOR = 0xffffffff;
 
     /// @dev Record statuses.
     uint8 internal constant STATUS_NONE = 0;

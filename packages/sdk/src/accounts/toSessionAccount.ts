@@ -1,4 +1,4 @@
-import { concat, hexToBigInt, keccak256, pad, slice, stringToHex, type Chain, type Client, type Hex, type JsonRpcAccount, type LocalAccount, type Transport } from 'viem'
+import { concat, hexToBigInt, zeroAddress, keccak256, pad, slice, stringToHex, type Chain, type Client, type Hex, type JsonRpcAccount, type LocalAccount, type Transport } from 'viem'
 import {
   entryPoint07Abi,
   entryPoint07Address,
@@ -9,9 +9,11 @@ import {
 } from 'viem/account-abstraction'
 import { decodeExecute, encodeExecute, type Call } from '../erc7579/execution.ts'
 import { LatchkeyError } from '../errors/LatchkeyError.ts'
-import { SessionCallRefusedError, SessionNotUsableError } from '../errors/session.ts'
-import { checkSessionCalls } from '../sessions/checkSessionCalls.ts'
-import { readSessionState, type SessionMode } from '../sessions/readSessionState.ts'
+import { SessionCallRefusedError, SessionGasRefusedError, SessionNotUsableError } from '../errors/session.ts'
+import { TIME_MARGIN_SECONDS, checkSessionCalls } from '../sessions/checkSessionCalls.ts'
+import { chooseDeclaredTime, sessionPeriods } from '../sessions/declaredTime.ts'
+import { readSessionState, type SessionMode, type SessionState } from '../sessions/readSessionState.ts'
+import type { UserOpCost } from '../sessions/policyChecker.ts'
 import type { SessionGrant } from '../sessions/sessionGrant.ts'
 import { encodeSessionSignature, sessionSigningHash } from '../sessions/sessionSignature.ts'
 import { measuredVerificationGas } from '../userOperation/measuredVerificationGas.ts'
@@ -37,6 +39,16 @@ export type ToSessionAccountParameters = {
 
 export type SessionAccountImplementation = SmartAccountImplementation<typeof entryPoint07Abi, '0.7', { grant: SessionGrant; signer: LocalAccount }, false>
 export type ToSessionAccountReturnType = SmartAccount<SessionAccountImplementation>
+
+/** What a userOp may cost the account, as the manager gives it to the session's gas policy. */
+function userOpCost(op: { verificationGasLimit: bigint; callGasLimit: bigint; preVerificationGas: bigint; maxFeePerGas: bigint; paymaster?: unknown; paymasterVerificationGasLimit?: bigint | undefined; paymasterPostOpGasLimit?: bigint | undefined }): UserOpCost {
+  const paymaster = typeof op.paymaster === 'string' ? (op.paymaster as Hex) : zeroAddress
+  return {
+    paymaster,
+    gasLimit: op.verificationGasLimit + op.callGasLimit + op.preVerificationGas + (op.paymasterVerificationGasLimit ?? 0n) + (op.paymasterPostOpGasLimit ?? 0n),
+    maxFeePerGas: op.maxFeePerGas,
+  }
+}
 
 /** A 65-byte stand-in for the signer's signature, low s, for estimates. */
 const STUB_SIGNER_SIGNATURE = concat([keccak256(stringToHex('latchkey session stub')), pad('0x01'), '0x1b'])
@@ -69,40 +81,67 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
   const nonceKey = parameters.nonceKey ?? validatorNonceKey(grant.manager, hexToBigInt(slice(grant.digest, 0, 4)))
   const entryPoint = { abi: entryPoint07Abi, address: entryPoint07Address, version: '0.7' } as const
 
-  /** Checks the calls in `callData`; returns the mode and permission indices, or throws the refusal. */
-  async function plan(callData: Hex, enforce: boolean): Promise<{ mode: SessionMode; indices: number[] }> {
+  const periods = sessionPeriods(grant.session)
+
+  /**
+   * The time the op declares (docs/policies.md §1): the later of the chain's latest block and this
+   * machine's clock (the op lands in a new block); if one of the session's periods ends within the
+   * margin, this waits for the next period, so that the op does not expire on its way.
+   */
+  async function declare(chainNow: number): Promise<number> {
+    const now = Math.max(chainNow, Math.floor(Date.now() / 1000))
+    const { declaredTime, wait } = chooseDeclaredTime(now, periods, TIME_MARGIN_SECONDS)
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait * 1000))
+    return declaredTime
+  }
+
+  /** Checks the calls in `callData`; returns the mode, permission indices and declared time, or throws the refusal. */
+  async function plan(
+    callData: Hex,
+    enforce: boolean,
+  ): Promise<{ mode: SessionMode; indices: number[]; declaredTime: number; checkGas?: SessionState['checkGas'] }> {
     let calls: Call[]
     try {
       calls = decodeExecute(callData)
     } catch (error) {
       if (enforce) throw error
       // Unchecked (tests of the contracts): not an execute call at all; let the chain judge it.
-      return { mode: (await readSessionState(client, grant)).mode, indices: [0] }
+      const state = await readSessionState(client, grant)
+      return { mode: state.mode, indices: [0], declaredTime: await declare(state.now) }
     }
     const state = await readSessionState(client, grant)
-    const result = await checkSessionCalls({ session: grant.session, digest: grant.digest, account: grant.account, manager: grant.manager, calls, state })
-    if (result.ok) return { mode: state.mode, indices: result.permissionIndices }
+    const declaredTime = await declare(state.now)
+    const result = await checkSessionCalls({
+      session: grant.session,
+      digest: grant.digest,
+      account: grant.account,
+      manager: grant.manager,
+      calls,
+      state,
+      declaredTime,
+    })
+    if (result.ok) return { mode: state.mode, indices: result.permissionIndices, declaredTime, checkGas: state.checkGas }
     if (enforce) {
       if (result.callIndex < 0) throw new SessionNotUsableError(grant.digest, result.rule, result.reason)
       throw new SessionCallRefusedError(grant.digest, result.callIndex, result.rule, result.reason, result.details)
     }
     // Unchecked (tests of the contracts): the first permission for every call.
-    return { mode: state.mode, indices: calls.map(() => 0) }
+    return { mode: state.mode, indices: calls.map(() => 0), declaredTime }
   }
 
   type Plan = Awaited<ReturnType<typeof plan>>
 
   async function sign(userOperation: Parameters<SessionAccountImplementation['signUserOperation']>[0], planned?: Plan): Promise<Hex> {
     const { chainId: _, ...op } = userOperation
-    const { mode, indices } = planned ?? (await plan(op.callData, precheck))
+    const { mode, indices, declaredTime } = planned ?? (await plan(op.callData, precheck))
     const userOpHash = getUserOperationHash({
       chainId,
       entryPointAddress: entryPoint.address,
       entryPointVersion: '0.7',
       userOperation: { ...op, sender: grant.account },
     })
-    const signature = await signer.signMessage({ message: { raw: sessionSigningHash(userOpHash, indices) } })
-    return encodeSessionSignature(grant, mode, indices, signature)
+    const signature = await signer.signMessage({ message: { raw: sessionSigningHash(userOpHash, indices, declaredTime) } })
+    return encodeSessionSignature(grant, mode, indices, declaredTime, signature)
   }
 
   const account = await toSmartAccount({
@@ -123,8 +162,10 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
       return { factory: undefined, factoryData: undefined }
     },
     async getStubSignature(request) {
-      const { mode, indices } = request?.callData ? await plan(request.callData, false) : { mode: 'recorded' as const, indices: [0] }
-      return encodeSessionSignature(grant, mode, indices, STUB_SIGNER_SIGNATURE)
+      const { mode, indices, declaredTime } = request?.callData
+        ? await plan(request.callData, false)
+        : { mode: 'recorded' as const, indices: [0], declaredTime: Math.floor(Date.now() / 1000) }
+      return encodeSessionSignature(grant, mode, indices, declaredTime, STUB_SIGNER_SIGNATURE)
     },
     async signMessage() {
       throw new LatchkeyError('A session key cannot sign messages for the account (ERC-1271): the manager refuses them by design.')
@@ -142,7 +183,12 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
       },
     },
     async signUserOperation(userOperation) {
-      return sign(userOperation)
+      const planned = await plan(userOperation.callData, precheck)
+      if (precheck && grant.session.gasPolicy !== zeroAddress && planned.checkGas) {
+        const reason = await planned.checkGas(userOpCost(userOperation), planned.declaredTime)
+        if (reason) throw new SessionGasRefusedError(grant.digest, reason)
+      }
+      return sign(userOperation, planned)
     },
   })
   return useFixedNonceKey(account, client, grant.account, nonceKey)

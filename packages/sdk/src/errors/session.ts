@@ -13,6 +13,7 @@ export type SessionRule =
   | 'selector'
   | 'value'
   | 'policy'
+  | 'gas'
 
 /** A call the session does not allow. Nothing was sent. */
 export class SessionCallRefusedError extends LatchkeyError {
@@ -27,6 +28,18 @@ export class SessionCallRefusedError extends LatchkeyError {
     super(`Session ${sessionDigest.slice(0, 10)}… refuses call ${callIndex}: ${reason}`, {
       metaMessages: [`Rule: ${rule}`, `Session: ${sessionDigest}`, ...details],
     })
+  }
+}
+
+/** The session's gas policy refuses what the userOp may cost (fee, gas, paymaster, totals). Nothing was sent. */
+export class SessionGasRefusedError extends LatchkeyError {
+  override name = 'SessionGasRefusedError'
+  readonly rule: SessionRule = 'gas'
+  constructor(
+    readonly sessionDigest: Hex,
+    readonly reason: string,
+  ) {
+    super(`Session ${sessionDigest.slice(0, 10)}… refuses the userOp's cost: ${reason}`, { metaMessages: ['Rule: gas', `Session: ${sessionDigest}`] })
   }
 }
 

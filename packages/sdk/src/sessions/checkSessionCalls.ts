@@ -1,6 +1,7 @@
 import { size, slice, type Address, type Hex } from 'viem'
 import type { Call } from '../erc7579/execution.ts'
 import type { SessionRule } from '../errors/session.ts'
+import type { UserOpCost } from './policyChecker.ts'
 import { ANY_TARGET, EMPTY_CALLDATA, type Permission, type Session } from './session.ts'
 
 /** A call with its value and data filled in. */
@@ -14,8 +15,10 @@ export type SessionChainState = {
   grant: 'granted' | 'revoked' | 'not-granted'
   /** Whether `address` is a module installed on the account (asked only for any-target permissions). */
   isInstalledModule?: ((address: Address, selector: Hex) => Promise<boolean>) | undefined
-  /** Evaluates a policy module for one call; refusals are returned as a reason. */
-  checkPolicy?: ((permissionIndex: number, call: ResolvedCall) => Promise<string | undefined>) | undefined
+  /** Evaluates a policy module for one call; refusals are returned as a reason (see createPolicyChecker). */
+  checkPolicy?: ((permissionIndex: number, call: ResolvedCall, declaredTime: number) => Promise<string | undefined>) | undefined
+  /** Evaluates the session's gas policy for what the userOp may cost; refusals are returned as a reason. */
+  checkGas?: ((cost: UserOpCost, declaredTime: number) => Promise<string | undefined>) | undefined
 }
 
 /**
@@ -32,6 +35,8 @@ export type CheckSessionCallsParameters = {
   manager: Address
   calls: readonly Call[]
   state: SessionChainState
+  /** The time the userOp declares (docs/policies.md §1). Default: `state.now`. */
+  declaredTime?: number | undefined
 }
 
 export type SessionCheckResult =
@@ -104,7 +109,7 @@ export async function checkSessionCalls(parameters: CheckSessionCallsParameters)
     for (const [index, permission] of session.permissions.entries()) {
       const refused = await refusal(permission, call, state)
       if (!refused && permission.policy.toLowerCase() !== ANY_TARGET && state.checkPolicy) {
-        const policyReason = await state.checkPolicy(index, call)
+        const policyReason = await state.checkPolicy(index, call, parameters.declaredTime ?? state.now)
         if (policyReason) {
           reasons.push(`permission ${index}: policy ${short(permission.policy)} refuses: ${policyReason}`)
           firstRefusal ??= { rule: 'policy', reason: policyReason }

@@ -54,6 +54,8 @@ export type CreateSessionParameters = {
   validFor?: number | undefined
   /** Default: 32 random bytes, so that the same permissions granted twice are two sessions. */
   salt?: Hex | undefined
+  /** Bounds on what each userOp may cost the account (`gasPolicy(...)`). Default: none. */
+  gas?: { policy: Address; config: Hex } | undefined
 }
 
 /** A session for an ECDSA session key, checked for encodability. */
@@ -70,6 +72,8 @@ export function createSession(parameters: CreateSessionParameters): Session {
     validAfter,
     validUntil,
     permissions: parameters.permissions,
+    gasPolicy: parameters.gas?.policy ?? zeroAddress,
+    gasPolicyConfig: parameters.gas?.config ?? '0x',
     salt: parameters.salt ?? bytesToHex(crypto.getRandomValues(new Uint8Array(32))),
   }
   assertValidSession(session)

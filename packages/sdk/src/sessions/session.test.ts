@@ -4,9 +4,10 @@ import { keccak256, parseEther, size, zeroAddress, type Hex } from 'viem'
 import { InvalidParameterError } from '../errors/userOperation.ts'
 import { SessionFormatError } from '../errors/session.ts'
 import { createSession, permission } from './createSession.ts'
-import { buildSessionTree, sessionRootFromProof } from './merkleTree.ts'
-import { encodeSession, sessionDigest } from './sessionEncoding.ts'
+import { buildSessionTree, sessionLeaf, sessionRootFromProof } from './merkleTree.ts'
+import { encodeSession, sessionDigest, sessionTypedHash } from './sessionEncoding.ts'
 import { parseSessionGrant, serializeSessionGrant, type SessionGrant } from './sessionGrant.ts'
+import type { Session } from './session.ts'
 
 const counter = '0x00000000000000000000000000000000000000c0' as const
 const signer = '0x00000000000000000000000000000000000000aa' as const
@@ -18,10 +19,10 @@ const abi = [
 const salt = `0x${'11'.repeat(32)}` as Hex
 
 describe('session encoding', () => {
-  it('packs a one-permission ECDSA session into 149 bytes and hashes exactly those bytes', () => {
+  it('packs a one-permission ECDSA session into 171 bytes and hashes exactly those bytes', () => {
     const session = createSession({ signer, validAfter: 1, validUntil: 2, salt, permissions: [permission({ target: counter, abi, functionName: 'count' })] })
     const encoded = encodeSession(session)
-    assert.equal(size(encoded), 6 + 6 + 32 + 20 + 2 + 20 + 1 + 62)
+    assert.equal(size(encoded), 6 + 6 + 32 + 20 + 2 + 20 + 1 + 62 + 22)
     assert.equal(sessionDigest(session), keccak256(encoded))
     assert.equal(encoded.slice(2, 14), '000000000001') // validAfter
     // The permission's selector sits after the header (66), the signer (20), the count (1) and the target (20).
@@ -90,5 +91,24 @@ describe('session grant JSON', () => {
     assert.throws(() => parseSessionGrant(tamper((r) => (r.grant.proof = [keccak256('0x02')]))), /proof does not lead to the root/)
     assert.throws(() => parseSessionGrant(tamper((r) => (r.account = 'nope'))), /account is not an address/)
     assert.throws(() => parseSessionGrant(tamper((r) => (r.format = 'other'))), /format/)
+  })
+})
+
+describe('the worked example of docs/sessions.md §10', () => {
+  it('has the encoding size, digest, leaf and struct hash the spec gives', () => {
+    const session: Session = {
+      signerVerifier: zeroAddress,
+      signer: '0x1111111111111111111111111111111111111111',
+      validAfter: 1_800_000_000,
+      validUntil: 1_800_086_400,
+      permissions: [{ target: '0x2222222222222222222222222222222222222222', selector: '0xa9059cbb', valueLimit: 0n, policy: zeroAddress, policyConfig: '0x' }],
+      gasPolicy: zeroAddress,
+      gasPolicyConfig: '0x',
+      salt: `0x${'00'.repeat(31)}01`,
+    }
+    assert.equal(size(encodeSession(session)), 171)
+    assert.equal(sessionDigest(session), '0xbde928e9a26b77fc7a205679031450140ea0502e77b667ce9e1301a4941f8ab8')
+    assert.equal(sessionLeaf(sessionDigest(session)), '0xb34f321812dc989a426432971c6d95f02a706447dd6a41a0371b45cebe89345e')
+    assert.equal(sessionTypedHash(session), '0xa899ebf1d8fb6fe88721b8cc04d56c44530e9bfb597feed77ca10186ac976a9d')
   })
 })

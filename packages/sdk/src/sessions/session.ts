@@ -5,7 +5,8 @@ import { InvalidParameterError } from '../errors/userOperation.ts'
  * One thing a session may call (the `Permission` struct of SessionKeyManager):
  * - `target`: the contract, or {@link ANY_TARGET} (zero) for any address except the account, the manager
  *   and modules installed on the account;
- * - `selector`: the function, or {@link EMPTY_CALLDATA} (zero) for a call with no calldata (a transfer);
+ * - `selector`: the function, or {@link EMPTY_CALLDATA} (zero) for a call with no calldata (a transfer), or
+ *   {@link ANY_SELECTOR} for any function, which needs a policy that decides (the ERC-20 policy does);
  * - `valueLimit`: the most native value (wei) one call may send;
  * - `policy` / `policyConfig`: an optional session validation module (ISessionPolicy) and its config.
  */
@@ -20,7 +21,8 @@ export type Permission = {
 /**
  * A session (the `Session` struct of SessionKeyManager). `signerVerifier` zero = an ECDSA key whose address
  * is `signer`; otherwise a verifier contract and its key data. The window is inclusive, in seconds since
- * the epoch; `validUntil` 0 means no expiry.
+ * the epoch; `validUntil` 0 means no expiry. `gasPolicy` (zero: none) bounds what each userOp may cost the
+ * account (ISessionGasPolicy, e.g. GasPolicy with `gasPolicyConfig`).
  */
 export type Session = {
   signerVerifier: Address
@@ -28,6 +30,8 @@ export type Session = {
   validAfter: number
   validUntil: number
   permissions: readonly Permission[]
+  gasPolicy: Address
+  gasPolicyConfig: Hex
   salt: Hex
 }
 
@@ -35,6 +39,8 @@ export type Session = {
 export const ANY_TARGET: Address = zeroAddress
 /** `Permission.selector` that allows only calls with empty calldata (plain transfers). */
 export const EMPTY_CALLDATA: Hex = '0x00000000'
+/** `Permission.selector` that allows any function; only with a policy, which decides (SessionTypes.ANY_SELECTOR). */
+export const ANY_SELECTOR: Hex = '0xffffffff'
 /** `Session.signerVerifier` for ECDSA keys, checked inside the manager. */
 export const ECDSA_SIGNER: Address = zeroAddress
 
@@ -65,5 +71,10 @@ export function assertValidSession(session: Session): void {
     if (p.valueLimit < 0n || p.valueLimit > MAX_UINT128) fail(`permissions[${i}].valueLimit`, 'not a uint128')
     if (!isAddress(p.policy, { strict: false })) fail(`permissions[${i}].policy`, 'not an address')
     if (!isHex(p.policyConfig) || size(p.policyConfig) > 0xffff) fail(`permissions[${i}].policyConfig`, 'not hex of at most 65,535 bytes')
+    if (p.selector.toLowerCase() === ANY_SELECTOR && p.policy.toLowerCase() === zeroAddress) {
+      fail(`permissions[${i}].selector`, 'any function (0xffffffff) needs a policy that decides which')
+    }
   })
+  if (!isAddress(session.gasPolicy, { strict: false })) fail('gasPolicy', 'not an address')
+  if (!isHex(session.gasPolicyConfig) || size(session.gasPolicyConfig) > 0xffff) fail('gasPolicyConfig', 'not hex of at most 65,535 bytes')
 }

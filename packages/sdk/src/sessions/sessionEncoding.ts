@@ -16,6 +16,8 @@ export const sessionTypes = {
     { name: 'validAfter', type: 'uint48' },
     { name: 'validUntil', type: 'uint48' },
     { name: 'permissions', type: 'Permission[]' },
+    { name: 'gasPolicy', type: 'address' },
+    { name: 'gasPolicyConfig', type: 'bytes' },
     { name: 'salt', type: 'bytes32' },
   ],
   /** The owner's approval of a session (named to sort first: see SessionTypes.sol). */
@@ -50,7 +52,8 @@ const u = (value: number | bigint, bytes: number) => numberToHex(value, { size: 
 /**
  * The compact encoding the manager decodes from a signature (SessionCodec.sol):
  * `validAfter (6) ‖ validUntil (6) ‖ salt (32) ‖ signerVerifier (20) ‖ signerLength (2) ‖ signer ‖ count (1) ‖
- * count × [target (20) ‖ selector (4) ‖ valueLimit (16) ‖ policy (20) ‖ configLength (2) ‖ policyConfig]`.
+ * count × [target (20) ‖ selector (4) ‖ valueLimit (16) ‖ policy (20) ‖ configLength (2) ‖ policyConfig] ‖
+ * gasPolicy (20) ‖ gasConfigLength (2) ‖ gasPolicyConfig`.
  */
 export function encodeSession(session: Session): Hex {
   assertValidSession(session)
@@ -63,5 +66,8 @@ export function encodeSession(session: Session): Hex {
     session.signer,
     u(session.permissions.length, 1),
     ...session.permissions.flatMap((p) => [p.target, p.selector, u(p.valueLimit, 16), p.policy, u(size(p.policyConfig), 2), p.policyConfig]),
+    session.gasPolicy,
+    u(size(session.gasPolicyConfig), 2),
+    session.gasPolicyConfig,
   ])
 }

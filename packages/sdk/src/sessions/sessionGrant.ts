@@ -18,7 +18,7 @@ export type SessionGrant = {
   grant: { type: 'root'; root: Hex; proof: Hex[] } | { type: 'approval'; epoch: bigint; approval: Hex }
 }
 
-const FORMAT = 'latchkey.session.v1'
+const FORMAT = 'latchkey.session.v2'
 
 /**
  * JSON for a grant. The session signer's private key is included only when the caller passes it: a grant
@@ -84,6 +84,8 @@ export function parseSessionGrant(json: string): { grant: SessionGrant; privateK
       policy: address(`session.permissions[${i}].policy`, p.policy),
       policyConfig: hex(`session.permissions[${i}].policyConfig`, p.policyConfig),
     })),
+    gasPolicy: address('session.gasPolicy', s.gasPolicy),
+    gasPolicyConfig: hex('session.gasPolicyConfig', s.gasPolicyConfig),
   }
   let digest: Hex
   try {

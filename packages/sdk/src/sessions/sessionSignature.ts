@@ -9,19 +9,27 @@ export const sessionSignatureMode = { root: 0x00, enable: 0x01, recorded: 0x02 }
 
 /**
  * What the session signer signs (as an EIP-191 message of these 32 bytes): the userOpHash together with
- * the permission index of each call, so that a relayer cannot move a call to another permission.
+ * the permission index of each call and the declared time (6 bytes), so that a relayer can move neither a
+ * call to another permission nor the op to another period.
  */
-export function sessionSigningHash(userOpHash: Hex, permissionIndices: readonly number[]): Hex {
-  return keccak256(concat([userOpHash, ...permissionIndices.map((i) => numberToHex(i, { size: 1 }))]))
+export function sessionSigningHash(userOpHash: Hex, permissionIndices: readonly number[], declaredTime: number): Hex {
+  return keccak256(concat([userOpHash, ...permissionIndices.map((i) => numberToHex(i, { size: 1 })), numberToHex(declaredTime, { size: 6 })]))
 }
 
 /**
  * A session userOp's signature (docs/sessions.md):
- * `mode (1) ‖ session ‖ grant proof ‖ indexCount (1) ‖ permission index per call (1 each) ‖ signer signature`,
+ * `mode (1) ‖ session ‖ grant proof ‖ indexCount (1) ‖ permission index per call (1 each) ‖ declaredTime (6) ‖
+ * signer signature`,
  * where the grant proof is `proofLength (1) ‖ proof (32 each)` for a root, `approvalLength (2) ‖ approval`
  * for a first use with an owner approval, and nothing for a recorded session.
  */
-export function encodeSessionSignature(grant: SessionGrant, mode: SessionMode, permissionIndices: readonly number[], signerSignature: Hex): Hex {
+export function encodeSessionSignature(
+  grant: SessionGrant,
+  mode: SessionMode,
+  permissionIndices: readonly number[],
+  declaredTime: number,
+  signerSignature: Hex,
+): Hex {
   if (permissionIndices.length === 0 || permissionIndices.length > 255) throw new InvalidParameterError('calls', 'between 1 and 255 calls per session userOp')
   let proof: Hex[]
   if (mode === 'root') {
@@ -37,6 +45,7 @@ export function encodeSessionSignature(grant: SessionGrant, mode: SessionMode, p
     ...proof,
     numberToHex(permissionIndices.length, { size: 1 }),
     ...permissionIndices.map((i) => numberToHex(i, { size: 1 })),
+    numberToHex(declaredTime, { size: 6 }),
     signerSignature,
   ])
 }

@@ -10,7 +10,7 @@ import {
 } from 'viem'
 import { entryPoint07Abi, entryPoint07Address, toPackedUserOperation, type UserOperation } from 'viem/account-abstraction'
 import { simulateContract } from 'viem/actions'
-import { latchkeyAccountAbi, sessionKeyManagerAbi, usageLimitPolicyAbi } from '@latchkey/contracts'
+import { callPolicyAbi, erc20PolicyAbi, gasPolicyAbi, latchkeyAccountAbi, sessionKeyManagerAbi, usageLimitPolicyAbi } from '@latchkey/contracts'
 
 /** What EntryPoint v0.7 does with one userOp, run as `eth_call` of `handleOps([op])` on the current state. */
 export type ReplayOutcome =
@@ -61,7 +61,9 @@ export async function replayHandleOps(
 }
 
 /** Errors of the Latchkey contracts, to name a module's revert inside a failed validation. */
-const latchkeyErrors = [...sessionKeyManagerAbi, ...usageLimitPolicyAbi, ...latchkeyAccountAbi].filter((item) => item.type === 'error')
+const latchkeyErrors = [...sessionKeyManagerAbi, ...callPolicyAbi, ...erc20PolicyAbi, ...gasPolicyAbi, ...usageLimitPolicyAbi, ...latchkeyAccountAbi].filter(
+  (item) => item.type === 'error',
+)
 
 /** `ErrorName(arg, …)` for a revert of one of our contracts (or a standard Error(string)); undefined otherwise. */
 export function describeRevert(data: Hex | undefined): string | undefined {

@@ -1,0 +1,49 @@
+import type { Address } from 'viem'
+import { latchkeyModules } from '../deployments.ts'
+import { decodeCallPolicyConfig } from '../policies/callPolicyConfig.ts'
+import { decodeErc20PolicyConfig } from '../policies/erc20PolicyConfig.ts'
+import { decodeGasPolicyConfig } from '../policies/gasPolicyConfig.ts'
+import type { Session } from './session.ts'
+
+/** Addresses of the policy modules whose configs the SDK reads (default: the deterministic deployments). */
+export type PolicyModules = { callPolicy: Address; erc20Policy: Address; gasPolicy: Address }
+
+const same = (a: Address, b: Address) => a.toLowerCase() === b.toLowerCase()
+
+/**
+ * The periods (seconds) of every periodic limit in the session that the SDK can read (the CallPolicy,
+ * Erc20Policy and GasPolicy configs; malformed configs are skipped here and refused by the check).
+ */
+export function sessionPeriods(session: Session, modules: PolicyModules = latchkeyModules): number[] {
+  const periods = new Set<number>()
+  const tryAdd = (read: () => number[]) => {
+    try {
+      for (const period of read()) if (period > 0) periods.add(period)
+    } catch {
+      // A config the SDK cannot read has no period it knows of.
+    }
+  }
+  for (const permission of session.permissions) {
+    if (same(permission.policy, modules.callPolicy)) {
+      tryAdd(() => decodeCallPolicyConfig(permission.policyConfig).limits.map((limit) => limit.period))
+    } else if (same(permission.policy, modules.erc20Policy)) {
+      tryAdd(() => [decodeErc20PolicyConfig(permission.policyConfig).period])
+    }
+  }
+  if (same(session.gasPolicy, modules.gasPolicy)) tryAdd(() => [decodeGasPolicyConfig(session.gasPolicyConfig).period])
+  return [...periods]
+}
+
+/**
+ * The time a userOp declares (docs/policies.md §1): `now`, unless a period of the session ends within
+ * `margin` seconds, in which case the op would likely expire before it lands: then `wait` says how many
+ * seconds to wait for the next period to begin (and `now + wait` is declared).
+ */
+export function chooseDeclaredTime(now: number, periods: readonly number[], margin: number): { declaredTime: number; wait: number } {
+  let wait = 0
+  for (const period of periods) {
+    const left = period - (now % period) // seconds until the period after `now` begins
+    if (left <= margin && period > margin) wait = Math.max(wait, left)
+  }
+  return { declaredTime: now + wait, wait }
+}

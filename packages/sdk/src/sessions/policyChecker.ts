@@ -1,0 +1,162 @@
+import { BaseError, ContractFunctionRevertedError, type Address, type Chain, type Client, type Hex, type Transport } from 'viem'
+import { readContract, simulateContract } from 'viem/actions'
+import { callPolicyAbi } from '@latchkey/contracts'
+import { latchkeyModules } from '../deployments.ts'
+import { decodeCallPolicyConfig } from '../policies/callPolicyConfig.ts'
+import { evaluateCallPolicy } from '../policies/evaluateCallPolicy.ts'
+import { evaluateErc20Policy } from '../policies/evaluateErc20Policy.ts'
+import { evaluateGasPolicy } from '../policies/evaluateGasPolicy.ts'
+import type { LimitUsage, PolicyEvaluation } from '../policies/policyTypes.ts'
+import { describeRevert } from '../userOperation/replayHandleOps.ts'
+import type { ResolvedCall } from './checkSessionCalls.ts'
+import type { PolicyModules } from './declaredTime.ts'
+import type { SessionGrant } from './sessionGrant.ts'
+
+/** What a userOp may cost, as the manager hands it to the session's gas policy. */
+export type UserOpCost = { paymaster: Address; gasLimit: bigint; maxFeePerGas: bigint }
+
+/**
+ * Evaluates the policies of one userOp's calls, in order, as the contracts will: Latchkey's own modules
+ * (CallPolicy, Erc20Policy, GasPolicy) by their off-chain twins, with the counters read from the chain and
+ * carried from call to call (two calls of 60 against a limit of 100: the second is refused), and any
+ * other module by `eth_call` from the manager's address. Use one checker per userOp.
+ */
+export type PolicyChecker = {
+  /** Why permission `permissionIndex`'s policy refuses `call`, or undefined; an accepted call's counters are kept. */
+  checkCall(permissionIndex: number, call: ResolvedCall, declaredTime: number): Promise<string | undefined>
+  /** Why the session's gas policy refuses a userOp that may cost `cost`, or undefined. */
+  checkGas(cost: UserOpCost, declaredTime: number): Promise<string | undefined>
+}
+
+const policyInterface = [
+  {
+    type: 'function',
+    name: 'checkCall',
+    stateMutability: 'nonpayable',
+    inputs: [
+      { name: 'account', type: 'address' },
+      { name: 'sessionDigest', type: 'bytes32' },
+      { name: 'permissionIndex', type: 'uint256' },
+      { name: 'declaredTime', type: 'uint48' },
+      { name: 'target', type: 'address' },
+      { name: 'value', type: 'uint256' },
+      { name: 'data', type: 'bytes' },
+      { name: 'config', type: 'bytes' },
+    ],
+    outputs: [{ type: 'uint256' }],
+  },
+  {
+    type: 'function',
+    name: 'checkGas',
+    stateMutability: 'nonpayable',
+    inputs: [
+      { name: 'account', type: 'address' },
+      { name: 'sessionDigest', type: 'bytes32' },
+      { name: 'declaredTime', type: 'uint48' },
+      { name: 'paymaster', type: 'address' },
+      { name: 'gasLimit', type: 'uint256' },
+      { name: 'maxFeePerGas', type: 'uint256' },
+      { name: 'config', type: 'bytes' },
+    ],
+    outputs: [{ type: 'uint256' }],
+  },
+] as const
+
+/** The "permission index" GasPolicy keys its counters by (type(uint256).max). */
+const SESSION_LEVEL = (1n << 256n) - 1n
+
+const same = (a: Address, b: Address) => a.toLowerCase() === b.toLowerCase()
+
+/** How many limits a CallPolicy config has (0 for a malformed config: the evaluator then says why). */
+function callPolicyLimitCount(config: Hex): number {
+  try {
+    return decodeCallPolicyConfig(config).limits.length
+  } catch {
+    return 0
+  }
+}
+
+export function createPolicyChecker(
+  client: Client<Transport, Chain | undefined>,
+  grant: SessionGrant,
+  modules: PolicyModules = latchkeyModules,
+): PolicyChecker {
+  const { account, manager, digest, session } = grant
+  // Counters as read from the chain, and as this userOp's earlier calls left them.
+  const counters = new Map<string, Promise<LimitUsage> | LimitUsage>()
+
+  async function usageOf(module: Address, permissionIndex: bigint, limitIndex: number): Promise<LimitUsage> {
+    const key = `${module.toLowerCase()}/${permissionIndex}/${limitIndex}`
+    if (!counters.has(key)) {
+      counters.set(
+        key,
+        readContract(client, {
+          address: module,
+          abi: callPolicyAbi,
+          functionName: 'usage',
+          args: [manager, account, digest, permissionIndex, BigInt(limitIndex)],
+        }).then(([periodId, used]) => ({ periodId: BigInt(periodId), used })),
+      )
+    }
+    return counters.get(key)!
+  }
+
+  /** Runs an off-chain evaluator with every counter it may read loaded first; keeps the counters of an acceptance. */
+  async function evaluate(module: Address, permissionIndex: bigint, limitCount: number, run: (usage: (limitIndex: number) => LimitUsage) => PolicyEvaluation) {
+    const loaded = await Promise.all(Array.from({ length: limitCount }, (_, i) => usageOf(module, permissionIndex, i)))
+    const result = run((limitIndex) => loaded[limitIndex] ?? { periodId: 0n, used: 0n })
+    if (!result.ok) return `${result.reason} (${result.error.name})`
+    for (const update of result.usage) counters.set(`${module.toLowerCase()}/${permissionIndex}/${update.limitIndex}`, update.usage)
+    return undefined
+  }
+
+  /** The reason a contract call reverts, or undefined when it does not. */
+  async function simulate(request: Parameters<typeof simulateContract>[1]): Promise<string | undefined> {
+    try {
+      await simulateContract(client, request)
+      return undefined
+    } catch (error) {
+      const reverted = error instanceof BaseError ? error.walk((e) => e instanceof ContractFunctionRevertedError) : undefined
+      const data = reverted instanceof ContractFunctionRevertedError ? (reverted.raw as Hex | undefined) : undefined
+      return describeRevert(data) ?? (error instanceof Error ? error.message.split('\n')[0] : String(error))
+    }
+  }
+
+  return {
+    async checkCall(permissionIndex, call, declaredTime) {
+      const permission = session.permissions[permissionIndex]!
+      const index = BigInt(permissionIndex)
+      if (same(permission.policy, modules.callPolicy)) {
+        return evaluate(modules.callPolicy, index, callPolicyLimitCount(permission.policyConfig), (usage) =>
+          evaluateCallPolicy({ config: permission.policyConfig, data: call.data, value: call.value, declaredTime, usage }),
+        )
+      }
+      if (same(permission.policy, modules.erc20Policy)) {
+        return evaluate(modules.erc20Policy, index, 2, (usage) =>
+          evaluateErc20Policy({ config: permission.policyConfig, account, data: call.data, declaredTime, usage }),
+        )
+      }
+      return simulate({
+        address: permission.policy,
+        abi: policyInterface,
+        functionName: 'checkCall',
+        args: [account, digest, index, declaredTime, call.to, call.value, call.data, permission.policyConfig],
+        account: manager,
+      })
+    },
+    async checkGas(cost, declaredTime) {
+      if (same(session.gasPolicy, modules.gasPolicy)) {
+        return evaluate(modules.gasPolicy, SESSION_LEVEL, 2, (usage) =>
+          evaluateGasPolicy({ config: session.gasPolicyConfig, ...cost, declaredTime, usage }),
+        )
+      }
+      return simulate({
+        address: session.gasPolicy,
+        abi: policyInterface,
+        functionName: 'checkGas',
+        args: [account, digest, declaredTime, cost.paymaster, cost.gasLimit, cost.maxFeePerGas, session.gasPolicyConfig],
+        account: manager,
+      })
+    },
+  }
+}
