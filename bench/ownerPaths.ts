@@ -4,9 +4,9 @@
  * account's first and its nonce key was used before ("steady"); ERC-20 transfer of a token whose sender
  * balance stays non-zero, to a fresh recipient.
  */
-import { createPublicClient, createWalletClient, encodeFunctionData, erc20Abi, http, parseEther, parseUnits, size, slice, keccak256, stringToHex, type Chain, type Hex } from 'viem'
+import { createPublicClient, createWalletClient, encodeFunctionData, erc20Abi, http, parseEther, parseUnits, size, slice, keccak256, stringToHex, type Account, type Address, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { createBundlerClient } from 'viem/account-abstraction'
+import { createBundlerClient, entryPoint07Abi, entryPoint07Address } from 'viem/account-abstraction'
 import { demoTokenAbi } from '@latchkey/contracts'
 import { sendUserOperationAndWait, toLatchkeyAccount } from '@latchkey/sdk'
 import type { LatchkeyContracts } from '@latchkey/devnet'
@@ -18,6 +18,25 @@ export type GasCase = {
   gasUsed: bigint
   /** Bytes of `userOp.signature`. */
   signatureBytes: number
+}
+
+/**
+ * Fees every measured userOp uses, instead of the network's estimate: the estimate follows the base fee,
+ * which moves with the devnet's heartbeat blocks; fixed fees keep userOpHashes, signatures and so calldata
+ * gas identical from run to run. (Gas used does not depend on the price.)
+ */
+export const BENCH_FEES = { maxFeePerGas: 5_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n }
+
+/**
+ * Funds `account` (deployed or not) with ETH and with an EntryPoint deposit large enough for every userOp
+ * of a run. With the deposit, no measured op transfers its prefund to the EntryPoint in validation, so
+ * "steady" does not depend on what earlier ops left in the deposit (which depends on their gas limits and
+ * fees). An op that has to top up its deposit pays ≈8.9k more (BENCHMARKS.md).
+ */
+export async function fundForBench(publicClient: PublicClient, funder: WalletClient<Transport, Chain, Account>, account: Address) {
+  await publicClient.waitForTransactionReceipt({ hash: await funder.sendTransaction({ to: account, value: parseEther('1') }) })
+  const hash = await funder.writeContract({ address: entryPoint07Address, abi: entryPoint07Abi, functionName: 'depositTo', args: [account], value: parseEther('1') })
+  await publicClient.waitForTransactionReceipt({ hash })
 }
 
 export type MeasureTarget = { chain: Chain; rpcUrl: string; bundlerUrl: string; contracts: LatchkeyContracts; funderKey: Hex }
@@ -37,9 +56,9 @@ export async function measureOwnerPaths(target: MeasureTarget): Promise<GasCase[
     // A fixed owner key per path keeps signatures (and so calldata gas) the same from run to run.
     const owner = privateKeyToAccount(`0x${(path.ownerValidator ? 'b2' : 'b1').repeat(32)}`)
     const account = await toLatchkeyAccount({ client: publicClient, owner, factory: target.contracts.accountFactory, ownerValidator: path.ownerValidator })
-    await publicClient.waitForTransactionReceipt({ hash: await funder.sendTransaction({ to: account.address, value: parseEther('1') }) })
+    await fundForBench(publicClient, funder, account.address)
     const send = (calls: Parameters<typeof sendUserOperationAndWait>[1]['calls']) =>
-      sendUserOperationAndWait(bundler, { account, calls, chainClient: publicClient })
+      sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account, calls, chainClient: publicClient })
     const transfer = (to: `0x${string}`, amount: string) => ({
       to: token,
       data: encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [to, parseUnits(amount, 6)] }),

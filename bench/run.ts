@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { startDevnet } from '@latchkey/devnet'
 import { measureOwnerPaths, type GasCase } from './ownerPaths.ts'
 import { measureSessionPaths } from './sessionPaths.ts'
+import { measurePolicyPaths } from './policyPaths.ts'
 import { gasSnapshot } from './gasSnapshot.ts'
 
 const root = join(import.meta.dirname, '..')
@@ -16,7 +17,7 @@ const devnet = await startDevnet()
 let cases: GasCase[]
 try {
   const target = { ...devnet, funderKey: devnet.testKeys[2]!.privateKey }
-  cases = [...(await measureOwnerPaths(target)), ...(await measureSessionPaths(target))]
+  cases = [...(await measureOwnerPaths(target)), ...(await measureSessionPaths(target)), ...(await measurePolicyPaths(target))]
 } finally {
   await devnet.stop()
 }
@@ -62,12 +63,27 @@ const sessionTable = [
   ...premiums,
 ].join('\n')
 
+const none = get('policy/none')
+const delta = (id: string) => get(id) - none
+const perRule = (delta('policy/call-8-rules') - delta('policy/call-1-rule')) / 7n
+const policyTable = [
+  stamp,
+  '',
+  '| steady session ERC-20 transfer, recorded session, under | gasUsed | over no policy | signature bytes |',
+  '|---|---:|---:|---:|',
+  ...cases.filter((c) => c.id.startsWith('policy')).map((c) => `| ${c.title} | ${fmt(c.gasUsed)} | +${fmt(c.gasUsed - none)} | ${c.signatureBytes} |`),
+  '',
+  `- CallPolicy call with 1 rule: +${fmt(delta('policy/call-1-rule'))} over no policy (the module call, its config in calldata, the rule).`,
+  `- Each further rule: ≈${fmt(perRule)} gas ((8 rules − 1 rule) / 7).`,
+  `- A lifetime limit (a counter slot in the module, read and written): +${fmt(get('policy/call-2-rules-total') - get('policy/call-2-rules'))}; a second one: +${fmt(get('policy/call-2-rules-total-calls') - get('policy/call-2-rules-total'))}.`,
+].join('\n')
+
 const path = join(root, 'BENCHMARKS.md')
 let text = readFileSync(path, 'utf8')
-for (const [name, table] of [['owner-paths', ownerTable], ['session-paths', sessionTable]] as const) {
+for (const [name, table] of [['owner-paths', ownerTable], ['session-paths', sessionTable], ['policy-paths', policyTable]] as const) {
   const begin = `<!-- ${name}:begin -->`
   const end = `<!-- ${name}:end -->`
   text = text.replace(new RegExp(`${begin}[\\s\\S]*${end}`), `${begin}\n${table}\n${end}`)
 }
 writeFileSync(path, text)
-process.stdout.write(`${ownerTable}\n\n${sessionTable}\n`)
+process.stdout.write(`${ownerTable}\n\n${sessionTable}\n\n${policyTable}\n`)

@@ -2,12 +2,15 @@
  * Gas of session-key userOps, with the method in BENCHMARKS.md (steady: the session's nonce key was used
  * before and the session is not on its first use; ERC-20 transfer to a fresh recipient).
  */
-import { createPublicClient, createWalletClient, encodeFunctionData, erc20Abi, http, keccak256, parseEther, parseUnits, size, slice, stringToHex, type Hex } from 'viem'
+import { createPublicClient, createWalletClient, encodeFunctionData, erc20Abi, http, keccak256, parseUnits, size, slice, stringToHex, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { createBundlerClient } from 'viem/account-abstraction'
 import { demoTokenAbi } from '@latchkey/contracts'
 import { createSession, createSessionApproval, grantSessions, permission, sendUserOperationAndWait, toLatchkeyAccount, toSessionAccount } from '@latchkey/sdk'
-import type { GasCase, MeasureTarget } from './ownerPaths.ts'
+import { BENCH_FEES, fundForBench, type GasCase, type MeasureTarget } from './ownerPaths.ts'
+
+/** A fixed declared time: the sessions here have no periodic limit, and fixed times keep signatures (and so calldata gas) identical between runs. */
+export const FIXED_DECLARED_TIME = 1_800_000_000
 
 export async function measureSessionPaths(target: MeasureTarget): Promise<GasCase[]> {
   const publicClient = createPublicClient({ chain: target.chain, transport: http(target.rpcUrl), pollingInterval: 100 })
@@ -19,8 +22,8 @@ export async function measureSessionPaths(target: MeasureTarget): Promise<GasCas
 
   const owner = privateKeyToAccount(`0x${'c1'.repeat(32)}`)
   const account = await toLatchkeyAccount({ client: publicClient, owner, factory: target.contracts.accountFactory })
-  await publicClient.waitForTransactionReceipt({ hash: await funder.sendTransaction({ to: account.address, value: parseEther('1') }) })
-  await sendUserOperationAndWait(bundler, {
+  await fundForBench(publicClient, funder, account.address)
+  await sendUserOperationAndWait(bundler, { fees: BENCH_FEES,
     account,
     calls: [{ to: token, data: encodeFunctionData({ abi: demoTokenAbi, functionName: 'mint', args: [account.address, parseUnits('1000', 6)] }) }],
   })
@@ -40,22 +43,22 @@ export async function measureSessionPaths(target: MeasureTarget): Promise<GasCas
   // Root mode: a tree of one session.
   const rootKey = privateKeyToAccount(`0x${'d1'.repeat(32)}`)
   const rootSession = sessionFor('d1', keccak256(stringToHex('root session')))
-  const granted = await grantSessions(bundler, { account, manager, sessions: [rootSession] })
+  const granted = await grantSessions(bundler, { fees: BENCH_FEES, account, manager, sessions: [rootSession] })
   cases.push({ id: 'session/grant-root-with-install', title: 'grant 1 session by root, installing the manager (owner userOp)', gasUsed: granted.receipt.receipt.gasUsed, signatureBytes: size(granted.receipt.userOperation.signature) })
-  const rootUser = await toSessionAccount({ client: publicClient, grant: granted.grants[0]!, signer: rootKey })
-  const firstRoot = await sendUserOperationAndWait(bundler, { account: rootUser, calls: [transfer()] })
+  const rootUser = await toSessionAccount({ client: publicClient, grant: granted.grants[0]!, signer: rootKey, declaredTime: FIXED_DECLARED_TIME })
+  const firstRoot = await sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account: rootUser, calls: [transfer()] })
   cases.push({ id: 'session/root-first-use', title: 'session ERC-20 transfer, root mode, first use (new nonce key)', gasUsed: firstRoot.receipt.gasUsed, signatureBytes: size(firstRoot.userOperation.signature) })
-  const steadyRoot = await sendUserOperationAndWait(bundler, { account: rootUser, calls: [transfer()] })
+  const steadyRoot = await sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account: rootUser, calls: [transfer()] })
   cases.push({ id: 'session/root-steady-erc20-transfer', title: 'session ERC-20 transfer, root mode (tree of 1), steady', gasUsed: steadyRoot.receipt.gasUsed, signatureBytes: size(steadyRoot.userOperation.signature) })
 
   // Approval mode: the first use records the session; later uses name the record.
   const approvedKey = privateKeyToAccount(`0x${'d2'.repeat(32)}`)
   const approvedSession = sessionFor('d2', keccak256(stringToHex('approved session')))
   const grant = await createSessionApproval({ account, manager, session: approvedSession })
-  const approvedUser = await toSessionAccount({ client: publicClient, grant, signer: approvedKey })
-  const enable = await sendUserOperationAndWait(bundler, { account: approvedUser, calls: [transfer()] })
+  const approvedUser = await toSessionAccount({ client: publicClient, grant, signer: approvedKey, declaredTime: FIXED_DECLARED_TIME })
+  const enable = await sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account: approvedUser, calls: [transfer()] })
   cases.push({ id: 'session/enable-and-use', title: 'session ERC-20 transfer, first use with the owner approval (records it)', gasUsed: enable.receipt.gasUsed, signatureBytes: size(enable.userOperation.signature) })
-  const steadyRecorded = await sendUserOperationAndWait(bundler, { account: approvedUser, calls: [transfer()] })
+  const steadyRecorded = await sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account: approvedUser, calls: [transfer()] })
   cases.push({ id: 'session/recorded-steady-erc20-transfer', title: 'session ERC-20 transfer, recorded session, steady', gasUsed: steadyRecorded.receipt.gasUsed, signatureBytes: size(steadyRecorded.userOperation.signature) })
   return cases
 }

@@ -10,13 +10,14 @@ import { join } from 'node:path'
 import { startDevnet } from '@latchkey/devnet'
 import { measureOwnerPaths } from '../bench/ownerPaths.ts'
 import { measureSessionPaths } from '../bench/sessionPaths.ts'
+import { measurePolicyPaths } from '../bench/policyPaths.ts'
 import { gasSnapshot } from '../bench/gasSnapshot.ts'
 
-it('owner-path and session-path gas equals the committed snapshot', async () => {
+it('owner-path, session-path and policy gas equals the committed snapshot', async () => {
   const devnet = await startDevnet()
   try {
     const target = { ...devnet, funderKey: devnet.testKeys[2]!.privateKey }
-    const cases = [...(await measureOwnerPaths(target)), ...(await measureSessionPaths(target))]
+    const cases = [...(await measureOwnerPaths(target)), ...(await measureSessionPaths(target)), ...(await measurePolicyPaths(target))]
     const committed = readFileSync(join(import.meta.dirname, '..', 'bench', 'gas-snapshot.json'), 'utf8')
     assert.deepEqual(JSON.parse(gasSnapshot(cases)), JSON.parse(committed), 'gas moved: if intended, run `npm run bench` and commit the snapshot')
   } finally {

@@ -7,6 +7,7 @@ import { startAnvil } from './anvil.ts'
 import type { ChildService } from './childService.ts'
 import { deployEntryPoint07 } from './entryPoint.ts'
 import { deployLatchkeyContracts, type LatchkeyContracts } from './latchkeyContracts.ts'
+import { startBlockHeartbeat } from './blockHeartbeat.ts'
 import { claimPort, LOOPBACK } from './ports.ts'
 import { anvilKey, devnetRoles, type TestKey } from './testKeys.ts'
 
@@ -40,7 +41,8 @@ export type StartDevnetReturnType = Devnet
 
 /**
  * Starts a local ERC-4337 devnet on the loopback address: anvil, EntryPoint v0.7 at its canonical address,
- * the Latchkey contracts at deterministic addresses (the factory staked), and the Alto bundler.
+ * the Latchkey contracts at deterministic addresses (the factory staked), and the Alto bundler. Transactions
+ * are mined at once, and an empty block comes whenever the latest is a second old ({@link startBlockHeartbeat}).
  *
  * @example
  * const devnet = await startDevnet()
@@ -67,9 +69,11 @@ export async function startDevnet(parameters: StartDevnetParameters = {}): Promi
   })
 
   const services: ChildService[] = []
+  let heartbeat: { stop: () => void } | undefined
   let stopped: Promise<void> | undefined
   const stop = () => {
     stopped ??= (async () => {
+      heartbeat?.stop()
       for (const service of services.reverse()) await service.stop()
     })()
     return stopped
@@ -101,6 +105,7 @@ export async function startDevnet(parameters: StartDevnetParameters = {}): Promi
       utilityKey: anvilKey(devnetRoles.bundlerUtility).privateKey,
     })
     services.push(alto)
+    heartbeat = startBlockHeartbeat(rpcUrl)
 
     const testKeys = Array.from({ length: devnetRoles.testKeyCount }, (_, i) => anvilKey(devnetRoles.firstTestKey + i))
     return {

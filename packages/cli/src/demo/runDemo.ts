@@ -17,6 +17,7 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { createBundlerClient, type SmartAccount, type UserOperationReceipt } from 'viem/account-abstraction'
 import { createReporter, type Reporter } from './progress.ts'
 import { sessionChapter } from './sessionChapter.ts'
+import { policyChapter } from './policyChapter.ts'
 
 /** What every demo chapter gets: the devnet, clients, the reporter, and the account once it exists. */
 export type DemoContext = {
@@ -107,6 +108,8 @@ export async function runDemo(): Promise<number> {
     const account = await ownerChapter(context)
     chapter('Session keys: grant, use, out-of-scope refusal, revoke')
     await sessionChapter(context, account)
+    chapter('Policies: a trading session (swap bounds, totals, fees), an over-limit swap refused')
+    await policyChapter(context, account)
     process.stdout.write('\n')
     return 0
   } catch (error) {

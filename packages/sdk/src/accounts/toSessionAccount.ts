@@ -7,6 +7,7 @@ import {
   type SmartAccount,
   type SmartAccountImplementation,
 } from 'viem/account-abstraction'
+import { getBlock } from 'viem/actions'
 import { decodeExecute, encodeExecute, type Call } from '../erc7579/execution.ts'
 import { LatchkeyError } from '../errors/LatchkeyError.ts'
 import { SessionCallRefusedError, SessionGasRefusedError, SessionNotUsableError } from '../errors/session.ts'
@@ -35,10 +36,21 @@ export type ToSessionAccountParameters = {
   nonceKey?: bigint | undefined
   /** Check calls against the session off chain before signing (default true; tests of the contracts turn it off). */
   precheck?: boolean | undefined
+  /**
+   * The time every userOp declares (docs/policies.md §1), fixed. Default: the chain's and this machine's
+   * clock, which periodic limits need. A fixed time keeps signatures identical from run to run (gas
+   * benchmarks); it only works for sessions without periodic limits, or within the declared period.
+   */
+  declaredTime?: number | undefined
 }
 
 export type SessionAccountImplementation = SmartAccountImplementation<typeof entryPoint07Abi, '0.7', { grant: SessionGrant; signer: LocalAccount }, false>
 export type ToSessionAccountReturnType = SmartAccount<SessionAccountImplementation>
+
+/** How long to wait, at most, for a block inside a period that just began. */
+const BLOCK_WAIT_SECONDS = 30
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** What a userOp may cost the account, as the manager gives it to the session's gas policy. */
 function userOpCost(op: { verificationGasLimit: bigint; callGasLimit: bigint; preVerificationGas: bigint; maxFeePerGas: bigint; paymaster?: unknown; paymasterVerificationGasLimit?: bigint | undefined; paymasterPostOpGasLimit?: bigint | undefined }): UserOpCost {
@@ -89,9 +101,17 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
    * margin, this waits for the next period, so that the op does not expire on its way.
    */
   async function declare(chainNow: number): Promise<number> {
+    if (parameters.declaredTime !== undefined) return parameters.declaredTime
     const now = Math.max(chainNow, Math.floor(Date.now() / 1000))
     const { declaredTime, wait } = chooseDeclaredTime(now, periods, TIME_MARGIN_SECONDS)
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait * 1000))
+    if (wait > 0) await sleep(wait * 1000)
+    // Bundlers simulate at the latest block: give the chain a few seconds to produce one in the declared
+    // periods, or the simulation sees an op that is not due yet.
+    for (let tries = 0; periods.length > 0 && tries < BLOCK_WAIT_SECONDS; tries++) {
+      const latest = Number((await getBlock(client, { blockTag: 'latest' })).timestamp)
+      if (periods.every((period) => Math.floor(latest / period) === Math.floor(declaredTime / period))) break
+      await sleep(1000)
+    }
     return declaredTime
   }
 
@@ -125,8 +145,18 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
       if (result.callIndex < 0) throw new SessionNotUsableError(grant.digest, result.rule, result.reason)
       throw new SessionCallRefusedError(grant.digest, result.callIndex, result.rule, result.reason, result.details)
     }
-    // Unchecked (tests of the contracts): the first permission for every call.
-    return { mode: state.mode, indices: calls.map(() => 0), declaredTime }
+    // Unchecked (tests of the contracts): for each call the first permission whose target, function and
+    // value match, whatever its policy says (else permission 0), so that the chain judges the policy.
+    const unchecked = await checkSessionCalls({
+      session: grant.session,
+      digest: grant.digest,
+      account: grant.account,
+      manager: grant.manager,
+      calls,
+      state: { ...state, grant: 'granted', now: Math.max(state.now, grant.session.validAfter + 3600), checkPolicy: undefined },
+      declaredTime,
+    })
+    return { mode: state.mode, indices: unchecked.ok ? unchecked.permissionIndices : calls.map(() => 0), declaredTime }
   }
 
   type Plan = Awaited<ReturnType<typeof plan>>

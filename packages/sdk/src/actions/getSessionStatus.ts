@@ -14,7 +14,7 @@ export async function getSessionStatus(client: Client<Transport, Chain | undefin
     grants.map(async (grant) => {
       const state = await readSessionState(client, grant)
       if (state.grant === 'revoked') return 'revoked'
-      if (state.grant === 'not-granted') return 'not-granted'
+      if (state.grant === 'not-granted' || state.grant === 'not-installed') return 'not-granted'
       if (state.now < grant.session.validAfter) return 'pending'
       if (grant.session.validUntil !== 0 && state.now > grant.session.validUntil) return 'expired'
       return 'active'

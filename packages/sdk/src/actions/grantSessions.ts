@@ -8,7 +8,7 @@ import { buildSessionTree } from '../sessions/merkleTree.ts'
 import { ANY_TARGET, type Session } from '../sessions/session.ts'
 import { sessionDigest } from '../sessions/sessionEncoding.ts'
 import type { SessionGrant } from '../sessions/sessionGrant.ts'
-import { sendUserOperationAndWait, type SendUserOperationAndWaitReturnType } from './sendUserOperationAndWait.ts'
+import { sendUserOperationAndWait, type SendUserOperationAndWaitParameters, type SendUserOperationAndWaitReturnType } from './sendUserOperationAndWait.ts'
 
 type AnyClient = Client<Transport, Chain | undefined>
 
@@ -57,6 +57,8 @@ export type GrantSessionsParameters = {
    */
   sessions: readonly Session[]
   chainClient?: AnyClient | undefined
+  /** Fees for the owner userOp, instead of the network's estimate. */
+  fees?: SendUserOperationAndWaitParameters['fees']
 }
 
 export type GrantSessionsReturnType = {
@@ -86,6 +88,7 @@ export async function grantSessions(
     account,
     calls: sessionRootCalls(account.address, manager, tree.root, installed),
     chainClient: client,
+    fees: parameters.fees,
   })
   const chainId = client.chain?.id ?? Number(await client.request({ method: 'eth_chainId' }))
   const grants = sessions.map((session, i) => ({

@@ -21,6 +21,8 @@ export type SendUserOperationAndWaitParameters = {
    * simulate the execution before accepting the op.
    */
   gas?: { callGasLimit?: bigint; verificationGasLimit?: bigint; preVerificationGas?: bigint } | undefined
+  /** Fees to use as given, instead of the network's estimate (benchmarks fix them so that signatures repeat). */
+  fees?: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | undefined
   timeout?: number | undefined
 }
 
@@ -50,6 +52,7 @@ export async function sendUserOperationAndWait(
     calls,
     ...(nonce === undefined ? {} : { nonce }),
     ...parameters.gas,
+    ...parameters.fees,
   })) as unknown as UserOperation<'0.7'>
   const signature = await account.signUserOperation(prepared)
   const userOperation = { ...prepared, signature }

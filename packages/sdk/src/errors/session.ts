@@ -7,6 +7,7 @@ export type SessionRule =
   | 'expired'
   | 'revoked'
   | 'not-granted'
+  | 'not-installed'
   | 'call-data'
   | 'forbidden-target'
   | 'target'

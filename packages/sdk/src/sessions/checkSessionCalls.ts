@@ -1,8 +1,8 @@
-import { size, slice, type Address, type Hex } from 'viem'
+import { size, slice, zeroAddress, type Address, type Hex } from 'viem'
 import type { Call } from '../erc7579/execution.ts'
 import type { SessionRule } from '../errors/session.ts'
 import type { UserOpCost } from './policyChecker.ts'
-import { ANY_TARGET, EMPTY_CALLDATA, type Permission, type Session } from './session.ts'
+import { ANY_SELECTOR, ANY_TARGET, EMPTY_CALLDATA, type Permission, type Session } from './session.ts'
 
 /** A call with its value and data filled in. */
 export type ResolvedCall = { to: Address; value: bigint; data: Hex }
@@ -12,7 +12,7 @@ export type SessionChainState = {
   /** Seconds; the latest block's timestamp (see {@link TIME_MARGIN_SECONDS}). */
   now: number
   /** How the session is granted right now. */
-  grant: 'granted' | 'revoked' | 'not-granted'
+  grant: 'granted' | 'revoked' | 'not-granted' | 'not-installed'
   /** Whether `address` is a module installed on the account (asked only for any-target permissions). */
   isInstalledModule?: ((address: Address, selector: Hex) => Promise<boolean>) | undefined
   /** Evaluates a policy module for one call; refusals are returned as a reason (see createPolicyChecker). */
@@ -43,6 +43,13 @@ export type SessionCheckResult =
   | { ok: true; permissionIndices: number[] }
   | { ok: false; callIndex: number; rule: SessionRule; reason: string; details: string[] }
 
+/** The canonical EntryPoints v0.6, v0.7 and v0.8, which the manager never lets a session call. */
+const ENTRY_POINTS = [
+  '0x5ff137d4b0fdcd49dca30c7cf57e578a026d2789',
+  '0x0000000071727de22e5e9d8baf0edac6f37da032',
+  '0x4337084d9e255ff0702461cf8895ce9e3b5ff108',
+]
+
 const short = (a: Address) => `${a.slice(0, 6)}…${a.slice(-4)}`
 
 /** Why `permission` does not allow `call` (the manager's order of checks), or undefined when it does. */
@@ -59,10 +66,14 @@ async function refusal(
   } else if (permission.target.toLowerCase() !== call.to.toLowerCase()) {
     return { rule: 'target', reason: `target ${short(call.to)} is not ${short(permission.target)}` }
   }
-  const selectorMatches =
-    permission.selector.toLowerCase() === EMPTY_CALLDATA ? size(call.data) === 0 : size(call.data) >= 4 && selector.toLowerCase() === permission.selector.toLowerCase()
+  const allowed = permission.selector.toLowerCase()
+  let selectorMatches: boolean
+  if (allowed === EMPTY_CALLDATA) selectorMatches = size(call.data) === 0
+  else if (allowed === ANY_SELECTOR) selectorMatches = size(call.data) >= 4 && permission.policy.toLowerCase() !== zeroAddress
+  else selectorMatches = size(call.data) >= 4 && selector.toLowerCase() === allowed
   if (!selectorMatches) {
-    const wanted = permission.selector.toLowerCase() === EMPTY_CALLDATA ? 'a plain transfer (no calldata)' : `function ${permission.selector}`
+    const wanted =
+      allowed === EMPTY_CALLDATA ? 'a plain transfer (no calldata)' : allowed === ANY_SELECTOR ? 'a function call (4 bytes or more) that its policy checks' : `function ${permission.selector}`
     const got = size(call.data) === 0 ? 'a plain transfer' : size(call.data) < 4 ? `${size(call.data)} bytes of calldata` : `function ${selector}`
     return { rule: 'selector', reason: `${got} is not ${wanted}` }
   }
@@ -87,6 +98,9 @@ export async function checkSessionCalls(parameters: CheckSessionCallsParameters)
     reason,
     details,
   })
+  if (state.grant === 'not-installed') {
+    return fail(-1, 'not-installed', 'the session manager is not installed on the account (the owner installs it: grantSessions does, or installModule)')
+  }
   if (state.grant === 'revoked') return fail(-1, 'revoked', 'the session was revoked')
   if (state.grant === 'not-granted') return fail(-1, 'not-granted', 'the session is not granted to this account (no matching root or record)')
   if (state.now - TIME_MARGIN_SECONDS < session.validAfter) {
@@ -100,8 +114,10 @@ export async function checkSessionCalls(parameters: CheckSessionCallsParameters)
   const permissionIndices: number[] = []
   for (const [callIndex, raw] of calls.entries()) {
     const call: ResolvedCall = { to: raw.to, value: raw.value ?? 0n, data: raw.data ?? '0x' }
-    if (call.to.toLowerCase() === account.toLowerCase() || call.to.toLowerCase() === manager.toLowerCase()) {
-      return fail(callIndex, 'forbidden-target', `a session may never call ${call.to.toLowerCase() === account.toLowerCase() ? 'the account itself' : 'the session manager'}`)
+    const to = call.to.toLowerCase()
+    if (to === account.toLowerCase() || to === manager.toLowerCase() || ENTRY_POINTS.includes(to)) {
+      const what = to === account.toLowerCase() ? 'the account itself' : to === manager.toLowerCase() ? 'the session manager' : 'an EntryPoint (the account’s deposit)'
+      return fail(callIndex, 'forbidden-target', `a session may never call ${what}`)
     }
     const reasons: string[] = []
     let chosen: number | undefined
@@ -112,7 +128,8 @@ export async function checkSessionCalls(parameters: CheckSessionCallsParameters)
         const policyReason = await state.checkPolicy(index, call, parameters.declaredTime ?? state.now)
         if (policyReason) {
           reasons.push(`permission ${index}: policy ${short(permission.policy)} refuses: ${policyReason}`)
-          firstRefusal ??= { rule: 'policy', reason: policyReason }
+          // A policy's reason says more than another permission's target.
+          if (!firstRefusal || firstRefusal.rule === 'target') firstRefusal = { rule: 'policy', reason: policyReason }
           continue
         }
       }

@@ -2,6 +2,7 @@ import type { Chain, Client, Transport } from 'viem'
 import { getBlock, readContract } from 'viem/actions'
 import { sessionKeyManagerAbi } from '@latchkey/contracts'
 import { installedModuleType } from '../erc7579/moduleConfig.ts'
+import { isSessionManagerInstalled } from '../actions/grantSessions.ts'
 import type { SessionChainState } from './checkSessionCalls.ts'
 import { createPolicyChecker } from './policyChecker.ts'
 import type { SessionGrant } from './sessionGrant.ts'
@@ -18,8 +19,9 @@ export type SessionState = SessionChainState & { mode: SessionMode; epoch: bigin
  */
 export async function readSessionState(client: Client<Transport, Chain | undefined>, grant: SessionGrant): Promise<SessionState> {
   const { account, manager, digest } = grant
-  const [block, record, epoch, root] = await Promise.all([
+  const [block, installed, record, epoch, root] = await Promise.all([
     getBlock(client, { blockTag: 'latest' }),
+    isSessionManagerInstalled(client, account, manager),
     readContract(client, { address: manager, abi: sessionKeyManagerAbi, functionName: 'sessionRecord', args: [account, digest] }),
     readContract(client, { address: manager, abi: sessionKeyManagerAbi, functionName: 'epoch', args: [account] }),
     readContract(client, { address: manager, abi: sessionKeyManagerAbi, functionName: 'merkleRoot', args: [account] }),
@@ -28,7 +30,8 @@ export async function readSessionState(client: Client<Transport, Chain | undefin
   const policies = createPolicyChecker(client, grant)
   let stateGrant: SessionChainState['grant'] = 'not-granted'
   let mode: SessionMode = grant.grant.type === 'root' ? 'root' : 'enable'
-  if (status === 2) stateGrant = 'revoked'
+  if (!installed) stateGrant = 'not-installed'
+  else if (status === 2) stateGrant = 'revoked'
   else if (grant.grant.type === 'root') stateGrant = root.toLowerCase() === grant.grant.root.toLowerCase() ? 'granted' : 'not-granted'
   else if (status === 1 && current) {
     stateGrant = 'granted'

@@ -2,6 +2,7 @@ import {
   BaseError,
   ContractFunctionRevertedError,
   decodeErrorResult,
+  encodeFunctionData,
   type Address,
   type Chain,
   type Client,
@@ -9,7 +10,7 @@ import {
   type Transport,
 } from 'viem'
 import { entryPoint07Abi, entryPoint07Address, toPackedUserOperation, type UserOperation } from 'viem/account-abstraction'
-import { simulateContract } from 'viem/actions'
+import { call, getBlock } from 'viem/actions'
 import { callPolicyAbi, erc20PolicyAbi, gasPolicyAbi, latchkeyAccountAbi, sessionKeyManagerAbi, usageLimitPolicyAbi } from '@latchkey/contracts'
 
 /** What EntryPoint v0.7 does with one userOp, run as `eth_call` of `handleOps([op])` on the current state. */
@@ -23,6 +24,19 @@ const REPLAY_CALLER: Address = '0x000000000000000000000000000000000000dEaD'
 
 export type ReplayHandleOpsParameters = {
   userOperation: UserOperation<'0.7'>
+  /** The block time to replay at (see {@link replayTime}). Default: computed for this replay. */
+  time?: bigint | undefined
+}
+
+/**
+ * The time an op sent now would be validated at: the later of this machine's clock and one second after
+ * the latest block. Replaying at the latest block's own time would call an op not yet due when its window
+ * (a period, a session) began after that block: on a chain that mines only on demand that block can be old.
+ */
+export async function replayTime(client: Client<Transport, Chain | undefined>): Promise<bigint> {
+  const latest = await getBlock(client, { blockTag: 'latest' })
+  const now = BigInt(Math.floor(Date.now() / 1000))
+  return latest.timestamp + 1n > now ? latest.timestamp + 1n : now
 }
 
 /**
@@ -31,21 +45,20 @@ export type ReplayHandleOpsParameters = {
  */
 export async function replayHandleOps(
   client: Client<Transport, Chain | undefined>,
-  { userOperation }: ReplayHandleOpsParameters,
+  { userOperation, time }: ReplayHandleOpsParameters,
 ): Promise<ReplayOutcome> {
   try {
-    await simulateContract(client, {
-      address: entryPoint07Address,
-      abi: entryPoint07Abi,
-      functionName: 'handleOps',
-      args: [[toPackedUserOperation(userOperation)], REPLAY_CALLER],
+    await call(client, {
+      to: entryPoint07Address,
+      data: encodeFunctionData({ abi: entryPoint07Abi, functionName: 'handleOps', args: [[toPackedUserOperation(userOperation)], REPLAY_CALLER] }),
       account: REPLAY_CALLER,
+      blockOverrides: { time: time ?? (await replayTime(client)) },
     })
     return { ok: true }
   } catch (error) {
-    const reverted = error instanceof BaseError ? error.walk((e) => e instanceof ContractFunctionRevertedError) : undefined
-    if (!(reverted instanceof ContractFunctionRevertedError) || !reverted.raw) throw error
-    const decoded = decodeErrorResult({ abi: entryPoint07Abi, data: reverted.raw })
+    const raw = revertData(error)
+    if (!raw) throw error
+    const decoded = decodeErrorResult({ abi: entryPoint07Abi, data: raw })
     if (decoded.errorName === 'FailedOp') {
       const reason = decoded.args[1]
       return { ok: false, code: reason.match(/^AA\d\d/)?.[0], reason }
@@ -58,6 +71,15 @@ export async function replayHandleOps(
     }
     return { ok: false, code: undefined, reason: `${decoded.errorName}(${decoded.args?.join(', ') ?? ''})` }
   }
+}
+
+/** The revert data inside an error from `call`, if the call reverted with data. */
+function revertData(error: unknown): Hex | undefined {
+  if (!(error instanceof BaseError)) return undefined
+  const found = error.walk((e) => typeof (e as { data?: unknown }).data === 'string' || e instanceof ContractFunctionRevertedError)
+  if (found instanceof ContractFunctionRevertedError) return found.raw
+  const data = (found as { data?: unknown } | null)?.data
+  return typeof data === 'string' && data.startsWith('0x') && data.length > 2 ? (data as Hex) : undefined
 }
 
 /** Errors of the Latchkey contracts, to name a module's revert inside a failed validation. */

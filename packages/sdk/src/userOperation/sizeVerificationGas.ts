@@ -1,7 +1,7 @@
 import type { Chain, Client, Hex, Transport } from 'viem'
 import type { UserOperation } from 'viem/account-abstraction'
 import { LatchkeyError } from '../errors/LatchkeyError.ts'
-import { isOutOfValidationGas, replayHandleOps } from './replayHandleOps.ts'
+import { isOutOfValidationGas, replayHandleOps, replayTime } from './replayHandleOps.ts'
 
 export type SizeVerificationGasParameters = {
   /** The userOp as prepared so far (sender, nonce, callData, factory, fees). Gas fields are ignored. */
@@ -64,6 +64,7 @@ export async function sizeVerificationGas(
   client: Client<Transport, Chain | undefined>,
   { userOperation, sign, maxLimit = 5_000_000n }: SizeVerificationGasParameters,
 ): Promise<bigint> {
+  const time = await replayTime(client)
   const probe = async (verificationGasLimit: bigint) => {
     // callGasLimit 0: the execution is not part of validation; its failure does not fail handleOps.
     // Fees 0: a probe is a validly signed op for the current nonce, and the RPC sees it. With no fees it
@@ -79,7 +80,7 @@ export async function sizeVerificationGas(
       signature: '0x' as Hex,
     }
     op.signature = await sign(op)
-    return replayHandleOps(client, { userOperation: op })
+    return replayHandleOps(client, { userOperation: op, time })
   }
 
   // Most validations need far less than a million; only if that fails for gas is the maximum tried.

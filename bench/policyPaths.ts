@@ -1,0 +1,89 @@
+/**
+ * Gas of session policies: the same steady session ERC-20 transfer (recorded session, its second use, to a
+ * fresh recipient) under no policy, CallPolicy with 1, 2, 4 and 8 rules, with limits kept on chain, the
+ * Erc20Policy, and a GasPolicy. The differences are the cost of a rule and of a limit (BENCHMARKS.md).
+ *
+ * Cases under `policy-periodic/` declare the real time (their limits have periods), so their signature
+ * bytes, and with them a few units of calldata gas, change from run to run: they are reported but are not
+ * part of the exact gas snapshot.
+ */
+import { createPublicClient, createWalletClient, encodeFunctionData, erc20Abi, http, keccak256, parseEther, parseGwei, parseUnits, size, slice, stringToHex, type Hex } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { createBundlerClient } from 'viem/account-abstraction'
+import { demoTokenAbi } from '@latchkey/contracts'
+import {
+  callPolicy,
+  createSession,
+  createSessionApproval,
+  erc20Policy,
+  erc7579ModuleConfigAbi,
+  gasPolicy,
+  gte,
+  lt,
+  lte,
+  neq,
+  perPeriod,
+  permission,
+  sendUserOperationAndWait,
+  toLatchkeyAccount,
+  toSessionAccount,
+  total,
+  type Permission,
+} from '@latchkey/sdk'
+import { BENCH_FEES, fundForBench, type GasCase, type MeasureTarget } from './ownerPaths.ts'
+import { FIXED_DECLARED_TIME } from './sessionPaths.ts'
+
+export async function measurePolicyPaths(target: MeasureTarget): Promise<GasCase[]> {
+  const publicClient = createPublicClient({ chain: target.chain, transport: http(target.rpcUrl), pollingInterval: 100 })
+  const bundler = createBundlerClient({ client: publicClient, transport: http(target.bundlerUrl), pollingInterval: 100 })
+  const funder = createWalletClient({ chain: target.chain, transport: http(target.rpcUrl), account: privateKeyToAccount(target.funderKey) })
+  const token = target.contracts.demoToken
+  const manager = target.contracts.sessionKeyManager
+  const cases: GasCase[] = []
+
+  const owner = privateKeyToAccount(`0x${'c2'.repeat(32)}`)
+  const account = await toLatchkeyAccount({ client: publicClient, owner, factory: target.contracts.accountFactory })
+  await fundForBench(publicClient, funder, account.address)
+  await sendUserOperationAndWait(bundler, { fees: BENCH_FEES,
+    account,
+    calls: [
+      { to: token, data: encodeFunctionData({ abi: demoTokenAbi, functionName: 'mint', args: [account.address, parseUnits('1000', 6)] }) },
+      // Sessions granted by approval need the manager installed (as a validator, with no root).
+      { to: account.address, data: encodeFunctionData({ abi: erc7579ModuleConfigAbi, functionName: 'installModule', args: [1n, manager, '0x'] }) },
+    ],
+  })
+  let recipients = 0
+  const fresh = () => slice(keccak256(stringToHex(`policy/recipient/${recipients++}`)), 12)
+  const transfer = () => ({ to: token, data: encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [fresh(), parseUnits('1', 6)] }) })
+  const big = parseUnits('1000000', 6)
+  const not = (n: number) => neq(slice(keccak256(stringToHex(`not/${n}`)), 12))
+  const onTransfer = (args: Parameters<typeof callPolicy<typeof erc20Abi, 'transfer'>>[0]['args'], limits?: Parameters<typeof callPolicy<typeof erc20Abi, 'transfer'>>[0]['limits']) =>
+    callPolicy({ address: token, abi: erc20Abi, functionName: 'transfer', args, ...(limits ? { limits } : {}) })
+
+  /** Grants a session by approval, uses it once (recording it), then measures its second, steady use. */
+  async function measure(id: string, title: string, permissions: Permission[], options: { gas?: { policy: `0x${string}`; config: Hex }; periodic?: boolean } = {}) {
+    const keyByte = (cases.length + 0x40).toString(16)
+    const key = privateKeyToAccount(`0x${keyByte.repeat(32)}`)
+    const session = createSession({ signer: key.address, validAfter: 0, validUntil: 4_000_000_000, salt: keccak256(stringToHex(id)), permissions, ...(options.gas ? { gas: options.gas } : {}) })
+    const grant = await createSessionApproval({ account, manager, session })
+    const user = await toSessionAccount({ client: publicClient, grant, signer: key, ...(options.periodic ? {} : { declaredTime: FIXED_DECLARED_TIME }) })
+    await sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account: user, calls: [transfer()] })
+    const steady = await sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account: user, calls: [transfer()] })
+    if (!steady.success) throw new Error(`${id}: the measured call reverted`)
+    cases.push({ id, title, gasUsed: steady.receipt.gasUsed, signatureBytes: size(steady.userOperation.signature) })
+  }
+
+  await measure('policy/none', 'no policy (the permission alone)', [permission({ target: token, abi: erc20Abi, functionName: 'transfer' })])
+  await measure('policy/call-1-rule', 'CallPolicy, 1 rule (amount ≤ x)', [onTransfer([undefined, lte(big)])])
+  await measure('policy/call-2-rules', 'CallPolicy, 2 rules (recipient ≠ a, amount ≤ x)', [onTransfer([not(1), lte(big)])])
+  await measure('policy/call-4-rules', 'CallPolicy, 4 rules', [onTransfer([[not(1), not(2)], [lte(big), gte(1n)]])])
+  await measure('policy/call-8-rules', 'CallPolicy, 8 rules', [onTransfer([[not(1), not(2), not(3), not(4)], [lte(big), gte(1n), lt(big + 1n), neq(7n)]])])
+  await measure('policy/call-2-rules-total', 'CallPolicy, 2 rules + lifetime total of amount', [onTransfer([not(1), [lte(big), total(big)]])])
+  await measure('policy/call-2-rules-total-calls', 'CallPolicy, 2 rules + lifetime total + lifetime call count', [onTransfer([not(1), [lte(big), total(big)]], { calls: { max: 1_000_000n } })])
+  await measure('policy/erc20-per-call-and-total', 'Erc20Policy, per-call cap + lifetime total', [erc20Policy({ token, perCall: big, total: big })])
+  await measure('policy/gas-fee-and-total', 'no call policy; GasPolicy: fee bound + lifetime total', [permission({ target: token, abi: erc20Abi, functionName: 'transfer' })], {
+    gas: gasPolicy({ maxFeePerGas: parseGwei('1000'), total: parseEther('1') }),
+  })
+  await measure('policy-periodic/call-2-rules-per-day', 'CallPolicy, 2 rules + a daily total of amount (declares the real time)', [onTransfer([not(1), [lte(big), perPeriod(big, 86_400)]])], { periodic: true })
+  return cases
+}

@@ -1,0 +1,207 @@
+import { formatEther, formatGwei, hexToBigInt, size, toFunctionSelector, zeroAddress, type Abi, type AbiFunction, type AbiParameter, type Address, type Hex } from 'viem'
+import { latchkeyModules } from '../deployments.ts'
+import { PolicyConfigError } from '../errors/policy.ts'
+import { ANY_SELECTOR, ECDSA_SIGNER, EMPTY_CALLDATA, type Permission, type Session } from '../sessions/session.ts'
+import { decodeCallPolicyConfig } from './callPolicyConfig.ts'
+import { describeCallPolicy } from './describeCallPolicy.ts'
+import { AddressBook, formatDuration, formatPeriod, formatTime, type KnownContract } from './describeFormat.ts'
+import { decodeErc20PolicyConfig } from './erc20PolicyConfig.ts'
+import { decodeGasPolicyConfig } from './gasPolicyConfig.ts'
+
+/** The policy modules `describeSession` recognises, by address. */
+export type DescribeSessionModules = {
+  callPolicy: Address
+  erc20Policy: Address
+  gasPolicy: Address
+  usageLimitPolicy: Address
+}
+
+export type DescribeSessionOptions = {
+  /** Names and ABIs of contracts (and names of any address: tokens, routers, paymasters…). */
+  contracts?: Readonly<Record<Address, KnownContract>> | undefined
+  /** The account the session is for: shown as "the account" wherever it appears. */
+  account?: Address | undefined
+  /** Where the policy modules are. Default: `latchkeyModules`. */
+  modules?: Partial<DescribeSessionModules> | undefined
+  /** Unix seconds, to say whether the session has started or ended. Default: not said. */
+  now?: number | undefined
+}
+
+/**
+ * What a session lets its key do, in plain English, for a consent screen: who signs, when, and each
+ * permission (contract, function, native value, then its policy's rules and limits, naming parameters from
+ * the ABI when `options.contracts` gives it), then the gas bounds. Lines starting with `WARNING` name what
+ * is unbounded (no expiry, no gas policy, no gas total). One line per fact, permission details indented.
+ *
+ * @example
+ * describeSession(session, { account, contracts: { [usdc]: { name: 'USDC' }, [router]: { name: 'Uniswap router', abi: routerAbi } } })
+ * // Session key 0x1111…1111 (an ECDSA key) may sign calls for the account 0x….
+ * // Valid from 2027-01-15T08:00:00Z until 2027-01-16T08:00:00Z (1 day).
+ * // 1. Uniswap router (0xE592…1564): exactInputSingle((address tokenIn, …) params), no ETH
+ * //    - params.tokenIn must be 0xA0b8…eB48 (USDC)
+ * //    - params.amountIn at most 100000000 per call
+ * //    - at most 1000000000 of params.amountIn in total
+ * // WARNING: No bound on fees: the session key can spend the account's ETH on gas.
+ */
+export function describeSession(session: Session, options: DescribeSessionOptions = {}): string {
+  const book = new AddressBook(options.contracts, options.account)
+  const modules: DescribeSessionModules = { ...latchkeyModules, ...options.modules }
+  const lines = [describeSigner(session, book, options.account), ...describeWindow(session, options.now)]
+  session.permissions.forEach((permission, i) => {
+    const [head, ...details] = describePermission(permission, book, modules)
+    lines.push(`${i + 1}. ${head}`, ...details.map((detail) => `   - ${detail}`))
+  })
+  lines.push(...describeGas(session, book, modules))
+  return lines.join('\n')
+}
+
+function describeSigner(session: Session, book: AddressBook, account: Address | undefined): string {
+  const forWhom = account === undefined ? 'the account' : `the account ${account}`
+  if (session.signerVerifier.toLowerCase() === ECDSA_SIGNER) return `Session key ${session.signer} (an ECDSA key) may sign calls for ${forWhom}.`
+  return `A session signer (key data ${shortHex(session.signer)}, checked by verifier contract ${book.contract(session.signerVerifier)}) may sign calls for ${forWhom}.`
+}
+
+function describeWindow(session: Session, now: number | undefined): string[] {
+  const { validAfter, validUntil } = session
+  const from = validAfter === 0 ? 'Valid from now' : `Valid from ${formatTime(validAfter)}`
+  const status =
+    now === undefined ? '' : validUntil !== 0 && validUntil < now ? ' It has expired.' : validAfter > now ? ` It starts in ${formatDuration(validAfter - now)}.` : ''
+  if (validUntil === 0) return [`${from}, with no end.${status}`, 'WARNING: no expiry: the session stays valid until it is revoked.']
+  const length = validAfter === 0 ? (now === undefined ? '' : validUntil > now ? ` (${formatDuration(validUntil - now)} from now)` : '') : ` (${formatDuration(validUntil - validAfter)})`
+  return [`${from} until ${formatTime(validUntil)}${length}.${status}`]
+}
+
+/** The permission's head line (contract, function, value), then its policy's lines. */
+function describePermission(permission: Permission, book: AddressBook, modules: DescribeSessionModules): string[] {
+  const policy = permission.policy.toLowerCase()
+  const value = permission.valueLimit === 0n ? 'no ETH' : `up to ${formatEther(permission.valueLimit)} ETH per call`
+  if (policy === modules.erc20Policy.toLowerCase() && permission.selector.toLowerCase() === ANY_SELECTOR) {
+    return [`${describeErc20(permission, book)}${permission.valueLimit === 0n ? '' : `; ${value}`}`]
+  }
+  const contract = permission.target.toLowerCase() === zeroAddress ? "any contract (except the account, the session manager, EntryPoints and the account's installed modules)" : book.contract(permission.target)
+  const fn = findFunction(permission, book)
+  const call =
+    permission.selector.toLowerCase() === EMPTY_CALLDATA
+      ? 'plain transfers only (no calldata)'
+      : permission.selector.toLowerCase() === ANY_SELECTOR
+        ? 'any function'
+        : fn
+          ? formatFunction(fn)
+          : `function ${permission.selector} (ABI not known)`
+  const head = `${contract}: ${call}, ${value}`
+  if (policy === zeroAddress) return [head]
+  if (policy === modules.callPolicy.toLowerCase()) {
+    try {
+      return [head, ...describeCallPolicy(decodeCallPolicyConfig(permission.policyConfig), fn, book)]
+    } catch (error) {
+      return [head, malformed('CallPolicy', error)]
+    }
+  }
+  if (policy === modules.erc20Policy.toLowerCase()) return [head, describeErc20(permission, book)]
+  if (policy === modules.usageLimitPolicy.toLowerCase()) {
+    if (size(permission.policyConfig) !== 32) return [head, 'WARNING: its UsageLimitPolicy config is malformed: every call will be refused']
+    const max = hexToBigInt(permission.policyConfig)
+    return [head, `at most ${max} call${max === 1n ? '' : 's'} in total`]
+  }
+  return [head, `checked by policy module ${unknownModule(permission.policy, book)} (not known to this SDK)`]
+}
+
+function describeErc20(permission: Permission, book: AddressBook): string {
+  const token = `token ${book.contract(permission.target)}`
+  let config
+  try {
+    config = decodeErc20PolicyConfig(permission.policyConfig)
+  } catch (error) {
+    return `${token}: ${malformed('Erc20Policy', error)}`
+  }
+  const to = config.recipients.length === 0 ? 'to anyone' : `to ${config.recipients.map((r) => book.value(r)).join(' or ')}`
+  const caps = [
+    config.perCall === 0n ? undefined : `at most ${config.perCall} per call`,
+    config.total === 0n ? undefined : `${config.total} in total`,
+    config.perPeriod === 0n ? undefined : `${config.perPeriod} ${formatPeriod(config.period)}`,
+  ].filter((cap) => cap !== undefined)
+  const amounts = caps.length === 0 ? 'any amount' : caps[0]!.startsWith('at most') ? caps.join(', ') : `at most ${caps.join(', ')}`
+  return `${token}: transfer / approve / increaseAllowance / transferFrom from the account, ${to}, ${amounts}`
+}
+
+function describeGas(session: Session, book: AddressBook, modules: DescribeSessionModules): string[] {
+  if (session.gasPolicy.toLowerCase() === zeroAddress) return ["WARNING: No bound on fees: the session key can spend the account's ETH on gas."]
+  if (session.gasPolicy.toLowerCase() !== modules.gasPolicy.toLowerCase()) {
+    return [`Fees: checked by gas policy module ${unknownModule(session.gasPolicy, book)} (not known to this SDK).`]
+  }
+  let config
+  try {
+    config = decodeGasPolicyConfig(session.gasPolicyConfig)
+  } catch (error) {
+    return [`Fees: ${malformed('GasPolicy', error, 'every userOp')}`]
+  }
+  const parts = [
+    config.maxFeePerGas === 0n ? 'no bound on the fee per gas' : `at most ${formatGwei(config.maxFeePerGas)} gwei per gas`,
+    ...(config.maxGasLimit === 0n ? [] : [`at most ${config.maxGasLimit} gas per operation`]),
+  ]
+  const pays = [
+    ...(config.total === 0n ? [] : [`${formatEther(config.total)} ETH in total`]),
+    ...(config.perPeriod === 0n ? [] : [`${formatEther(config.perPeriod)} ETH ${formatPeriod(config.period)}`]),
+  ]
+  const selfPay = config.paymasterMode !== 'listed'
+  if (selfPay && pays.length > 0) parts.push(`the account pays at most ${pays.join(' and ')}`)
+  const paymasters = config.paymasters.map((p) => book.value(p)).join(', ')
+  parts.push(
+    {
+      any: 'any paymaster, or none (the account pays)',
+      none: 'no paymaster (the account pays)',
+      noneOrListed: `no paymaster (the account pays), or one of: ${paymasters}`,
+      listed: `always a paymaster, one of: ${paymasters} (the account never pays)`,
+    }[config.paymasterMode],
+  )
+  const lines = [`Fees: ${parts.join('; ')}.`]
+  if (selfPay && pays.length === 0) lines.push("WARNING: No bound on the total the account pays for gas: the session key can spend the account's ETH on fees.")
+  return lines
+}
+
+/** The function a permission's selector names, from the target's ABI (or any known ABI for any target). */
+function findFunction(permission: Permission, book: AddressBook): AbiFunction | undefined {
+  const selector = permission.selector.toLowerCase()
+  if (selector === EMPTY_CALLDATA || selector === ANY_SELECTOR) return undefined
+  const own = book.abi(permission.target)
+  const abis: Abi[] = permission.target.toLowerCase() === zeroAddress ? book.abis() : own ? [own] : []
+  for (const abi of abis) {
+    for (const item of abi) {
+      if (item.type === 'function' && toFunctionSelector(item) === selector) return item
+    }
+  }
+  return undefined
+}
+
+/**
+ * A function with its parameters' types and names, tuples spelled out.
+ *
+ * @example
+ * formatFunction(swapV2) // 'swapExactTokensForTokens(uint256 amountIn, uint256 amountOutMin, address[] path, address to, uint256 deadline)'
+ */
+export function formatFunction(fn: AbiFunction): string {
+  return `${fn.name}(${fn.inputs.map((input) => formatParameter(input)).join(', ')})`
+}
+
+function formatParameter(param: AbiParameter): string {
+  const type =
+    'components' in param && param.type.startsWith('tuple')
+      ? `(${param.components.map((c) => formatParameter(c)).join(', ')})${param.type.slice('tuple'.length)}`
+      : param.type
+  return param.name ? `${type} ${param.name}` : type
+}
+
+function unknownModule(address: Address, book: AddressBook): string {
+  const name = book.name(address)
+  return name === undefined ? address : `${name} (${address})`
+}
+
+function malformed(module: string, error: unknown, refused = 'every call'): string {
+  const why = error instanceof PolicyConfigError ? `at byte ${error.offset}: ${error.problem}` : String(error)
+  return `WARNING: its ${module} config is malformed (${why}): ${refused} will be refused`
+}
+
+function shortHex(hex: Hex): string {
+  return size(hex) <= 8 ? hex : `${hex.slice(0, 10)}…${hex.slice(-8)} (${size(hex)} bytes)`
+}
+
