@@ -187,12 +187,15 @@ describe('evaluateCallPolicy: paths over real ABIs', () => {
     passes(evaluate(groups, exactInputSingle({ tokenIn: dai })))
     const fails = evaluate(groups, exactInputSingle({ tokenIn: weth }))
     refused(fails, 'CallPolicyRuleFailed', [0n])
-    assert.equal(!fails.ok && fails.reason, 'argument rule group 0 fails: none of its rules holds')
+    assert.equal(
+      !fails.ok && fails.reason,
+      `argument rule group 0 fails: none of its rules holds (the argument is ${weth.toLowerCase()}, not equal to ${usdc.toLowerCase()}; the argument is ${weth.toLowerCase()}, not equal to ${dai.toLowerCase()})`,
+    )
     refused(evaluate(groups, exactInputSingle({ fee: 10_000 })), 'CallPolicyRuleFailed', [1n])
     refused(evaluate(groups, exactInputSingle({ recipient: weth })), 'CallPolicyRuleFailed', [2n])
     const over = evaluate(groups, exactInputSingle({ amountIn: 1001n }))
     refused(over, 'CallPolicyRuleFailed', [3n])
-    assert.equal(!over.ok && over.reason, 'argument rule group 3 fails: its rule does not hold')
+    assert.equal(!over.ok && over.reason, 'argument rule group 3 fails: the argument is 1001, above the most allowed, 1000')
   })
 
   it('enters a dynamic address[] for its length, first and last elements (swapExactTokensForTokens)', () => {

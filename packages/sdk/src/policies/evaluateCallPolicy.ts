@@ -7,7 +7,7 @@ import { ConfigReader } from './configReader.ts'
 import { acceptCounted, assertDeclaredTime, countLimit, type CountedLimit } from './limitCounter.ts'
 import { walkParamPath } from './paramPath.ts'
 import { refuse } from './policyRefusal.ts'
-import type { CallLimit, LimitUsage, ParamPath, PolicyEvaluation, PolicyRefusal, Rule, ValueType } from './policyTypes.ts'
+import type { CallLimit, LimitUsage, ParamPath, PolicyEvaluation, PolicyRefusal, Rule, RuleCondition, ValueType } from './policyTypes.ts'
 import { testCondition } from './ruleCondition.ts'
 import { isCleanWord, valueTypeName } from './valueType.ts'
 
@@ -56,28 +56,73 @@ function checkGroups(reader: ConfigReader, calldata: CalldataReader): PolicyRefu
   for (let group = 0; group < groupCount; group++) {
     const ruleCount = reader.number(1, 'a rule count')
     let holds = false
+    const failures: string[] = []
     for (let index = 0; index < ruleCount; index++) {
       const rule = readCallRule(reader)
       if (holds) continue
       const outcome = testRule(calldata, rule, group, index)
-      if (typeof outcome !== 'boolean') return outcome
-      holds = outcome
+      if (typeof outcome !== 'boolean' && 'ok' in outcome) return outcome
+      if (outcome === true) holds = true
+      else failures.push(outcome === false ? 'its bytes differ' : outcome.failure)
     }
     if (!holds) {
-      const why = ruleCount === 0 ? 'it has no rule' : ruleCount === 1 ? 'its rule does not hold' : 'none of its rules holds'
+      const why = ruleCount === 0 ? 'it has no rule' : ruleCount === 1 ? failures[0]! : `none of its rules holds (${failures.join('; ')})`
       return refuse('CallPolicyRuleFailed', [BigInt(group)], `argument rule group ${group} fails: ${why}`)
     }
   }
   return undefined
 }
 
-/** Whether rule `index` of `group` holds, or the error reading its parameter. */
-function testRule(calldata: CalldataReader, rule: Rule, group: number, index: number): boolean | PolicyRefusal {
+/** True when rule `index` of `group` holds; else what failed (in words), or the error reading its parameter. */
+function testRule(calldata: CalldataReader, rule: Rule, group: number, index: number): true | false | { failure: string } | PolicyRefusal {
   const param = readParam(calldata, rule.path, rule.valueType, group, index)
   if ('ok' in param) return param
   const outcome = testCondition(rule.condition, param.word, calldata, param.cursor)
   if (outcome === 'unreadable') return unreadable(group, index, 'its bytes slice reaches past the calldata')
-  return outcome === 'holds'
+  if (outcome === 'holds') return true
+  if (rule.condition.op === 'sliceEq') return false
+  const show = (word: bigint) => formatWord(word, rule.valueType)
+  return { failure: `the argument is ${show(param.word)}, ${conditionText(rule.condition, show)}` }
+}
+
+/** A word as its ABI type reads: an address or fixed bytes in hex, a signed integer with its sign, else decimal. */
+function formatWord(word: bigint, valueType: ValueType): string {
+  if (valueType.kind === 'uint' && valueType.bytes === 20) return numberToHex(word, { size: 20 })
+  if (valueType.kind === 'fixedBytes') return numberToHex(word >> BigInt(8 * (32 - valueType.bytes)), { size: valueType.bytes })
+  if (valueType.kind === 'int' && word >> 255n === 1n) return String(word - (1n << 256n))
+  return String(word)
+}
+
+const comparisonWords = {
+  eq: 'not equal to',
+  neq: 'but must not be',
+  lt: 'not below',
+  lte: 'above the most allowed,',
+  gt: 'not above',
+  gte: 'below the least allowed,',
+  slt: 'not below',
+  slte: 'above the most allowed,',
+  sgt: 'not above',
+  sgte: 'below the least allowed,',
+} as const
+
+/** What a failed condition wanted, in words (for refusal reasons). */
+function conditionText(condition: Exclude<RuleCondition, { op: 'sliceEq' }>, show: (word: bigint) => string): string {
+  switch (condition.op) {
+    case 'inRange':
+    case 'sInRange':
+      return `outside ${show(condition.min)}..${show(condition.max)}`
+    case 'oneOf':
+      return `not one of ${condition.values.map(show).join(', ')}`
+    case 'bitsAll':
+      return `not all of the bits 0x${condition.mask.toString(16)}`
+    case 'bitsAny':
+      return `none of the bits 0x${condition.mask.toString(16)}`
+    case 'bitsNone':
+      return `some of the bits 0x${condition.mask.toString(16)}`
+    default:
+      return `${comparisonWords[condition.op]} ${show(condition.value)}`
+  }
 }
 
 /** Counts every limit in order, then checks that the config ends there. */
