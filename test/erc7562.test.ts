@@ -6,12 +6,14 @@
  */
 import { describe, it, before } from 'node:test'
 import assert from 'node:assert/strict'
-import { encodeAbiParameters, encodeFunctionData, hexToBigInt, toFunctionSelector, type Address } from 'viem'
+import { encodeAbiParameters, encodeFunctionData, hexToBigInt, parseEther, parseGwei, toFunctionSelector, type Address } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { createWalletClient, http } from 'viem'
 import type { SmartAccount, UserOperation } from 'viem/account-abstraction'
 import {
   demoCounterAbi,
+  demoGameAbi,
+  demoTokenAbi,
   fixedSlotValidatorAbi,
   fixedSlotValidatorBytecode,
   latchkeyAccountAbi,
@@ -22,8 +24,13 @@ import {
 } from '@latchkey/contracts'
 import { checkValidationRules, type ValidationViolation } from '@latchkey/devnet'
 import {
+  callPolicy,
   createSession,
   createSessionApproval,
+  erc20Policy,
+  gasPolicy,
+  inRange,
+  type Call,
   grantSessions,
   permission,
   sendUserOperationAndWait,
@@ -43,12 +50,16 @@ before(async () => {
 const count = () => ({ to: devnet.contracts.demoCounter, data: countData })
 
 /** Prepares and signs a userOp (nothing sent), traces its validation, then sends it so state moves on. */
-async function traceAndSend(account: SmartAccount, options: { factoryStaked?: boolean; nonceKey?: bigint; send?: boolean } = {}): Promise<ValidationViolation[]> {
+async function traceAndSend(
+  account: SmartAccount,
+  options: { factoryStaked?: boolean; nonceKey?: bigint; send?: boolean; calls?: Call[] } = {},
+): Promise<ValidationViolation[]> {
+  const calls = options.calls ?? [count()]
   const nonce = options.nonceKey === undefined ? undefined : await account.getNonce({ key: options.nonceKey })
-  const prepared = (await devnet.bundlerClient.prepareUserOperation({ account, calls: [count()], ...(nonce === undefined ? {} : { nonce }) })) as UserOperation<'0.7'>
+  const prepared = (await devnet.bundlerClient.prepareUserOperation({ account, calls, ...(nonce === undefined ? {} : { nonce }) })) as UserOperation<'0.7'>
   const userOperation = { ...prepared, signature: await account.signUserOperation(prepared) }
   const violations = await checkValidationRules(devnet.publicClient, { userOperation, factoryStaked: options.factoryStaked ?? true })
-  if (options.send !== false) await sendUserOperationAndWait(devnet.bundlerClient, { account, calls: [count()], nonceKey: options.nonceKey })
+  if (options.send !== false) await sendUserOperationAndWait(devnet.bundlerClient, { account, calls, nonceKey: options.nonceKey })
   return violations
 }
 
@@ -92,6 +103,35 @@ describe('every kind of Latchkey userOp passes ERC-7562 (account unstaked)', () 
     const approvedAccount = await toSessionAccount({ client: devnet.publicClient, grant: approved, signer: key })
     assert.deepEqual(await traceAndSend(approvedAccount), []) // enable: ERC-1271 through the account, then the record
     assert.deepEqual(await traceAndSend(approvedAccount), []) // recorded
+  })
+
+  it('policies: CallPolicy with lifetime and periodic limits, Erc20Policy with caps, GasPolicy with totals (counters in the modules, keyed by the account)', async () => {
+    const owner = await deployedOwnerAccount(devnet)
+    const key = privateKeyToAccount(generatePrivateKey())
+    const token = devnet.contracts.demoToken
+    const game = devnet.contracts.demoGame
+    const { grants } = await grantSessions(devnet.bundlerClient, {
+      account: owner,
+      manager: devnet.contracts.sessionKeyManager,
+      sessions: [
+        createSession({
+          signer: key.address,
+          validFor: 3600,
+          permissions: [
+            callPolicy({ address: game, abi: demoGameAbi, functionName: 'move', args: [[inRange(0, 7)], inRange(0, 7)], limits: { calls: { max: 100n, period: 3600 } } }),
+            erc20Policy({ token, perCall: 10n, total: 100n, perPeriod: { max: 50n, period: 86_400 } }),
+          ],
+          gas: gasPolicy({ maxFeePerGas: parseGwei('500'), total: parseEther('1'), perPeriod: { max: parseEther('0.5'), period: 86_400 } }),
+        }),
+      ],
+    })
+    const sessionAccount = await toSessionAccount({ client: devnet.publicClient, grant: grants[0]!, signer: key })
+    const move: Call = { to: game, data: encodeFunctionData({ abi: demoGameAbi, functionName: 'move', args: [1, 2] }) }
+    const transfer: Call = { to: token, data: encodeFunctionData({ abi: demoTokenAbi, functionName: 'approve', args: [key.address, 5n] }) }
+    // First use of each counter (zero to non-zero), then steady; one op with both policies.
+    assert.deepEqual(await traceAndSend(sessionAccount, { calls: [move] }), [])
+    assert.deepEqual(await traceAndSend(sessionAccount, { calls: [transfer] }), [])
+    assert.deepEqual(await traceAndSend(sessionAccount, { calls: [move, transfer] }), [])
   })
 
   it('a session on Nexus (third-party account)', async () => {
