@@ -7,7 +7,7 @@ import { describe, it, before } from 'node:test'
 import assert from 'node:assert/strict'
 import { encodeFunctionData, type Address } from 'viem'
 import { demoGameAbi, demoNftAbi, demoSwapRouterV2Abi, demoSwapRouterV3Abi } from '@latchkey/contracts'
-import { callPolicy, eq, erc20Policy, inRange, lte, total, SessionCallRefusedError, type Call } from '@latchkey/sdk'
+import { callPolicy, checkSessionCall, eq, erc20Policy, inRange, lte, total, SessionCallRefusedError, type Call } from '@latchkey/sdk'
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
 import { balanceOf, expectRefusedOnChain, grantedPolicySession, mintUsd, sendSession } from './fixtures/policySessions.ts'
 
@@ -131,11 +131,16 @@ describe('(c) safeMint(to) with to = the account', () => {
     const { deployedOwnerAccount } = await import('./fixtures/sessions.ts')
     const owner = await deployedOwnerAccount(devnet)
     const nft = devnet.contracts.demoNft
-    const { checked, unchecked } = await grantedPolicySession(devnet, [callPolicy({ address: nft, abi: demoNftAbi, functionName: 'safeMint', args: [eq(owner.address)] })], { owner })
+    const { checked, unchecked, grant } = await grantedPolicySession(devnet, [callPolicy({ address: nft, abi: demoNftAbi, functionName: 'safeMint', args: [eq(owner.address)] })], { owner })
     const mint = (to: Address): Call => ({ to: nft, data: encodeFunctionData({ abi: demoNftAbi, functionName: 'safeMint', args: [to] }) })
     await sendSession(devnet, checked, [mint(owner.address)])
     assert.equal(await devnet.publicClient.readContract({ address: nft, abi: demoNftAbi, functionName: 'balanceOf', args: [owner.address] }), 1n)
     await assert.rejects(sendSession(devnet, checked, [mint(nft)]), refusedOffChain(/to|group 0/))
+    // The same verdicts from checkSessionCall, without signing anything.
+    assert.deepEqual(await checkSessionCall(devnet.publicClient, { grant, calls: [mint(owner.address)] }), { ok: true, permissionIndices: [0] })
+    const refused = await checkSessionCall(devnet.publicClient, { grant, calls: [mint(owner.address), mint(nft)] })
+    assert.ok(!refused.ok && refused.callIndex === 1 && refused.rule === 'policy', JSON.stringify(refused))
+    assert.match(refused.reason, new RegExp(`the argument is ${nft.toLowerCase()}, not equal to ${owner.address.toLowerCase()}`))
     await expectRefusedOnChain(devnet, unchecked, [mint(nft)], /CallPolicyRuleFailed\(0\)/)
   })
 })

@@ -58,3 +58,4 @@ export type { CallPolicyArgs, CallPolicyFunctionName, ParamConditions } from './
 export { erc20Policy, type Erc20PolicyParameters } from './policies/erc20Policy.ts'
 export { gasPolicy, type GasPolicyParameters, type GasPolicyReturnType } from './policies/gasPolicy.ts'
 export { describeSession, type DescribeSessionOptions, type DescribeSessionModules } from './policies/describeSession.ts'
+export { checkSessionCall, type CheckSessionCallParameters, type CheckSessionCallReturnType } from './actions/checkSessionCall.ts'
