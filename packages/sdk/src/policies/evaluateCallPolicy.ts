@@ -87,7 +87,7 @@ function testRule(calldata: CalldataReader, rule: Rule, group: number, index: nu
 
 /** A word as its ABI type reads: an address or fixed bytes in hex, a signed integer with its sign, else decimal. */
 function formatWord(word: bigint, valueType: ValueType): string {
-  if (valueType.kind === 'uint' && valueType.bytes === 20) return numberToHex(word, { size: 20 })
+  if (valueType.kind === 'uint' && valueType.bytes === 20) return word >> 160n === 0n ? numberToHex(word, { size: 20 }) : `0x${word.toString(16)}`
   if (valueType.kind === 'fixedBytes') return numberToHex(word >> BigInt(8 * (32 - valueType.bytes)), { size: valueType.bytes })
   if (valueType.kind === 'int' && word >> 255n === 1n) return String(word - (1n << 256n))
   return String(word)
