@@ -8,7 +8,7 @@ import { describe, it, before } from 'node:test'
 import assert from 'node:assert/strict'
 import { concat, encodeFunctionData, pad, parseEther, parseGwei, toFunctionSelector, toHex, type Address, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
-import { demoGameAbi, demoNftAbi, demoTokenAbi, forwardingExecutorAbi, forwardingExecutorBytecode, gasPolicyAbi, latchkeyAccountAbi } from '@latchkey/contracts'
+import { demoGameAbi, demoNftAbi, demoTokenAbi, forwardingExecutorAbi, forwardingExecutorBytecode, gasPolicyAbi, latchkeyAccountAbi, pingFallbackAbi, pingFallbackBytecode } from '@latchkey/contracts'
 import {
   callPolicy,
   createSession,
@@ -212,3 +212,30 @@ describe('attack 12 (and the EntryPoint): nested calls that nothing would check'
   })
 })
 
+describe('attack 11 and 12 again: address zero and fallback handlers', () => {
+  it('address zero (the account itself in an ERC-7579 execution) and a fallback handler under any of its selectors are refused', async () => {
+    const owner = await deployedOwnerAccount(devnet)
+    const { createWalletClient, http } = await import('viem')
+    const deployer = createWalletClient({ chain: devnet.chain, transport: http(devnet.rpcUrl), account: privateKeyToAccount(devnet.testKeys[1]!.privateKey) })
+    const hash = await deployer.deployContract({ abi: pingFallbackAbi, bytecode: pingFallbackBytecode })
+    const handler = (await devnet.publicClient.waitForTransactionReceipt({ hash })).contractAddress!
+    const ping = toFunctionSelector('ping()')
+    await sendUserOperationAndWait(devnet.bundlerClient, {
+      account: owner,
+      calls: [{ to: owner.address, data: encodeFunctionData({ abi: latchkeyAccountAbi, functionName: 'installModule', args: [3n, handler, ping] }) }],
+    })
+    const { unchecked } = await grantedPolicySession(
+      devnet,
+      [permission({ target: 'any', selector: ping }), permission({ target: 'any', selector: toFunctionSelector('onUninstall(bytes)') })],
+      { owner },
+    )
+    // To address zero, the account's own execute would call itself, and its fallback would reach the handler.
+    await expectRefusedOnChain(devnet, unchecked, [{ to: '0x0000000000000000000000000000000000000000', data: ping }], /SessionTargetForbidden\(0, 0x0000000000000000000000000000000000000000\)/)
+    // The handler itself, with the selector it is installed for and with another one (its configuration).
+    await expectRefusedOnChain(devnet, unchecked, [{ to: handler, data: ping }], new RegExp(`SessionTargetForbidden\\(0, ${handler}\\)`, 'i'))
+    const uninstall = encodeFunctionData({ abi: pingFallbackAbi, functionName: 'onUninstall', args: ['0x'] })
+    await expectRefusedOnChain(devnet, unchecked, [{ to: handler, data: uninstall }], new RegExp(`SessionTargetForbidden\\(0, ${handler}\\)`, 'i'))
+    assert.equal(await devnet.publicClient.readContract({ address: handler, abi: pingFallbackAbi, functionName: 'installed', args: [owner.address] }), true)
+    assert.equal(await devnet.publicClient.readContract({ address: handler, abi: pingFallbackAbi, functionName: 'pings', args: [owner.address] }), 0n)
+  })
+})

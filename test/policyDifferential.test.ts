@@ -135,7 +135,7 @@ const shapes: Shape[] = [
       { path: [field(3), enter, dynElement(0), element('last')], valueType: word },
       { path: [field(3), enter, dynElement('last'), enter], valueType: word },
       { path: [field(4)], valueType: fixedBytes(4) },
-      { path: [field(5)], valueType: uint(1) },
+      { path: [field(5)], valueType: { kind: 'bool' } },
       { path: [field(6)], valueType: word },
     ],
     args: fc.tuple(
@@ -201,6 +201,7 @@ const calldataArb = (shape: Shape): fc.Arbitrary<Calldata> =>
 
 const valueTypeArb: fc.Arbitrary<ValueType> = fc.oneof(
   fc.constant(word),
+  fc.constant({ kind: 'bool' } as const),
   fc.integer({ min: 1, max: 31 }).map(uint),
   fc.integer({ min: 1, max: 31 }).map(int),
   fc.integer({ min: 1, max: 31 }).map(fixedBytes),
@@ -274,7 +275,7 @@ function limitArb(shape: Shape): fc.Arbitrary<CallLimit> {
   return fc.oneof(
     fc.tuple(amounts, period).map(([max, p]) => ({ kind: 'calls' as const, max, period: p })),
     fc.tuple(amounts, period).map(([max, p]) => ({ kind: 'value' as const, max, period: p })),
-    fc.tuple(fc.constantFrom(...shape.leaves.filter((l) => l.valueType.kind !== 'int' && l.valueType.kind !== 'fixedBytes')), amounts, period).map(([leaf, max, p]) => ({
+    fc.tuple(fc.constantFrom(...shape.leaves.filter((l) => l.valueType.kind === 'word' || l.valueType.kind === 'uint')), amounts, period).map(([leaf, max, p]) => ({
       kind: 'param' as const,
       path: leaf.path,
       valueType: leaf.valueType,

@@ -12,6 +12,7 @@ import type { UserOperation } from 'viem/account-abstraction'
 import { latchkeyAccountAbi, ownerValidatorAbi, sessionKeyManagerAbi } from '@latchkey/contracts'
 import {
   buildSessionTree,
+  encodeSessionSignature,
   createSession,
   erc7579ExecuteAbi,
   grantSessions,
@@ -136,12 +137,33 @@ describe('attack 3: callData that is not what the permission checked', () => {
     const { getUserOperationHash } = await import('viem/account-abstraction')
     const hash = getUserOperationHash({ chainId: devnet.chainId, entryPointAddress: devnet.entryPoint, entryPointVersion: '0.7', userOperation: op })
     const now = Math.floor(Date.now() / 1000)
-    const sign = (indices: number[]) => key.signMessage({ message: { raw: sessionSigningHash(hash, indices, now) } })
+    const sign = (indices: number[]) => key.signMessage({ message: { raw: sessionSigningHash(hash, grant.digest, indices, now) } })
     await assert.rejects(sendRaw(devnet, { ...op, signature: encodeSessionSignature(grant, 'root', [0], now, await sign([0])) }), /AA23/)
     await assert.rejects(sendRaw(devnet, { ...op, signature: encodeSessionSignature(grant, 'root', [0, 1], now, await sign([0, 1])) }), /AA23/)
     // The same op with the right indices is fine.
     const ok = await sendRaw(devnet, { ...op, signature: encodeSessionSignature(grant, 'root', [0, 0], now, await sign([0, 0])) })
     assert.match(ok, /^0x[0-9a-f]{64}$/)
+  })
+})
+
+describe('a relayer cannot move a signed op to another session of the same signer', () => {
+  it('swapping the session (and its proof) in the signature breaks it (AA24): the digest is signed', async () => {
+    const counterCount = permission({ target: devnet.contracts.demoCounter, selector: toFunctionSelector('count()') })
+    const owner = await deployedOwnerAccount(devnet)
+    const key = privateKeyToAccount(generatePrivateKey())
+    const sessions = [0, 1].map(() => createSession({ signer: key.address, validFor: 3600, permissions: [counterCount] }))
+    const { grants } = await grantSessions(devnet.bundlerClient, { account: owner, manager: devnet.contracts.sessionKeyManager, sessions })
+    const [a, b] = grants as [SessionGrant, SessionGrant]
+    const sessionA = await toSessionAccount({ client: devnet.publicClient, grant: a, signer: key })
+    const op = (await devnet.bundlerClient.prepareUserOperation({ account: sessionA, calls: [{ to: devnet.contracts.demoCounter, data: countData }] })) as UserOperation<'0.7'>
+    const signed = await sessionA.signUserOperation(op)
+    // The relayer keeps the signer's signature and declared time, and puts session B (with B's proof) around them.
+    const signerSignature = `0x${signed.slice(-130)}` as Hex
+    const declaredTime = Number(BigInt(`0x${signed.slice(-142, -130)}`))
+    const moved = encodeSessionSignature(b, 'root', [0], declaredTime, signerSignature)
+    await assert.rejects(sendRaw(devnet, { ...op, signature: moved }), /AA24/)
+    // The op as signed is fine.
+    assert.match(await sendRaw(devnet, { ...op, signature: signed }), /^0x[0-9a-f]{64}$/)
   })
 })
 

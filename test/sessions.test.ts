@@ -120,7 +120,7 @@ describe('grant by Merkle root', () => {
     const op = (await devnet.bundlerClient.prepareUserOperation({ account: sessionAccount, calls: [{ to: devnet.contracts.demoCounter, data: countData }] })) as UserOperation<'0.7'>
     const hash = getUserOperationHash({ chainId: devnet.chainId, entryPointAddress: devnet.entryPoint, entryPointVersion: '0.7', userOperation: op })
     const now = Math.floor(Date.now() / 1000)
-    const forged = encodeSessionSignature(grant, 'root', [0], now, await stranger.signMessage({ message: { raw: sessionSigningHash(hash, [0], now) } }))
+    const forged = encodeSessionSignature(grant, 'root', [0], now, await stranger.signMessage({ message: { raw: sessionSigningHash(hash, grant.digest, [0], now) } }))
     await assert.rejects(sendRaw(devnet, { ...op, signature: forged }), /AA24/)
     assert.equal(await counted(owner.address), 1n)
   })
@@ -220,7 +220,7 @@ describe('grant by owner approval (enable in the first use)', () => {
     const op = (await devnet.bundlerClient.prepareUserOperation({ account: sessionAccount, calls: [{ to: devnet.contracts.demoCounter, data: countData }] })) as UserOperation<'0.7'>
     const otherChainHash = getUserOperationHash({ chainId: 1, entryPointAddress: devnet.entryPoint, entryPointVersion: '0.7', userOperation: op })
     const now = Math.floor(Date.now() / 1000)
-    const signature = encodeSessionSignature(grant, 'enable', [0], now, await key.signMessage({ message: { raw: sessionSigningHash(otherChainHash, [0], now) } }))
+    const signature = encodeSessionSignature(grant, 'enable', [0], now, await key.signMessage({ message: { raw: sessionSigningHash(otherChainHash, grant.digest, [0], now) } }))
     await assert.rejects(sendRaw(devnet, { ...op, signature }), /AA24/)
     assert.equal(await counted(owner.address), 1n)
   })

@@ -16,6 +16,7 @@ export { latchkeyAccountAbi, latchkeyAccountBytecode } from './LatchkeyAccount.t
 export { latchkeyAccountFactoryAbi, latchkeyAccountFactoryBytecode } from './LatchkeyAccountFactory.ts'
 export { outerKeyedValidatorAbi, outerKeyedValidatorBytecode } from './OuterKeyedValidator.ts'
 export { ownerValidatorAbi, ownerValidatorBytecode } from './OwnerValidator.ts'
+export { pingFallbackAbi, pingFallbackBytecode } from './PingFallback.ts'
 export { sessionKeyManagerAbi, sessionKeyManagerBytecode } from './SessionKeyManager.ts'
 export { timestampReadingValidatorAbi, timestampReadingValidatorBytecode } from './TimestampReadingValidator.ts'
 export { usageLimitPolicyAbi, usageLimitPolicyBytecode } from './UsageLimitPolicy.ts'

@@ -136,8 +136,7 @@ contract CallPolicy is ISessionPolicy, PolicyLimits {
     /// @dev How many operand bytes operator `op` takes at config position `operands` (checking the rule's shape).
     function _operandsSize(uint256 op, uint256 valueType, uint256 operands, uint256 end) private pure returns (uint256) {
         unchecked {
-            bool knownType = valueType == 0 ||
-                (valueType >= 0x01 && valueType <= 0x1f) ||
+            bool knownType = valueType <= 0x20 ||
                 (valueType >= 0x41 && valueType <= 0x5f) ||
                 (valueType >= 0x81 && valueType <= 0x9f);
             if (!knownType) revert CallParamPath.CallPolicyConfigMalformed();
@@ -253,6 +252,7 @@ contract CallPolicy is ISessionPolicy, PolicyLimits {
         unchecked {
             if (valueType == 0) return true;
             if (valueType < 0x20) return v >> (8 * valueType) == 0; // uint(8n): high bytes zero
+            if (valueType == 0x20) return v <= 1; // bool: 0 or 1
             if (valueType < 0x80) {
                 uint256 topByte = valueType - 0x41; // int(8n): sign-extended from byte n − 1 (counted from the right)
                 uint256 extended;

@@ -33,8 +33,10 @@ import {ISessionSignerVerifier} from "./ISessionSignerVerifier.sol";
  *
  * Guarantees, whatever the session says:
  * - only ERC-7579 `execute` with single or batch calls (no delegatecall, no other account function);
- * - never a call to the account itself, to this manager or to an EntryPoint (v0.6, v0.7, v0.8: its deposit
- *   and stake are the account's); a permission for any target never reaches a module installed on the account;
+ * - never a call to the account itself, to address zero (which ERC-7579 executions, OpenZeppelin's among them,
+ *   turn into a call to the account), to this manager or to an EntryPoint (v0.6 to v0.9: its deposit and stake
+ *   are the account's); a permission for any target never reaches a module installed on the account, nor any
+ *   contract that says it is a fallback module (fallback handlers are installed per selector);
  * - session signatures are never valid as the account's ERC-1271 signatures;
  * - validation reads no TIMESTAMP/NUMBER (the window goes back as validAfter/validUntil) and keeps storage
  *   only under the account as the innermost key (ERC-7562, unstaked account).
@@ -42,10 +44,11 @@ import {ISessionSignerVerifier} from "./ISessionSignerVerifier.sol";
 contract SessionKeyManager is IERC7579Validator, EIP712 {
     using MessageHashUtils for bytes32;
 
-    /// @dev The canonical EntryPoints (v0.6, v0.7, v0.8): a session may never call them.
+    /// @dev The canonical EntryPoints (v0.6, v0.7, v0.8, v0.9): a session may never call them.
     address private constant ENTRY_POINT_V06 = 0x5FF137D4b0FDCD49DcA30c7CF57E578a026d2789;
     address private constant ENTRY_POINT_V07 = 0x0000000071727De22E5E9d8BAf0edAc6f37da032;
     address private constant ENTRY_POINT_V08 = 0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108;
+    address private constant ENTRY_POINT_V09 = 0x433709009B8330FDa32311DF1C2AFA402eD8D009;
 
     mapping(address account => AccountSessions) private _accounts;
     mapping(bytes32 digest => mapping(address account => SessionRecord)) private _records;
@@ -191,9 +194,10 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
             policyValidation,
             _checkCalls(account, digest, declaredTime, signature, session, userOp.callData, indices)
         );
-        // The signer signs the userOpHash together with the permission indices and the declared time, so that
-        // whoever relays the op cannot switch a call to another permission of the same session, or its period.
-        bytes32 signed_ = keccak256(abi.encodePacked(userOpHash, indices, bytes6(declaredTime))).toEthSignedMessageHash();
+        // The signer signs the userOpHash together with the session's digest, the permission indices and the
+        // declared time: whoever relays the op can move it neither to another session of the same signer, nor a
+        // call to another permission, nor the op to another period (the userOpHash does not cover the signature).
+        bytes32 signed_ = keccak256(abi.encodePacked(userOpHash, digest, indices, bytes6(declaredTime))).toEthSignedMessageHash();
         bool signed = _isSignedBySession(signature, session, signed_, signerSignature);
         return _intersect(_packValidationData(!signed, session.validUntil, session.validAfter), policyValidation);
     }
@@ -337,10 +341,12 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
             .permissionAt(signature, session, permissionIndex);
         if (
             target == account ||
+            target == address(0) ||
             target == address(this) ||
             target == ENTRY_POINT_V07 ||
             target == ENTRY_POINT_V06 ||
-            target == ENTRY_POINT_V08
+            target == ENTRY_POINT_V08 ||
+            target == ENTRY_POINT_V09
         ) revert SessionTargetForbidden(callIndex, target);
 
         bytes4 selector = data.length >= 4 ? bytes4(data[0:4]) : bytes4(0);
@@ -375,8 +381,9 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
         assembly ("memory-safe") {
             let ok := call(gas(), policy, 0, add(payload, 0x20), mload(payload), 0x00, 0x20)
             if iszero(ok) {
-                returndatacopy(0x00, 0x00, returndatasize())
-                revert(0x00, returndatasize())
+                let revertData := mload(0x40)
+                returndatacopy(revertData, 0x00, returndatasize())
+                revert(revertData, returndatasize())
             }
             // A policy without code (or a short answer) refuses.
             if lt(returndatasize(), 0x20) {
@@ -386,7 +393,11 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
         }
     }
 
-    /// @dev True when `target` is installed on `account` as a module of any type (asked through ERC-7579).
+    /**
+     * @dev True when `target` is installed on `account` as a module of any type (asked through ERC-7579), or says
+     * it is a fallback module: fallback handlers are installed per selector, and a handler installed for one
+     * selector must not be reachable with another (its configuration functions trust the account as caller).
+     */
     function _isInstalledModule(address account, address target, bytes4 selector) private view returns (bool) {
         IERC7579ModuleConfig config = IERC7579ModuleConfig(account);
         uint256[4] memory types = [MODULE_TYPE_VALIDATOR, MODULE_TYPE_EXECUTOR, MODULE_TYPE_FALLBACK, MODULE_TYPE_HOOK];
@@ -397,7 +408,23 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
                 if (installed) return true;
             } catch {}
         }
-        return false;
+        return _saysFallbackModule(target);
+    }
+
+    /**
+     * @dev Whether `target` answers `isModuleType(3)` with true. A target without code (a plain transfer), or one
+     * that reverts or answers anything else, is not one. In assembly so that GAS comes right before STATICCALL
+     * (ERC-7562 OP-012) and no answer can make the manager revert.
+     */
+    function _saysFallbackModule(address target) private view returns (bool isFallback) {
+        bytes4 askIsModuleType = IERC7579Module.isModuleType.selector;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, askIsModuleType)
+            mstore(add(ptr, 0x04), MODULE_TYPE_FALLBACK)
+            let ok := staticcall(gas(), target, ptr, 0x24, 0x00, 0x20)
+            isFallback := and(and(ok, gt(returndatasize(), 0x1f)), eq(mload(0x00), 1))
+        }
     }
 
     function _isSignedBySession(

@@ -170,7 +170,7 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
       entryPointVersion: '0.7',
       userOperation: { ...op, sender: grant.account },
     })
-    const signature = await signer.signMessage({ message: { raw: sessionSigningHash(userOpHash, indices, declaredTime) } })
+    const signature = await signer.signMessage({ message: { raw: sessionSigningHash(userOpHash, grant.digest, indices, declaredTime) } })
     return encodeSessionSignature(grant, mode, indices, declaredTime, signature)
   }
 

@@ -27,10 +27,16 @@ export const erc7579ModuleConfigAbi = [
   },
 ] as const
 
+const isModuleTypeAbi = [
+  { type: 'function', name: 'isModuleType', stateMutability: 'view', inputs: [{ name: 'moduleTypeId', type: 'uint256' }], outputs: [{ type: 'bool' }] },
+] as const
+
 /**
  * The module type (1 validator, 2 executor, 3 fallback for `selector`, 4 hook) under which `module` is
  * installed on `account`, or undefined: the same question SessionKeyManager asks for any-target calls.
- * An account that reverts for a type (it does not support it) counts as not having it.
+ * An account that reverts for a type (it does not support it) counts as not having it. Like the manager,
+ * a contract that says it is a fallback module counts as one (type 3) whatever selector it is installed
+ * for: a handler installed for one selector must not be reachable with another.
  */
 export async function installedModuleType(
   client: Client<Transport, Chain | undefined>,
@@ -47,5 +53,6 @@ export async function installedModuleType(
     }).catch(() => false)
     if (installed) return type
   }
-  return undefined
+  const saysFallback = await readContract(client, { address: module, abi: isModuleTypeAbi, functionName: 'isModuleType', args: [3n] }).catch(() => false)
+  return saysFallback ? 3n : undefined
 }

@@ -50,7 +50,7 @@ export function abiShape(param: AbiParameterLike, field: string): AbiShape {
   }
   if (type === 'bytes' || type === 'string') return { kind: 'bytes', type }
   if (type === 'address') return { kind: 'scalar', type, family: 'address', bits: 160, valueType: { kind: 'uint', bytes: 20 } }
-  if (type === 'bool') return { kind: 'scalar', type, family: 'bool', bits: 8, valueType: { kind: 'uint', bytes: 1 } }
+  if (type === 'bool') return { kind: 'scalar', type, family: 'bool', bits: 8, valueType: { kind: 'bool' } }
   const integer = /^(u?)int(\d+)$/.exec(type)
   if (integer) {
     const bits = Number(integer[2])

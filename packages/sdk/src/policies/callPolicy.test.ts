@@ -281,7 +281,7 @@ describe('callPolicy: paths through dynamic tuples, nested and static arrays', (
         [{ path: [field(4)], valueType: address20, condition: { op: 'eq', value: BigInt(weth) } }],
         [{ path: [field(5)], valueType: address20, condition: { op: 'eq', value: BigInt(usdc) } }],
         [{ path: [field(6), enter, field(1), enter], valueType: word, condition: { op: 'sliceEq', start: 1, bytes: '0x6f' } }],
-        [{ path: [field(8)], valueType: { kind: 'uint', bytes: 1 }, condition: { op: 'eq', value: 1n } }],
+        [{ path: [field(8)], valueType: { kind: 'bool' }, condition: { op: 'eq', value: 1n } }],
       ],
       limits: [],
     })

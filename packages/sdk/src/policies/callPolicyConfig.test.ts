@@ -129,17 +129,18 @@ describe('CallPolicy config decoding', () => {
   it('refuses unknown steps, widths of 0, unknown value types and operators, ONE_OF of none and SLICE_EQ on a typed value', () => {
     malformed(oneRule('0104', '00', `00${word(0n)}`), /unknown path step 0x04/)
     malformed(oneRule('01020000' + '00', '00', `00${word(0n)}`), /element width of 0/)
-    for (const code of ['20', '40', '60', '7f', '80', 'a0', 'c1', 'ff']) malformed(oneRule('00', code, `00${word(0n)}`), new RegExp(`unknown value type 0x${code}`))
+    for (const code of ['21', '40', '60', '7f', '80', 'a0', 'c1', 'ff']) malformed(oneRule('00', code, `00${word(0n)}`), new RegExp(`unknown value type 0x${code}`))
     malformed(oneRule('00', '00', `11${word(0n)}`), /unknown operator 0x11/)
     malformed(oneRule('00', '00', '0c00'), /ONE_OF with count 0/)
     malformed(oneRule('00', '14', '10' + '0000' + '0000'), /SLICE_EQ with a value type other than 0x00/)
   })
 
-  it('refuses unknown limit kinds and PARAM limits on signed or fixed-bytes values', () => {
+  it('refuses unknown limit kinds and PARAM limits on bool, signed or fixed-bytes values', () => {
     malformed(hex('00', '01', '03', word(1n), '00000000'), /unknown limit kind 0x03/)
-    malformed(hex('00', '01', '02', '00', '43', word(1n), '00000000'), /PARAM limit on a signed or fixed-bytes/)
-    malformed(hex('00', '01', '02', '00', '84', word(1n), '00000000'), /PARAM limit on a signed or fixed-bytes/)
-    malformed(hex('00', '01', '02', '00', '20', word(1n), '00000000'), /unknown value type 0x20/)
+    malformed(hex('00', '01', '02', '00', '43', word(1n), '00000000'), /PARAM limit on a bool, signed or fixed-bytes/)
+    malformed(hex('00', '01', '02', '00', '84', word(1n), '00000000'), /PARAM limit on a bool, signed or fixed-bytes/)
+    malformed(hex('00', '01', '02', '00', '20', word(1n), '00000000'), /PARAM limit on a bool, signed or fixed-bytes/)
+    malformed(hex('00', '01', '02', '00', '21', word(1n), '00000000'), /unknown value type 0x21/)
     assert.deepEqual(decodeCallPolicyConfig(hex('00', '01', '02', '00', '1f', word(1n), '00000000')).limits[0], {
       kind: 'param',
       path: [],

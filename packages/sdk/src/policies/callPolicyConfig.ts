@@ -83,7 +83,7 @@ export function readCallLimit(reader: ConfigReader): CallLimit {
   const path = readPath(reader)
   const typeAt = reader.offset
   const valueType = readValueType(reader)
-  if (valueType.kind !== 'word' && valueType.kind !== 'uint') reader.fail('a PARAM limit on a signed or fixed-bytes value type', typeAt)
+  if (valueType.kind !== 'word' && valueType.kind !== 'uint') reader.fail('a PARAM limit on a bool, signed or fixed-bytes value type', typeAt)
   return { kind, path, valueType, max: reader.uint(32, 'a limit max'), period: reader.number(4, 'a limit period') }
 }
 

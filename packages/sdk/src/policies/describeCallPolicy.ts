@@ -97,6 +97,8 @@ function subjectOf(target: PathTarget | undefined, path: ParamPath, valueType: V
   switch (valueType.kind) {
     case 'word':
       return { label, format: (w) => (w < 1n << 128n ? w.toString() : hexWord(w)), amount: true }
+    case 'bool':
+      return { label, format: (w) => (w === 0n ? 'false' : w === 1n ? 'true' : w.toString()), amount: false }
     case 'uint':
       // 20-byte values are nearly always addresses.
       if (valueType.bytes === 20) return { label, format: (w) => book.value(toAddress(w)), amount: false }

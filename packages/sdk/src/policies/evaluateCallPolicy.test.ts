@@ -142,6 +142,13 @@ describe('evaluateCallPolicy: value types', () => {
     dirty({ kind: 'uint', bytes: 31 }, 1n << 248n)
   })
 
+  it('needs a bool to be 0 or 1 (a lax decoder would read 2 as true)', () => {
+    clean({ kind: 'bool' }, 0n)
+    clean({ kind: 'bool' }, 1n)
+    dirty({ kind: 'bool' }, 2n)
+    dirty({ kind: 'bool' }, 256n)
+  })
+
   it('needs int words sign-extended from their low bytes', () => {
     const int24: ValueType = { kind: 'int', bytes: 3 }
     clean(int24, -1n)

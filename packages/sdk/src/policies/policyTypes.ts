@@ -18,10 +18,11 @@ export type ParamPath = readonly PathStep[]
 
 /**
  * The ABI type of the word a rule tests (docs/policies.md §3.2): `word` (uint256/int256/bytes32, any word),
- * `uint` of `bytes` 1–31 (address = 20, bool = 1), `int` of `bytes` 1–31, fixed `bytesN` of `bytes` 1–31.
+ * `bool` (0 or 1), `uint` of `bytes` 1–31 (address = 20), `int` of `bytes` 1–31, fixed `bytesN` of `bytes` 1–31.
  */
 export type ValueType =
   | { kind: 'word' }
+  | { kind: 'bool' }
   | { kind: 'uint'; bytes: number }
   | { kind: 'int'; bytes: number }
   | { kind: 'fixedBytes'; bytes: number }

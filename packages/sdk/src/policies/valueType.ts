@@ -3,8 +3,8 @@ import type { ValueType } from './policyTypes.ts'
 
 /**
  * Value types (docs/policies.md §3.2): what ABI type a tested word holds, and when the word is a clean
- * encoding of it. Byte codes: `0x00` word, `0x01`–`0x1f` uint of n bytes, `0x41`–`0x5f` int of n bytes,
- * `0x81`–`0x9f` bytesN.
+ * encoding of it. Byte codes: `0x00` word, `0x01`–`0x1f` uint of n bytes, `0x20` bool, `0x41`–`0x5f` int of
+ * n bytes, `0x81`–`0x9f` bytesN.
  */
 
 const kindBase = { word: 0x00, uint: 0x00, int: 0x40, fixedBytes: 0x80 } as const
@@ -12,6 +12,7 @@ const kindBase = { word: 0x00, uint: 0x00, int: 0x40, fixedBytes: 0x80 } as cons
 /** The byte code of `valueType`; throws {@link InvalidParameterError} naming `field` if it has none. */
 export function valueTypeToByte(valueType: ValueType, field: string): number {
   if (valueType.kind === 'word') return 0x00
+  if (valueType.kind === 'bool') return 0x20
   if (!(valueType.kind in kindBase)) throw new InvalidParameterError(`${field}.kind`, `unknown value type ${String(valueType.kind)}`)
   if (!Number.isInteger(valueType.bytes) || valueType.bytes < 1 || valueType.bytes > 31) {
     throw new InvalidParameterError(`${field}.bytes`, `${valueType.bytes} is not 1–31 (use { kind: 'word' } for 32-byte values)`)
@@ -22,6 +23,7 @@ export function valueTypeToByte(valueType: ValueType, field: string): number {
 /** The value type of byte code `code`, or undefined for a code that is none (a malformed config). */
 export function valueTypeFromByte(code: number): ValueType | undefined {
   if (code === 0x00) return { kind: 'word' }
+  if (code === 0x20) return { kind: 'bool' }
   const bytes = code & 0x3f
   if (bytes < 1 || bytes > 31) return undefined
   if (code >> 6 === 0) return { kind: 'uint', bytes }
@@ -35,6 +37,8 @@ export function isCleanWord(word: bigint, valueType: ValueType): boolean {
   switch (valueType.kind) {
     case 'word':
       return true
+    case 'bool':
+      return word <= 1n
     case 'uint':
       return word >> BigInt(8 * valueType.bytes) === 0n
     case 'int':
@@ -47,6 +51,7 @@ export function isCleanWord(word: bigint, valueType: ValueType): boolean {
 /** The ABI type name of `valueType`, for messages (`uint160`, `int24`, `bytes4`, `word`). */
 export function valueTypeName(valueType: ValueType): string {
   if (valueType.kind === 'word') return '32-byte word'
+  if (valueType.kind === 'bool') return 'bool'
   if (valueType.kind === 'fixedBytes') return `bytes${valueType.bytes}`
   return `${valueType.kind}${8 * valueType.bytes}`
 }

@@ -43,11 +43,12 @@ export type SessionCheckResult =
   | { ok: true; permissionIndices: number[] }
   | { ok: false; callIndex: number; rule: SessionRule; reason: string; details: string[] }
 
-/** The canonical EntryPoints v0.6, v0.7 and v0.8, which the manager never lets a session call. */
+/** The canonical EntryPoints v0.6 to v0.9, which the manager never lets a session call. */
 const ENTRY_POINTS = [
   '0x5ff137d4b0fdcd49dca30c7cf57e578a026d2789',
   '0x0000000071727de22e5e9d8baf0edac6f37da032',
   '0x4337084d9e255ff0702461cf8895ce9e3b5ff108',
+  '0x433709009b8330fda32311df1c2afa402ed8d009',
 ]
 
 const short = (a: Address) => `${a.slice(0, 6)}…${a.slice(-4)}`
@@ -115,8 +116,13 @@ export async function checkSessionCalls(parameters: CheckSessionCallsParameters)
   for (const [callIndex, raw] of calls.entries()) {
     const call: ResolvedCall = { to: raw.to, value: raw.value ?? 0n, data: raw.data ?? '0x' }
     const to = call.to.toLowerCase()
-    if (to === account.toLowerCase() || to === manager.toLowerCase() || ENTRY_POINTS.includes(to)) {
-      const what = to === account.toLowerCase() ? 'the account itself' : to === manager.toLowerCase() ? 'the session manager' : 'an EntryPoint (the account’s deposit)'
+    if (to === account.toLowerCase() || to === zeroAddress || to === manager.toLowerCase() || ENTRY_POINTS.includes(to)) {
+      const what =
+        to === account.toLowerCase() || to === zeroAddress
+          ? 'the account itself (address zero is the account in ERC-7579 executions)'
+          : to === manager.toLowerCase()
+            ? 'the session manager'
+            : 'an EntryPoint (the account’s deposit)'
       return fail(callIndex, 'forbidden-target', `a session may never call ${what}`)
     }
     const reasons: string[] = []

@@ -8,12 +8,13 @@ import type { SessionMode } from './readSessionState.ts'
 export const sessionSignatureMode = { root: 0x00, enable: 0x01, recorded: 0x02 } as const
 
 /**
- * What the session signer signs (as an EIP-191 message of these 32 bytes): the userOpHash together with
- * the permission index of each call and the declared time (6 bytes), so that a relayer can move neither a
- * call to another permission nor the op to another period.
+ * What the session signer signs (as an EIP-191 message of these 32 bytes): the userOpHash together with the
+ * session's digest, the permission index of each call and the declared time (6 bytes), so that whoever
+ * relays the op can move it neither to another session of the same signer, nor a call to another
+ * permission, nor the op to another period (the userOpHash does not cover the signature).
  */
-export function sessionSigningHash(userOpHash: Hex, permissionIndices: readonly number[], declaredTime: number): Hex {
-  return keccak256(concat([userOpHash, ...permissionIndices.map((i) => numberToHex(i, { size: 1 })), numberToHex(declaredTime, { size: 6 })]))
+export function sessionSigningHash(userOpHash: Hex, digest: Hex, permissionIndices: readonly number[], declaredTime: number): Hex {
+  return keccak256(concat([userOpHash, digest, ...permissionIndices.map((i) => numberToHex(i, { size: 1 })), numberToHex(declaredTime, { size: 6 })]))
 }
 
 /**
