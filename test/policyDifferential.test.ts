@@ -30,13 +30,15 @@ import {
   type Hex,
   type PublicClient,
 } from 'viem'
-import { callPolicyAbi, erc20PolicyAbi } from '@latchkey/contracts'
+import { callPolicyAbi, erc20PolicyAbi, gasPolicyAbi } from '@latchkey/contracts'
 import {
   decodeCallPolicyConfig,
   encodeCallPolicyConfig,
   encodeErc20PolicyConfig,
+  encodeGasPolicyConfig,
   evaluateCallPolicy,
   evaluateErc20Policy,
+  evaluateGasPolicy,
   type CallLimit,
   type CallPolicyConfig,
   type ParamPath,
@@ -324,7 +326,7 @@ function offChainVerdict(result: PolicyEvaluation): Verdict {
   return { ok: true, validationData: (BigInt(result.validUntil) << 160n) | (BigInt(result.validAfter) << 208n) }
 }
 
-async function onChainVerdict(to: Address, data: Hex, abi: typeof callPolicyAbi | typeof erc20PolicyAbi): Promise<Verdict> {
+async function onChainVerdict(to: Address, data: Hex, abi: typeof callPolicyAbi | typeof erc20PolicyAbi | typeof gasPolicyAbi): Promise<Verdict> {
   try {
     const { data: returned } = await client.call({ to, data, account: MANAGER })
     return { ok: true, validationData: BigInt(returned ?? '0x0') }
@@ -465,6 +467,56 @@ describe('differential: off-chain checker vs deployed policies (eth_call)', () =
       })
     }
     t.diagnostic(`Erc20Policy: ${cases.length} cases; accepted ${accepted}; mismatches ${mismatches.length}`)
+    assert.deepEqual(mismatches.slice(0, 3), [])
+    assert.ok(accepted > cases.length * 0.1 && accepted < cases.length * 0.9, `accepted ${accepted}`)
+  })
+
+  it('GasPolicy: random userOp costs and configs (valid and corrupted) agree with the deployed module', async (t) => {
+    const paymasters = fc.constantFrom<Address>('0x0000000000000000000000000000000000000000', '0x1111111111111111111111111111111111111111', '0x2222222222222222222222222222222222222222')
+    const bound = fc.oneof(fc.constant(0n), fc.bigInt({ min: 1n, max: 3_000_000n }), fc.bigInt({ min: 1n, max: (1n << 128n) - 1n }))
+    const gasCase = fc.record({
+      config: fc
+        .record({
+          maxFeePerGas: bound,
+          maxGasLimit: bound,
+          total: bound,
+          perPeriod: bound,
+          period: fc.integer({ min: 1, max: 100_000 }),
+          paymasterMode: fc.constantFrom('any' as const, 'none' as const, 'noneOrListed' as const, 'listed' as const),
+          paymasters: fc.uniqueArray(fc.constantFrom<Address>('0x1111111111111111111111111111111111111111', '0x2222222222222222222222222222222222222222'), { minLength: 1, maxLength: 2 }),
+          corrupt: fc.oneof({ weight: 9, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })) }),
+        })
+        .map(({ corrupt, ...config }) => {
+          const encoded = encodeGasPolicyConfig(config.paymasterMode === 'any' || config.paymasterMode === 'none' ? { ...config, paymasters: [] } : config)
+          if (!corrupt) return encoded
+          const i = corrupt[0] % ((encoded.length - 2) / 2)
+          return `${encoded.slice(0, 2 + 2 * i)}${corrupt[1].toString(16).padStart(2, '0')}${encoded.slice(4 + 2 * i)}` as Hex
+        }),
+      paymaster: paymasters,
+      gasLimit: fc.oneof(fc.bigInt({ min: 0n, max: 3_000_000n }), fc.bigInt({ min: 0n, max: (1n << 130n) - 1n })),
+      maxFeePerGas: fc.oneof(fc.bigInt({ min: 0n, max: 3_000_000n }), fc.bigInt({ min: 0n, max: (1n << 128n) - 1n })),
+      declaredTime: fc.integer({ min: 1_700_000_000, max: 1_900_000_000 }),
+    })
+    const cases = fc.sample(gasCase, { numRuns: 2_000, seed: SEED + 3 })
+    let accepted = 0
+    const mismatches: string[] = []
+    const chain = await Promise.all(
+      cases.map((c) =>
+        onChainVerdict(
+          devnet.contracts.gasPolicy,
+          encodeFunctionData({ abi: gasPolicyAbi, functionName: 'checkGas', args: [ACCOUNT, DIGEST, c.declaredTime, c.paymaster, c.gasLimit, c.maxFeePerGas, c.config] }),
+          gasPolicyAbi,
+        ),
+      ),
+    )
+    cases.forEach((c, j) => {
+      const sdk = offChainVerdict(evaluateGasPolicy({ config: c.config, paymaster: c.paymaster, gasLimit: c.gasLimit, maxFeePerGas: c.maxFeePerGas, declaredTime: c.declaredTime, usage: () => ({ periodId: 0n, used: 0n }) }))
+      if (chain[j]!.ok) accepted++
+      const a = JSON.stringify(chain[j], (_, v) => (typeof v === 'bigint' ? v.toString() : v))
+      const b = JSON.stringify(sdk, (_, v) => (typeof v === 'bigint' ? v.toString() : v))
+      if (a !== b) mismatches.push(`${a} vs ${b} for ${JSON.stringify(c, (_, v) => (typeof v === 'bigint' ? v.toString() : v))}`)
+    })
+    t.diagnostic(`GasPolicy: ${cases.length} cases; accepted ${accepted}; mismatches ${mismatches.length}`)
     assert.deepEqual(mismatches.slice(0, 3), [])
     assert.ok(accepted > cases.length * 0.1 && accepted < cases.length * 0.9, `accepted ${accepted}`)
   })
