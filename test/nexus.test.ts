@@ -1,19 +1,21 @@
 /**
  * Our OwnerValidator module on a third-party ERC-7579 account, Biconomy's Nexus, through a real anvil and a
  * real Alto bundler: deployment by the first userOp, a steady userOp, and a wrong key refused; then the
- * SessionKeyManager on the same account (its portability test).
+ * SessionKeyManager on the same account (its portability test), policies included.
  */
 import { describe, it, before } from 'node:test'
 import assert from 'node:assert/strict'
 import { concat, encodeFunctionData, hashTypedData, hexToBigInt, type Address, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
 import { formatUserOperationRequest, getUserOperationHash, type UserOperation } from 'viem/account-abstraction'
-import { demoCounterAbi, ownerValidatorAbi } from '@latchkey/contracts'
+import { demoCounterAbi, demoGameAbi, ownerValidatorAbi } from '@latchkey/contracts'
 import {
+  callPolicy,
   createSession,
   createSessionApproval,
   getSessionStatus,
   grantSessions,
+  inRange,
   MODULE_TYPE_VALIDATOR,
   permission,
   revokeSessions,
@@ -166,5 +168,36 @@ describe('SessionKeyManager on Nexus (a third-party ERC-7579 account)', () => {
     assert.deepEqual(await getSessionStatus(devnet.publicClient, [grants[0]!, grant]), ['not-granted', 'not-granted'])
     await assert.rejects(sendUserOperationAndWait(devnet.bundlerClient, { account: approvedUser, calls: [countCall] }), SessionNotUsableError)
     assert.equal(await counted(account.address), 4n)
+  })
+
+  it('enforces policies on Nexus as on our account: a game move in bounds passes, an off-board move and the per-period count are refused', async () => {
+    const owner = privateKeyToAccount(generatePrivateKey())
+    const account = await newNexusAccount(owner)
+    await sendUserOperationAndWait(devnet.bundlerClient, { account, calls: [count()] })
+    const manager = devnet.contracts.sessionKeyManager
+    const key = privateKeyToAccount(generatePrivateKey())
+    const game = devnet.contracts.demoGame
+    const session = createSession({
+      signer: key.address,
+      validFor: 3600,
+      permissions: [callPolicy({ address: game, abi: demoGameAbi, functionName: 'move', args: [inRange(0, 7), inRange(0, 7)], limits: { calls: { max: 2n, period: 86_400 } } })],
+    })
+    const { grants } = await grantSessions(devnet.bundlerClient, { account, manager, sessions: [session] })
+    const player = await toSessionAccount({ client: devnet.publicClient, grant: grants[0]!, signer: key, nonceKey: hexToBigInt(manager) })
+    const move = (x: number, y: number) => ({ to: game, data: encodeFunctionData({ abi: demoGameAbi, functionName: 'move', args: [x, y] }) })
+    await sendUserOperationAndWait(devnet.bundlerClient, { account: player, calls: [move(1, 2), move(3, 4)] })
+    assert.equal(await devnet.publicClient.readContract({ address: game, abi: demoGameAbi, functionName: 'movesOf', args: [account.address] }), 2n)
+    await assert.rejects(sendUserOperationAndWait(devnet.bundlerClient, { account: player, calls: [move(0, 8)] }), (error: unknown) => {
+      assert.ok(error instanceof SessionCallRefusedError && error.rule === 'policy', String(error))
+      return true
+    })
+    // Two moves used: a third in the same day is refused, off chain and (unchecked) on chain.
+    await assert.rejects(sendUserOperationAndWait(devnet.bundlerClient, { account: player, calls: [move(5, 5)] }), /limit|calls/)
+    const unchecked = await toSessionAccount({ client: devnet.publicClient, grant: grants[0]!, signer: key, nonceKey: hexToBigInt(manager), precheck: false })
+    await assert.rejects(sendUserOperationAndWait(devnet.bundlerClient, { account: unchecked, calls: [move(5, 5)] }), (error: unknown) => {
+      assert.ok(error instanceof UserOperationValidationError, String(error))
+      assert.match(error.reason, /PolicyLimitExceeded\(0, 2, 1, 2\)/)
+      return true
+    })
   })
 })
