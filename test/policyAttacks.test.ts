@@ -20,6 +20,7 @@ import {
   inRange,
   permission,
   sendUserOperationAndWait,
+  SessionGasRefusedError,
   type Call,
 } from '@latchkey/sdk'
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
@@ -137,7 +138,17 @@ describe('attack 10: gas and paymaster griefing', () => {
   const counterPermission = () => permission({ target: devnet.contracts.demoCounter, selector: toFunctionSelector('count()') })
 
   it('refuses a fee per gas above the bound', async () => {
-    const { unchecked } = await grantedPolicySession(devnet, [counterPermission()], { session: { gas: gasPolicy({ maxFeePerGas: parseGwei('50') }) } })
+    const { checked, unchecked } = await grantedPolicySession(devnet, [counterPermission()], { session: { gas: gasPolicy({ maxFeePerGas: parseGwei('50') }) } })
+    // Off chain first: the session account refuses to sign, naming the bound.
+    await assert.rejects(
+      sendUserOperationAndWait(devnet.bundlerClient, { account: checked, calls: [counterCall()], fees: { maxFeePerGas: parseGwei('100'), maxPriorityFeePerGas: 1n } }),
+      (error: unknown) => {
+        assert.ok(error instanceof SessionGasRefusedError, String(error))
+        assert.match(error.reason, /GasFeeAboveLimit/)
+        return true
+      },
+    )
+    await sendUserOperationAndWait(devnet.bundlerClient, { account: checked, calls: [counterCall()], fees: { maxFeePerGas: parseGwei('50'), maxPriorityFeePerGas: 1n } })
     await expectRefusedOnChain(devnet, unchecked, [counterCall()], /GasFeeAboveLimit\(100000000000, 50000000000\)/, (op) => ({ ...op, maxFeePerGas: parseGwei('100'), maxPriorityFeePerGas: 1n }))
   })
 
