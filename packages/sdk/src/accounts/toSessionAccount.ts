@@ -68,10 +68,12 @@ const STUB_SIGNER_SIGNATURE = concat([keccak256(stringToHex('latchkey session st
 /**
  * A viem `SmartAccount` for an existing ERC-7579 account that signs as one of its sessions: userOps go
  * through the SessionKeyManager (selected in the nonce key) and carry the session, its grant and the
- * session signer's signature (EIP-191) of the userOpHash with the permission indices.
+ * session signer's signature (EIP-191) of the userOpHash with the session digest, the permission indices
+ * and the declared time (docs/sessions.md §5).
  *
  * Before anything is signed, the calls are checked against the session off chain (window, grant,
- * targets, functions, values, policies): a refused call throws {@link SessionCallRefusedError} or
+ * targets, functions, values, policies with their counters), and the final op against the session's gas
+ * policy: a refusal throws {@link SessionCallRefusedError}, {@link SessionGasRefusedError} or
  * {@link SessionNotUsableError} naming the session and the rule, and nothing is sent.
  *
  * @example
