@@ -23,6 +23,7 @@ import {
   encodeAbiParameters,
   encodeFunctionData,
   http,
+  keccak256,
   numberToHex,
   parseAbiParameters,
   toFunctionSelector,
@@ -287,7 +288,22 @@ function limitArb(shape: Shape): fc.Arbitrary<CallLimit> {
   )
 }
 
-type Case = { data: Hex; config: Hex; value: bigint; declaredTime: number; malformedData: boolean; malformedConfig: boolean }
+/** A counter as stored before the call (both sides start from it: the chain by a state override). */
+type StoredUsage = { periodId: bigint; used: bigint }
+
+type Case = { data: Hex; config: Hex; value: bigint; declaredTime: number; usages: StoredUsage[]; malformedData: boolean; malformedConfig: boolean }
+
+const USED_MASK = (1n << 208n) - 1n
+
+/** A stored counter for a limit: its period the current one, the one before or after (a past declared period), or none; used near the max. */
+const storedUsageArb = (limit: CallLimit, declaredTime: number): fc.Arbitrary<StoredUsage> => {
+  const current = limit.period === 0 ? 0n : BigInt(Math.floor(declaredTime / limit.period))
+  return fc.record({
+    periodId: fc.constantFrom(current, current > 0n ? current - 1n : 0n, current + 1n, 0n),
+    // A stored `used` has 208 bits (more cannot be stored).
+    used: fc.oneof(fc.constant(0n), fc.constant(limit.max), limit.max > 0n ? fc.constant(limit.max - 1n) : fc.constant(0n), fc.bigInt({ min: 0n, max: USED_MASK })).map((used) => used & USED_MASK),
+  })
+}
 
 const caseArb: fc.Arbitrary<Case> = fc
   .constantFrom(...shapes)
@@ -301,7 +317,12 @@ const caseArb: fc.Arbitrary<Case> = fc
         declaredTime: fc.integer({ min: 1_700_000_000, max: 1_900_000_000 }),
         corrupt: fc.oneof({ weight: 11, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean()) }),
       })
-      .map(({ groups, limits, value, declaredTime, corrupt }) => {
+      .chain((parts) =>
+        fc
+          .oneof({ weight: 1, arbitrary: fc.constant([] as StoredUsage[]) }, { weight: 2, arbitrary: fc.tuple(...parts.limits.map((limit) => storedUsageArb(limit, parts.declaredTime))) })
+          .map((usages) => ({ ...parts, usages })),
+      )
+      .map(({ groups, limits, value, declaredTime, corrupt, usages }) => {
         let config = encodeCallPolicyConfig({ groups, limits } satisfies CallPolicyConfig)
         if (corrupt) {
           const [at, byte, cut] = corrupt
@@ -309,7 +330,7 @@ const caseArb: fc.Arbitrary<Case> = fc
           const i = at % Math.max(1, length)
           config = (cut ? config.slice(0, 2 + 2 * i) : `${config.slice(0, 2 + 2 * i)}${byte.toString(16).padStart(2, '0')}${config.slice(4 + 2 * i)}`) as Hex
         }
-        return { data: calldata.data, config, value, declaredTime, malformedData: calldata.malformed, malformedConfig: corrupt !== null }
+        return { data: calldata.data, config, value, declaredTime, usages, malformedData: calldata.malformed, malformedConfig: corrupt !== null }
       }),
   )
 
@@ -326,9 +347,14 @@ function offChainVerdict(result: PolicyEvaluation): Verdict {
   return { ok: true, validationData: (BigInt(result.validUntil) << 160n) | (BigInt(result.validAfter) << 208n) }
 }
 
-async function onChainVerdict(to: Address, data: Hex, abi: typeof callPolicyAbi | typeof erc20PolicyAbi | typeof gasPolicyAbi): Promise<Verdict> {
+async function onChainVerdict(
+  to: Address,
+  data: Hex,
+  abi: typeof callPolicyAbi | typeof erc20PolicyAbi | typeof gasPolicyAbi,
+  stateDiff: { slot: Hex; value: Hex }[] = [],
+): Promise<Verdict> {
   try {
-    const { data: returned } = await client.call({ to, data, account: MANAGER })
+    const { data: returned } = await client.call({ to, data, account: MANAGER, ...(stateDiff.length ? { stateOverride: [{ address: to, stateDiff }] } : {}) })
     return { ok: true, validationData: BigInt(returned ?? '0x0') }
   } catch (error) {
     const raw = findRevertData(error)
@@ -349,24 +375,49 @@ function findRevertData(error: unknown): Hex | undefined {
   return undefined
 }
 
+/**
+ * The storage slot of a counter in a policy module: `_counters` is its first variable (slot 0), keyed
+ * `id => account` with `id = keccak256(abi.encode(manager, digest, permissionIndex, limitIndex))`.
+ */
+function counterSlot(limitIndex: number): Hex {
+  const id = keccak256(encodeAbiParameters(parseAbiParameters('address,bytes32,uint256,uint256'), [MANAGER, DIGEST, 0n, BigInt(limitIndex)]))
+  const inner = keccak256(encodeAbiParameters(parseAbiParameters('bytes32,uint256'), [id, 0n]))
+  return keccak256(encodeAbiParameters(parseAbiParameters('address,bytes32'), [ACCOUNT, inner]))
+}
+
+const counterOverrides = (usages: StoredUsage[]) =>
+  usages.map((u, i) => ({ slot: counterSlot(i), value: numberToHex((u.periodId << 208n) | u.used, { size: 32 }) }))
+
 const callPolicyCall = (c: Case) =>
   encodeFunctionData({ abi: callPolicyAbi, functionName: 'checkCall', args: [ACCOUNT, DIGEST, 0n, c.declaredTime, devnet.contracts.demoCounter, c.value, c.data, c.config] })
 
-type Tally = { cases: number; accepted: number; rejected: number; malformedData: number; malformedConfig: number; mismatches: { c: Case; chain: Verdict; sdk: Verdict }[] }
+type Tally = {
+  cases: number
+  accepted: number
+  rejected: number
+  malformedData: number
+  malformedConfig: number
+  /** Refused by a counter (a limit exceeded, or a past period) that started from a stored value. */
+  counterRefusals: number
+  mismatches: { c: Case; chain: Verdict; sdk: Verdict }[]
+}
 
 async function runCallPolicyCases(cases: Case[], evaluate: typeof evaluateCallPolicy): Promise<Tally> {
-  const tally: Tally = { cases: 0, accepted: 0, rejected: 0, malformedData: 0, malformedConfig: 0, mismatches: [] }
+  const tally: Tally = { cases: 0, accepted: 0, rejected: 0, malformedData: 0, malformedConfig: 0, counterRefusals: 0, mismatches: [] }
   const chunk = 500
   for (let i = 0; i < cases.length; i += chunk) {
     const part = cases.slice(i, i + chunk)
-    const chain = await Promise.all(part.map((c) => onChainVerdict(devnet.contracts.callPolicy, callPolicyCall(c), callPolicyAbi)))
+    const chain = await Promise.all(part.map((c) => onChainVerdict(devnet.contracts.callPolicy, callPolicyCall(c), callPolicyAbi, counterOverrides(c.usages))))
     part.forEach((c, j) => {
-      const sdk = offChainVerdict(evaluate({ config: c.config, data: c.data, value: c.value, declaredTime: c.declaredTime, usage: () => ({ periodId: 0n, used: 0n }) }))
+      const usage = (limitIndex: number) => c.usages[limitIndex] ?? { periodId: 0n, used: 0n }
+      const sdk = offChainVerdict(evaluate({ config: c.config, data: c.data, value: c.value, declaredTime: c.declaredTime, usage }))
       tally.cases++
       if (chain[j]!.ok) tally.accepted++
       else tally.rejected++
       if (c.malformedData) tally.malformedData++
       if (c.malformedConfig) tally.malformedConfig++
+      const verdict = chain[j]!
+      if (!verdict.ok && c.usages.length > 0 && /^Policy(LimitExceeded|PeriodPast)/.test(verdict.error)) tally.counterRefusals++
       if (JSON.stringify(chain[j], (_, v) => (typeof v === 'bigint' ? v.toString() : v)) !== JSON.stringify(sdk, (_, v) => (typeof v === 'bigint' ? v.toString() : v))) {
         tally.mismatches.push({ c, chain: chain[j]!, sdk })
       }
@@ -386,13 +437,14 @@ describe('differential: off-chain checker vs deployed policies (eth_call)', () =
     t.diagnostic(
       `CallPolicy: ${tally.cases} cases (seed ${SEED}); chain accepted ${tally.accepted} (${percent(tally.accepted, tally.cases)}), ` +
         `rejected ${tally.rejected} (${percent(tally.rejected, tally.cases)}); malformed calldata ${percent(tally.malformedData, tally.cases)}, ` +
-        `corrupted config ${percent(tally.malformedConfig, tally.cases)}; mismatches ${tally.mismatches.length}`,
+        `corrupted config ${percent(tally.malformedConfig, tally.cases)}; refused by a stored counter ${tally.counterRefusals}; mismatches ${tally.mismatches.length}`,
     )
     assert.equal(tally.mismatches.length, 0, tally.mismatches.slice(0, 3).map(show).join('\n'))
     // Both verdicts must be well represented, or the test proves little.
     assert.ok(tally.accepted > tally.cases * 0.15, `only ${tally.accepted} accepted`)
     assert.ok(tally.rejected > tally.cases * 0.15, `only ${tally.rejected} rejected`)
     assert.ok(tally.malformedData > tally.cases * 0.2, `only ${tally.malformedData} with malformed calldata`)
+    assert.ok(tally.counterRefusals > tally.cases * 0.02, `only ${tally.counterRefusals} refused by a stored counter`)
   })
 
   it('the harness catches a checker with a deliberately broken rule (LTE evaluated as LT)', async (t) => {
