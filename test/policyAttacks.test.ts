@@ -152,6 +152,21 @@ describe('attack 10: gas and paymaster griefing', () => {
     await expectRefusedOnChain(devnet, unchecked, [counterCall()], /GasFeeAboveLimit\(100000000000, 50000000000\)/, (op) => ({ ...op, maxFeePerGas: parseGwei('100'), maxPriorityFeePerGas: 1n }))
   })
 
+  it('bounds the summed gas limits: estimation is refused with what to do, explicit limits under the bound pass, over it are refused', async () => {
+    const { checked, unchecked } = await grantedPolicySession(devnet, [counterPermission()], { session: { gas: gasPolicy({ maxGasLimit: 600_000n }) } })
+    await assert.rejects(sendUserOperationAndWait(devnet.bundlerClient, { account: checked, calls: [counterCall()] }), (error: unknown) => {
+      assert.ok(error instanceof SessionGasRefusedError, String(error))
+      assert.match(error.reason, /bounds the op's gas limits to 600000/)
+      return true
+    })
+    const within = { callGasLimit: 100_000n, verificationGasLimit: 300_000n, preVerificationGas: 80_000n }
+    const { success } = await sendUserOperationAndWait(devnet.bundlerClient, { account: checked, calls: [counterCall()], gas: within })
+    assert.ok(success)
+    const over = { ...within, verificationGasLimit: 500_000n }
+    await assert.rejects(sendUserOperationAndWait(devnet.bundlerClient, { account: checked, calls: [counterCall()], gas: over }), SessionGasRefusedError)
+    await expectRefusedOnChain(devnet, unchecked, [counterCall()], /GasLimitAboveLimit\(980000, 600000\)/)
+  })
+
   it('refuses a paymaster when the account must pay, and any but the listed one when one is required', async () => {
     const listed = stranger()
     const withPaymaster = (paymaster: Address) => (op: Parameters<NonNullable<Parameters<typeof expectRefusedOnChain>[4]>>[0]) => ({

@@ -12,7 +12,7 @@ import { decodeExecute, encodeExecute, type Call } from '../erc7579/execution.ts
 import { LatchkeyError } from '../errors/LatchkeyError.ts'
 import { SessionCallRefusedError, SessionGasRefusedError, SessionNotUsableError } from '../errors/session.ts'
 import { TIME_MARGIN_SECONDS, checkSessionCalls } from '../sessions/checkSessionCalls.ts'
-import { chooseDeclaredTime, sessionPeriods } from '../sessions/declaredTime.ts'
+import { chooseDeclaredTime, sessionGasLimitBound, sessionPeriods } from '../sessions/declaredTime.ts'
 import { readSessionState, type SessionMode, type SessionState } from '../sessions/readSessionState.ts'
 import type { UserOpCost } from '../sessions/policyChecker.ts'
 import type { SessionGrant } from '../sessions/sessionGrant.ts'
@@ -96,6 +96,7 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
   const entryPoint = { abi: entryPoint07Abi, address: entryPoint07Address, version: '0.7' } as const
 
   const periods = sessionPeriods(grant.session)
+  const gasLimitBound = sessionGasLimitBound(grant.session)
 
   /**
    * The time the op declares (docs/policies.md §1): the later of the chain's latest block and this
@@ -109,9 +110,16 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
     if (wait > 0) await sleep(wait * 1000)
     // Bundlers simulate at the latest block: give the chain a few seconds to produce one in the declared
     // periods, or the simulation sees an op that is not due yet.
-    for (let tries = 0; periods.length > 0 && tries < BLOCK_WAIT_SECONDS; tries++) {
+    for (let tries = 0; periods.length > 0; tries++) {
       const latest = Number((await getBlock(client, { blockTag: 'latest' })).timestamp)
       if (periods.every((period) => Math.floor(latest / period) === Math.floor(declaredTime / period))) break
+      if (tries === BLOCK_WAIT_SECONDS) {
+        throw new SessionNotUsableError(
+          grant.digest,
+          'not-yet-valid',
+          `the chain's latest block (time ${latest}) is not yet in the period the op must declare (time ${declaredTime}), after ${BLOCK_WAIT_SECONDS} s of waiting: bundlers simulate at the latest block (a chain that mines only on demand needs a block)`,
+        )
+      }
       await sleep(1000)
     }
     return declaredTime
@@ -209,8 +217,17 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
       // The off-chain check runs first (a refused call throws before any estimate or send), once: the
       // gas probes sign the same calls, so they reuse its result instead of reading the chain again.
       async estimateGas(request) {
-        if (request.verificationGasLimit !== undefined || !request.callData) return undefined
+        if (!request.callData) return undefined
         const planned = await plan(request.callData, precheck)
+        if (request.verificationGasLimit !== undefined) return undefined
+        if (gasLimitBound !== undefined) {
+          // Estimating runs validation with limits far above any small bound (Alto: 10M), and GasPolicy
+          // refuses those before anything else. Say so now, with what to do.
+          throw new SessionGasRefusedError(
+            grant.digest,
+            `the session's gas policy bounds the op's gas limits to ${gasLimitBound} in all, and estimating needs larger ones: give callGasLimit, verificationGasLimit and preVerificationGas (sendUserOperationAndWait's \`gas\`) summing to at most that`,
+          )
+        }
         return measuredVerificationGas(client, grant.account, (op) => sign(op, planned)).estimateGas(request)
       },
     },

@@ -52,7 +52,61 @@ export function describeSession(session: Session, options: DescribeSessionOption
     lines.push(`${i + 1}. ${head}`, ...details.map((detail) => `   - ${detail}`))
   })
   lines.push(...describeGas(session, book, modules))
+  // Everything unbounded or unknown, again, each on a line of its own that starts with WARNING (a consent
+  // screen may show only these).
+  for (const warning of sessionWarnings(session, book, modules)) if (!lines.includes(warning)) lines.push(warning)
   return lines.join('\n')
+}
+
+/** One `WARNING: …` line per thing in the session that is unbounded, unknown or unusable. */
+function sessionWarnings(session: Session, book: AddressBook, modules: DescribeSessionModules): string[] {
+  const warnings: string[] = []
+  const same = (a: Address, b: Address) => a.toLowerCase() === b.toLowerCase()
+  session.permissions.forEach((permission, i) => {
+    const n = `permission ${i + 1}`
+    const anyTarget = same(permission.target, zeroAddress)
+    const anyFunction = permission.selector.toLowerCase() === ANY_SELECTOR
+    if (anyTarget && anyFunction) warnings.push(`WARNING: ${n} may call any function of any contract (only its policy restricts it).`)
+    else if (anyTarget) warnings.push(`WARNING: ${n} may call any contract (except the account, the manager, EntryPoints and installed modules).`)
+    let valueTotal = false
+    let readable = true
+    if (same(permission.policy, modules.callPolicy)) {
+      try {
+        valueTotal = decodeCallPolicyConfig(permission.policyConfig).limits.some((limit) => limit.kind === 'value')
+      } catch {
+        readable = false
+      }
+    } else if (same(permission.policy, modules.erc20Policy)) {
+      try {
+        const config = decodeErc20PolicyConfig(permission.policyConfig)
+        if (config.recipients.length === 0 && config.perCall === 0n && config.total === 0n && config.perPeriod === 0n) {
+          warnings.push(`WARNING: ${n} may move any amount of ${book.contract(permission.target)} to anyone.`)
+        }
+      } catch {
+        readable = false
+      }
+    } else if (!same(permission.policy, zeroAddress) && !same(permission.policy, modules.usageLimitPolicy)) {
+      warnings.push(`WARNING: ${n} is checked by a policy module this SDK does not know (${permission.policy}): its rules are not shown.`)
+    }
+    if (!readable) warnings.push(`WARNING: ${n} has a malformed policy config: every call under it will be refused.`)
+    if (permission.valueLimit > 0n && !valueTotal) {
+      warnings.push(`WARNING: ${n} may send up to ${formatEther(permission.valueLimit)} ETH per call with no total: repeated calls can move all of the account's ETH.`)
+    }
+  })
+  if (!same(session.gasPolicy, zeroAddress) && !same(session.gasPolicy, modules.gasPolicy)) {
+    warnings.push(`WARNING: fees are checked by a gas policy module this SDK does not know (${session.gasPolicy}).`)
+  } else if (same(session.gasPolicy, modules.gasPolicy)) {
+    try {
+      const config = decodeGasPolicyConfig(session.gasPolicyConfig)
+      if (config.maxFeePerGas === 0n) warnings.push('WARNING: no bound on the fee per gas.')
+      if (config.paymasterMode === 'any') {
+        warnings.push('WARNING: any paymaster may pay, and what a paymaster charges the account (a token paymaster, say) is not counted against the totals.')
+      }
+    } catch {
+      warnings.push('WARNING: the gas policy config is malformed: every userOp of the session will be refused.')
+    }
+  }
+  return warnings
 }
 
 function describeSigner(session: Session, book: AddressBook, account: Address | undefined): string {

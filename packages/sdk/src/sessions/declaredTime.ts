@@ -40,10 +40,30 @@ export function sessionPeriods(session: Session, modules: PolicyModules = latchk
  * seconds to wait for the next period to begin (and `now + wait` is declared).
  */
 export function chooseDeclaredTime(now: number, periods: readonly number[], margin: number): { declaredTime: number; wait: number } {
-  let wait = 0
-  for (const period of periods) {
-    const left = period - (now % period) // seconds until the period after `now` begins
-    if (left <= margin && period > margin) wait = Math.max(wait, left)
+  let time = now
+  // Waiting for one period may land near the end of another (periods that do not divide each other): repeat.
+  for (let round = 0; round < 16; round++) {
+    let wait = 0
+    for (const period of periods) {
+      const left = period - (time % period) // seconds until the period after `time` begins
+      if (left <= margin && period > margin) wait = Math.max(wait, left)
+    }
+    if (wait === 0) break
+    time += wait
   }
-  return { declaredTime: now + wait, wait }
+  return { declaredTime: time, wait: time - now }
+}
+
+/**
+ * The bound the session's GasPolicy puts on an op's summed gas limits, if it has one the SDK can read
+ * (`maxGasLimit`), else undefined.
+ */
+export function sessionGasLimitBound(session: Session, modules: PolicyModules = latchkeyModules): bigint | undefined {
+  if (!same(session.gasPolicy, modules.gasPolicy)) return undefined
+  try {
+    const bound = decodeGasPolicyConfig(session.gasPolicyConfig).maxGasLimit
+    return bound === 0n ? undefined : bound
+  } catch {
+    return undefined
+  }
 }

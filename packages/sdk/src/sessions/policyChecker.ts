@@ -111,15 +111,29 @@ export function createPolicyChecker(
   }
 
   /** The reason a contract call reverts, or undefined when it does not. */
-  async function simulate(request: Parameters<typeof simulateContract>[1]): Promise<string | undefined> {
+  /**
+   * A module's verdict by `eth_call`, judged as the manager judges it: a revert refuses (its reason decoded
+   * when it is one of ours), an answer with failure or aggregator bits refuses (the manager reverts with
+   * SessionPolicyResultInvalid), and a window that does not contain the declared time refuses (the
+   * EntryPoint would). Anything else that goes wrong (the network) is thrown, not taken for a refusal.
+   * Counters such a module keeps are not carried from call to call of the op: each call is asked alone.
+   */
+  async function simulate(request: Parameters<typeof simulateContract>[1], declaredTime: number): Promise<string | undefined> {
+    let answer: bigint
     try {
-      await simulateContract(client, request)
-      return undefined
+      answer = (await simulateContract(client, request)).result as bigint
     } catch (error) {
       const reverted = error instanceof BaseError ? error.walk((e) => e instanceof ContractFunctionRevertedError) : undefined
-      const data = reverted instanceof ContractFunctionRevertedError ? (reverted.raw as Hex | undefined) : undefined
-      return describeRevert(data) ?? (error instanceof Error ? error.message.split('\n')[0] : String(error))
+      if (!(reverted instanceof ContractFunctionRevertedError)) throw error
+      return describeRevert(reverted.raw as Hex | undefined) ?? reverted.shortMessage
     }
+    if (answer & ((1n << 160n) - 1n)) return `the module answered ${answer}, with failure or aggregator bits (the manager refuses it: SessionPolicyResultInvalid)`
+    const validUntil = Number((answer >> 160n) & ((1n << 48n) - 1n))
+    const validAfter = Number(answer >> 208n)
+    if (declaredTime < validAfter || (validUntil !== 0 && declaredTime > validUntil)) {
+      return `the module bounds the call to ${validAfter}..${validUntil || 'no end'}, which does not contain the declared time ${declaredTime}`
+    }
+    return undefined
   }
 
   return {
@@ -142,7 +156,7 @@ export function createPolicyChecker(
         functionName: 'checkCall',
         args: [account, digest, index, declaredTime, call.to, call.value, call.data, permission.policyConfig],
         account: manager,
-      })
+      }, declaredTime)
     },
     async checkGas(cost, declaredTime) {
       if (same(session.gasPolicy, modules.gasPolicy)) {
@@ -156,7 +170,7 @@ export function createPolicyChecker(
         functionName: 'checkGas',
         args: [account, digest, declaredTime, cost.paymaster, cost.gasLimit, cost.maxFeePerGas, session.gasPolicyConfig],
         account: manager,
-      })
+      }, declaredTime)
     },
   }
 }

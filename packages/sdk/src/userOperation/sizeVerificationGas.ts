@@ -68,8 +68,9 @@ export async function sizeVerificationGas(
   const probe = async (verificationGasLimit: bigint) => {
     // callGasLimit 0: the execution is not part of validation; its failure does not fail handleOps.
     // Fees 0: a probe is a validly signed op for the current nonce, and the RPC sees it. With no fees it
-    // can pay nobody if someone submits it (at worst the nonce is used and the real op must be signed
-    // again). The prefund transfer it skips is covered by PREFUND_ALLOWANCE.
+    // can pay nobody if someone submits it (at worst the nonce is used, the session's policy counters move
+    // as for a real op, and the real op must be signed again). The prefund transfer it skips is covered by
+    // PREFUND_ALLOWANCE.
     const op = {
       ...userOperation,
       verificationGasLimit,
