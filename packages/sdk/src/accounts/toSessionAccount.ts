@@ -155,18 +155,24 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
       if (result.callIndex < 0) throw new SessionNotUsableError(grant.digest, result.rule, result.reason)
       throw new SessionCallRefusedError(grant.digest, result.callIndex, result.rule, result.reason, result.details)
     }
-    // Unchecked (tests of the contracts): for each call the first permission whose target, function and
-    // value match, whatever its policy says (else permission 0), so that the chain judges the policy.
-    const unchecked = await checkSessionCalls({
-      session: grant.session,
-      digest: grant.digest,
-      account: grant.account,
-      manager: grant.manager,
-      calls,
-      state: { ...state, grant: 'granted', now: Math.max(state.now, grant.session.validAfter + 3600), checkPolicy: undefined },
-      declaredTime,
-    })
-    return { mode: state.mode, indices: unchecked.ok ? unchecked.permissionIndices : calls.map(() => 0), declaredTime }
+    // Unchecked (tests of the contracts): for each call on its own, the first permission whose target,
+    // function and value match, whatever its policy, the grant or the window say (else permission 0), so
+    // that the chain judges the rest.
+    const structural = { ...state, grant: 'granted' as const, now: grant.session.validAfter + TIME_MARGIN_SECONDS, checkPolicy: undefined }
+    const indices: number[] = []
+    for (const call of calls) {
+      const single = await checkSessionCalls({
+        session: { ...grant.session, validUntil: 0 },
+        digest: grant.digest,
+        account: grant.account,
+        manager: grant.manager,
+        calls: [call],
+        state: structural,
+        declaredTime,
+      })
+      indices.push(single.ok ? single.permissionIndices[0]! : 0)
+    }
+    return { mode: state.mode, indices, declaredTime }
   }
 
   type Plan = Awaited<ReturnType<typeof plan>>

@@ -17,6 +17,16 @@ describe('ERC-7579 execute encoding', () => {
     assert.deepEqual(decodeExecute(data), [{ to: a, value: 5n, data: '0xdeadbeef' }])
   })
 
+  it('decodes the try exec type like the default one, and refuses delegatecall and payloads', () => {
+    const single = encodeExecute([{ to: a, value: 5n, data: '0xdeadbeef' }])
+    const batch = encodeExecute([{ to: a }, { to: b, value: 1n }])
+    const withExecType = (data: `0x${string}`, byte: string) => `${data.slice(0, 12)}${byte}${data.slice(14)}` as `0x${string}`
+    assert.deepEqual(decodeExecute(withExecType(single, '01')), decodeExecute(single))
+    assert.deepEqual(decodeExecute(withExecType(batch, '01')), decodeExecute(batch))
+    assert.throws(() => decodeExecute(withExecType(single, '02')), InvalidParameterError)
+    assert.throws(() => decodeExecute(`${single.slice(0, 10)}ff${single.slice(12)}` as `0x${string}`), InvalidParameterError) // delegatecall
+  })
+
   it('encodes several calls as a batch and decodes them back in order', () => {
     const calls = [
       { to: a, value: 0n, data: '0x01' as const },

@@ -71,10 +71,16 @@ export function encodeExecute(calls: readonly Call[]): Hex {
   })
 }
 
-/** The calls inside `execute` calldata (single or batch, revert-on-failure modes only). */
+/**
+ * The calls inside `execute` calldata: single or batch call type, default (revert) or try exec type, the
+ * other 30 mode bytes zero (the modes SessionKeyManager accepts).
+ */
 export function decodeExecute(data: Hex): Call[] {
   const { args } = decodeFunctionData({ abi: erc7579ExecuteAbi, data })
-  const [mode, executionCalldata] = args
+  const [rawMode, executionCalldata] = args
+  // The exec type (byte 1) changes what happens when a call fails, not which calls there are.
+  const tryExec = rawMode.slice(4, 6) === '01'
+  const mode = tryExec ? (`${rawMode.slice(0, 4)}00${rawMode.slice(6)}` as Hex) : rawMode
   if (mode === executionMode.single) {
     if (size(executionCalldata) < 52) throw new InvalidParameterError('executionCalldata', 'shorter than 52 bytes')
     return [
@@ -89,5 +95,5 @@ export function decodeExecute(data: Hex): Call[] {
     const [executions] = decodeAbiParameters(executionsParameter, executionCalldata)
     return executions.map((e) => ({ to: e.target, value: e.value, data: e.callData }))
   }
-  throw new InvalidParameterError('mode', `unsupported ERC-7579 execution mode ${mode}`)
+  throw new InvalidParameterError('mode', `unsupported ERC-7579 execution mode ${rawMode}`)
 }
