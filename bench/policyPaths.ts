@@ -7,10 +7,8 @@
  * bytes, and with them a few units of calldata gas, change from run to run: they are reported but are not
  * part of the exact gas snapshot.
  */
-import { createPublicClient, createWalletClient, encodeFunctionData, erc20Abi, http, keccak256, parseEther, parseGwei, parseUnits, size, slice, stringToHex, type Hex } from 'viem'
+import { encodeFunctionData, erc20Abi, keccak256, parseEther, parseGwei, parseUnits, size, slice, stringToHex, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { createBundlerClient } from 'viem/account-abstraction'
-import { demoTokenAbi } from '@latchkey/contracts'
 import {
   callPolicy,
   createSession,
@@ -25,33 +23,22 @@ import {
   perPeriod,
   permission,
   sendUserOperationAndWait,
-  toLatchkeyAccount,
   toSessionAccount,
   total,
   type Permission,
 } from '@latchkey/sdk'
-import { BENCH_FEES, fundForBench, type GasCase, type MeasureTarget } from './ownerPaths.ts'
+import { BENCH_FEES, type GasCase, type MeasureTarget } from './ownerPaths.ts'
 import { FIXED_DECLARED_TIME } from './sessionPaths.ts'
+import { benchAccount } from './benchAccount.ts'
 
 export async function measurePolicyPaths(target: MeasureTarget): Promise<GasCase[]> {
-  const publicClient = createPublicClient({ chain: target.chain, transport: http(target.rpcUrl), pollingInterval: 100 })
-  const bundler = createBundlerClient({ client: publicClient, transport: http(target.bundlerUrl), pollingInterval: 100 })
-  const funder = createWalletClient({ chain: target.chain, transport: http(target.rpcUrl), account: privateKeyToAccount(target.funderKey) })
   const token = target.contracts.demoToken
   const manager = target.contracts.sessionKeyManager
   const cases: GasCase[] = []
-
-  const owner = privateKeyToAccount(`0x${'c2'.repeat(32)}`)
-  const account = await toLatchkeyAccount({ client: publicClient, owner, factory: target.contracts.accountFactory })
-  await fundForBench(publicClient, funder, account.address)
-  await sendUserOperationAndWait(bundler, { fees: BENCH_FEES,
-    account,
-    calls: [
-      { to: token, data: encodeFunctionData({ abi: demoTokenAbi, functionName: 'mint', args: [account.address, parseUnits('1000', 6)] }) },
-      // Sessions granted by approval need the manager installed (as a validator, with no root).
-      { to: account.address, data: encodeFunctionData({ abi: erc7579ModuleConfigAbi, functionName: 'installModule', args: [1n, manager, '0x'] }) },
-    ],
-  })
+  // Sessions granted by approval need the manager installed (as a validator, with no root).
+  const { publicClient, bundler, account } = await benchAccount(target, 'c2', (address) => [
+    { to: address, data: encodeFunctionData({ abi: erc7579ModuleConfigAbi, functionName: 'installModule', args: [1n, manager, '0x'] }) },
+  ])
   let recipients = 0
   const fresh = () => slice(keccak256(stringToHex(`policy/recipient/${recipients++}`)), 12)
   const transfer = () => ({ to: token, data: encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [fresh(), parseUnits('1', 6)] }) })

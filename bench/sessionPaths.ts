@@ -2,31 +2,20 @@
  * Gas of session-key userOps, with the method in BENCHMARKS.md (steady: the session's nonce key was used
  * before and the session is not on its first use; ERC-20 transfer to a fresh recipient).
  */
-import { createPublicClient, createWalletClient, encodeFunctionData, erc20Abi, http, keccak256, parseUnits, size, slice, stringToHex, type Hex } from 'viem'
+import { encodeFunctionData, erc20Abi, keccak256, parseUnits, size, slice, stringToHex, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { createBundlerClient } from 'viem/account-abstraction'
-import { demoTokenAbi } from '@latchkey/contracts'
-import { createSession, createSessionApproval, grantSessions, permission, sendUserOperationAndWait, toLatchkeyAccount, toSessionAccount } from '@latchkey/sdk'
-import { BENCH_FEES, fundForBench, type GasCase, type MeasureTarget } from './ownerPaths.ts'
+import { createSession, createSessionApproval, grantSessions, permission, sendUserOperationAndWait, toSessionAccount } from '@latchkey/sdk'
+import { BENCH_FEES, type GasCase, type MeasureTarget } from './ownerPaths.ts'
+import { benchAccount } from './benchAccount.ts'
 
 /** A fixed declared time: the sessions here have no periodic limit, and fixed times keep signatures (and so calldata gas) identical between runs. */
 export const FIXED_DECLARED_TIME = 1_800_000_000
 
 export async function measureSessionPaths(target: MeasureTarget): Promise<GasCase[]> {
-  const publicClient = createPublicClient({ chain: target.chain, transport: http(target.rpcUrl), pollingInterval: 100 })
-  const bundler = createBundlerClient({ client: publicClient, transport: http(target.bundlerUrl), pollingInterval: 100 })
-  const funder = createWalletClient({ chain: target.chain, transport: http(target.rpcUrl), account: privateKeyToAccount(target.funderKey) })
   const token = target.contracts.demoToken
   const manager = target.contracts.sessionKeyManager
   const cases: GasCase[] = []
-
-  const owner = privateKeyToAccount(`0x${'c1'.repeat(32)}`)
-  const account = await toLatchkeyAccount({ client: publicClient, owner, factory: target.contracts.accountFactory })
-  await fundForBench(publicClient, funder, account.address)
-  await sendUserOperationAndWait(bundler, { fees: BENCH_FEES,
-    account,
-    calls: [{ to: token, data: encodeFunctionData({ abi: demoTokenAbi, functionName: 'mint', args: [account.address, parseUnits('1000', 6)] }) }],
-  })
+  const { publicClient, bundler, account } = await benchAccount(target, 'c1')
   let recipients = 0
   const fresh = () => slice(keccak256(stringToHex(`session/recipient/${recipients++}`)), 12)
   const transfer = () => ({ to: token, data: encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [fresh(), parseUnits('1', 6)] }) })
