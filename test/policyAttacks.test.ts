@@ -20,6 +20,7 @@ import {
   inRange,
   permission,
   sendUserOperationAndWait,
+  SessionCallRefusedError,
   SessionGasRefusedError,
   type Call,
 } from '@latchkey/sdk'
@@ -239,7 +240,7 @@ describe('attack 12 (and the EntryPoint): nested calls that nothing would check'
 })
 
 describe('attack 11 and 12 again: address zero and fallback handlers', () => {
-  it('address zero (the account itself in an ERC-7579 execution) and a fallback handler under any of its selectors are refused', async () => {
+  it('address zero (the account itself in an ERC-7579 execution), an installed fallback handler, and any module\'s onUninstall are refused', async () => {
     const owner = await deployedOwnerAccount(devnet)
     const { createWalletClient, http } = await import('viem')
     const deployer = createWalletClient({ chain: devnet.chain, transport: http(devnet.rpcUrl), account: privateKeyToAccount(devnet.testKeys[1]!.privateKey) })
@@ -250,9 +251,10 @@ describe('attack 11 and 12 again: address zero and fallback handlers', () => {
       account: owner,
       calls: [{ to: owner.address, data: encodeFunctionData({ abi: latchkeyAccountAbi, functionName: 'installModule', args: [3n, handler, ping] }) }],
     })
-    const { unchecked } = await grantedPolicySession(
+    const pingsOf = toFunctionSelector('pings(address)')
+    const { checked, unchecked } = await grantedPolicySession(
       devnet,
-      [permission({ target: 'any', selector: ping }), permission({ target: 'any', selector: toFunctionSelector('onUninstall(bytes)') })],
+      [permission({ target: 'any', selector: ping }), permission({ target: 'any', selector: toFunctionSelector('onUninstall(bytes)') }), permission({ target: 'any', selector: pingsOf })],
       { owner },
     )
     // To address zero, the account's own execute would call itself, and its fallback would reach the handler.
@@ -261,6 +263,13 @@ describe('attack 11 and 12 again: address zero and fallback handlers', () => {
     await expectRefusedOnChain(devnet, unchecked, [{ to: handler, data: ping }], new RegExp(`SessionTargetForbidden\\(0, ${handler}\\)`, 'i'))
     const uninstall = encodeFunctionData({ abi: pingFallbackAbi, functionName: 'onUninstall', args: ['0x'] })
     await expectRefusedOnChain(devnet, unchecked, [{ to: handler, data: uninstall }], new RegExp(`SessionTargetForbidden\\(0, ${handler}\\)`, 'i'))
+    // Another function of the handler: the SDK refuses any contract that says it is a fallback module (the
+    // manager does not call targets to ask, see docs/sessions.md §1).
+    const other = { to: handler, data: encodeFunctionData({ abi: pingFallbackAbi, functionName: 'pings', args: [owner.address] }) }
+    await assert.rejects(sendUserOperationAndWait(devnet.bundlerClient, { account: checked, calls: [other] }), (error: unknown) => {
+      assert.ok(error instanceof SessionCallRefusedError && error.rule === 'forbidden-target', String(error))
+      return true
+    })
     assert.equal(await devnet.publicClient.readContract({ address: handler, abi: pingFallbackAbi, functionName: 'installed', args: [owner.address] }), true)
     assert.equal(await devnet.publicClient.readContract({ address: handler, abi: pingFallbackAbi, functionName: 'pings', args: [owner.address] }), 0n)
   })

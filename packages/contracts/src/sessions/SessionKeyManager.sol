@@ -35,8 +35,8 @@ import {ISessionSignerVerifier} from "./ISessionSignerVerifier.sol";
  * - only ERC-7579 `execute` with single or batch calls (no delegatecall, no other account function);
  * - never a call to the account itself, to address zero (which ERC-7579 executions, OpenZeppelin's among them,
  *   turn into a call to the account), to this manager or to an EntryPoint (v0.6 to v0.9: its deposit and stake
- *   are the account's); a permission for any target never reaches a module installed on the account, nor any
- *   contract that says it is a fallback module (fallback handlers are installed per selector);
+ *   are the account's); a permission for any target never reaches a module installed on the account (fallback
+ *   handlers: for the call's selector), nor any contract's `onInstall`/`onUninstall`;
  * - session signatures are never valid as the account's ERC-1271 signatures;
  * - validation reads no TIMESTAMP/NUMBER (the window goes back as validAfter/validUntil) and keeps storage
  *   only under the account as the innermost key (ERC-7562, unstaked account).
@@ -351,7 +351,15 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
 
         bytes4 selector = data.length >= 4 ? bytes4(data[0:4]) : bytes4(0);
         if (allowedTarget == address(0)) {
-            if (_isInstalledModule(account, target, selector)) revert SessionTargetForbidden(callIndex, target);
+            // Never a module's lifecycle functions (they trust the account as caller), and never a module
+            // installed on the account. The manager does not call the target itself to ask what it is: that
+            // would run arbitrary code, and read storage not associated with the account (ERC-7562), in
+            // validation. The SDK asks off chain, and refuses any contract that says it is a fallback module.
+            if (
+                selector == IERC7579Module.onInstall.selector ||
+                selector == IERC7579Module.onUninstall.selector ||
+                _isInstalledModule(account, target, selector)
+            ) revert SessionTargetForbidden(callIndex, target);
         } else if (allowedTarget != target) {
             revert SessionCallNotPermitted(callIndex, target, selector);
         }
@@ -393,11 +401,7 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
         }
     }
 
-    /**
-     * @dev True when `target` is installed on `account` as a module of any type (asked through ERC-7579), or says
-     * it is a fallback module: fallback handlers are installed per selector, and a handler installed for one
-     * selector must not be reachable with another (its configuration functions trust the account as caller).
-     */
+    /// @dev True when `target` is installed on `account` as a module of any type (asked through ERC-7579).
     function _isInstalledModule(address account, address target, bytes4 selector) private view returns (bool) {
         IERC7579ModuleConfig config = IERC7579ModuleConfig(account);
         uint256[4] memory types = [MODULE_TYPE_VALIDATOR, MODULE_TYPE_EXECUTOR, MODULE_TYPE_FALLBACK, MODULE_TYPE_HOOK];
@@ -408,23 +412,7 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
                 if (installed) return true;
             } catch {}
         }
-        return _saysFallbackModule(target);
-    }
-
-    /**
-     * @dev Whether `target` answers `isModuleType(3)` with true. A target without code (a plain transfer), or one
-     * that reverts or answers anything else, is not one. In assembly so that GAS comes right before STATICCALL
-     * (ERC-7562 OP-012) and no answer can make the manager revert.
-     */
-    function _saysFallbackModule(address target) private view returns (bool isFallback) {
-        bytes4 askIsModuleType = IERC7579Module.isModuleType.selector;
-        assembly ("memory-safe") {
-            let ptr := mload(0x40)
-            mstore(ptr, askIsModuleType)
-            mstore(add(ptr, 0x04), MODULE_TYPE_FALLBACK)
-            let ok := staticcall(gas(), target, ptr, 0x24, 0x00, 0x20)
-            isFallback := and(and(ok, gt(returndatasize(), 0x1f)), eq(mload(0x00), 1))
-        }
+        return false;
     }
 
     function _isSignedBySession(

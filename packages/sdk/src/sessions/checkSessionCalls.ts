@@ -43,6 +43,9 @@ export type SessionCheckResult =
   | { ok: true; permissionIndices: number[] }
   | { ok: false; callIndex: number; rule: SessionRule; reason: string; details: string[] }
 
+/** `onInstall(bytes)` and `onUninstall(bytes)` of ERC-7579 modules: the manager refuses them under any-target permissions. */
+const MODULE_LIFECYCLE = ['0x6d61fe70', '0x8a91b0e3']
+
 /** The canonical EntryPoints v0.6 to v0.9, which the manager never lets a session call. */
 const ENTRY_POINTS = [
   '0x5ff137d4b0fdcd49dca30c7cf57e578a026d2789',
@@ -61,6 +64,9 @@ async function refusal(
 ): Promise<{ rule: SessionRule; reason: string } | undefined> {
   const selector: Hex = size(call.data) >= 4 ? slice(call.data, 0, 4) : EMPTY_CALLDATA
   if (permission.target.toLowerCase() === ANY_TARGET) {
+    if (MODULE_LIFECYCLE.includes(selector.toLowerCase())) {
+      return { rule: 'forbidden-target', reason: `${selector} is a module's onInstall/onUninstall, never called by a session` }
+    }
     if (state.isInstalledModule && (await state.isInstalledModule(call.to, selector))) {
       return { rule: 'forbidden-target', reason: `${short(call.to)} is a module installed on the account` }
     }
