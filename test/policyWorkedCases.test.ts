@@ -7,7 +7,7 @@ import { describe, it, before } from 'node:test'
 import assert from 'node:assert/strict'
 import { encodeFunctionData, type Address } from 'viem'
 import { demoGameAbi, demoNftAbi, demoSwapRouterV2Abi, demoSwapRouterV3Abi } from '@latchkey/contracts'
-import { callPolicy, checkSessionCall, eq, erc20Policy, inRange, lte, total, SessionCallRefusedError, type Call } from '@latchkey/sdk'
+import { callPolicy, checkSessionCall, eq, erc20Policy, inRange, lte, total, SessionCallRefusedError, SessionNotUsableError, toSessionAccount, type Call } from '@latchkey/sdk'
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
 import { balanceOf, expectRefusedOnChain, grantedPolicySession, mintUsd, sendSession } from './fixtures/policySessions.ts'
 
@@ -151,7 +151,7 @@ describe('(d) move(x, y) with x, y in 0..7, at most N moves per period', () => {
     const owner = await deployedOwnerAccount(devnet)
     const game = devnet.contracts.demoGame
     const period = 20
-    const { checked, unchecked } = await grantedPolicySession(
+    const { checked, unchecked, grant, key } = await grantedPolicySession(
       devnet,
       [callPolicy({ address: game, abi: demoGameAbi, functionName: 'move', args: [inRange(0, 7), inRange(0, 7)], limits: { calls: { max: 2n, period } } })],
       { owner },
@@ -160,6 +160,9 @@ describe('(d) move(x, y) with x, y in 0..7, at most N moves per period', () => {
     const moves = () => devnet.publicClient.readContract({ address: game, abi: demoGameAbi, functionName: 'movesOf', args: [owner.address] })
 
     await assert.rejects(sendSession(devnet, checked, [move(8, 0)]), refusedOffChain(/group 0|x/))
+    // A fixed declared time outside the current period is refused before anything is signed.
+    const stale = await toSessionAccount({ client: devnet.publicClient, grant, signer: key, declaredTime: 1_000_000 })
+    await assert.rejects(sendSession(devnet, stale, [move(1, 1)]), (error: unknown) => error instanceof SessionNotUsableError && /fixed declared time/.test(error.reason))
     await expectRefusedOnChain(devnet, unchecked, [move(0, 8)], /CallPolicyRuleFailed\(1\)/)
 
     // Start at the beginning of a period, so that three ops fit in it: two moves, then the third is refused.

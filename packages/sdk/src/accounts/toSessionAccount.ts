@@ -104,8 +104,16 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
    * margin, this waits for the next period, so that the op does not expire on its way.
    */
   async function declare(chainNow: number): Promise<number> {
-    if (parameters.declaredTime !== undefined) return parameters.declaredTime
     const now = Math.max(chainNow, Math.floor(Date.now() / 1000))
+    const fixed = parameters.declaredTime
+    if (fixed !== undefined) {
+      // A fixed time must still be in the periods of now, or the EntryPoint refuses the op (AA22).
+      const stale = periods.find((period) => Math.floor(fixed / period) !== Math.floor(now / period))
+      if (stale !== undefined) {
+        throw new SessionNotUsableError(grant.digest, 'not-yet-valid', `the fixed declared time ${fixed} is not in the current ${stale}-second period of the session's limits (now ${now})`)
+      }
+      return fixed
+    }
     const { declaredTime, wait } = chooseDeclaredTime(now, periods, TIME_MARGIN_SECONDS)
     if (wait > 0) await sleep(wait * 1000)
     // Bundlers simulate at the latest block: give the chain a few seconds to produce one in the declared
