@@ -92,7 +92,7 @@ export function createPolicyChecker(
         key,
         readContract(client, {
           address: module,
-          abi: callPolicyAbi,
+          abi: callPolicyAbi, // `usage` comes from PolicyLimits, the same view in all three modules
           functionName: 'usage',
           args: [manager, account, digest, permissionIndex, BigInt(limitIndex)],
         }).then(([periodId, used]) => ({ periodId: BigInt(periodId), used })),
