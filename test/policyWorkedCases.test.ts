@@ -137,7 +137,7 @@ describe('(c) safeMint(to) with to = the account', () => {
     assert.equal(await devnet.publicClient.readContract({ address: nft, abi: demoNftAbi, functionName: 'balanceOf', args: [owner.address] }), 1n)
     await assert.rejects(sendSession(devnet, checked, [mint(nft)]), refusedOffChain(/to|group 0/))
     // The same verdicts from checkSessionCall, without signing anything.
-    assert.deepEqual(await checkSessionCall(devnet.publicClient, { grant, calls: [mint(owner.address)] }), { ok: true, permissionIndices: [0] })
+    assert.deepEqual(await checkSessionCall(devnet.publicClient, { grant, calls: [mint(owner.address)] }), { ok: true, sessionIndices: [0], permissionIndices: [0] })
     const refused = await checkSessionCall(devnet.publicClient, { grant, calls: [mint(owner.address), mint(nft)] })
     assert.ok(!refused.ok && refused.callIndex === 1 && refused.rule === 'policy', JSON.stringify(refused))
     assert.match(refused.reason, new RegExp(`the argument is ${nft.toLowerCase()}, not equal to ${owner.address.toLowerCase()}`))

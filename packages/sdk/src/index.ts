@@ -16,7 +16,15 @@ export { buildSessionTree, sessionLeaf, sessionRootFromProof, type SessionTree }
 export { serializeSessionGrant, parseSessionGrant, type SessionGrant } from './sessions/sessionGrant.ts'
 export { checkSessionCalls, TIME_MARGIN_SECONDS, type CheckSessionCallsParameters, type SessionCheckResult, type SessionChainState, type ResolvedCall } from './sessions/checkSessionCalls.ts'
 export { readSessionState, type SessionState, type SessionMode } from './sessions/readSessionState.ts'
-export { encodeSessionSignature, sessionSignatureMode, sessionSigningHash } from './sessions/sessionSignature.ts'
+export { encodeSessionSignature, grantProof, sessionSignatureMode, sessionSigningHash } from './sessions/sessionSignature.ts'
+export {
+  BATCH_SESSION_MODE,
+  batchSessionSigningHash,
+  encodeBatchSessionSignature,
+  type BatchSessionPart,
+  type SessionCallEntry,
+} from './sessions/batchSessionSignature.ts'
+export { assignSessionCalls, type SessionAssignmentResult, type SessionCandidate } from './sessions/assignSessionCalls.ts'
 export { MemorySessionStore, type SessionStore, type StoredSession } from './sessions/sessionStore.ts'
 export { grantSessions, isSessionManagerInstalled, assertSafeSession, sessionRootCalls, type GrantSessionsParameters, type GrantSessionsReturnType } from './actions/grantSessions.ts'
 export { createSessionApproval, sessionApprovalTypedData, type CreateSessionApprovalParameters, type SessionApprovalTypedData } from './actions/createSessionApproval.ts'

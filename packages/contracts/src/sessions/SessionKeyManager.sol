@@ -28,6 +28,10 @@ import {ISessionSignerVerifier} from "./ISessionSignerVerifier.sol";
  *   the account's ERC-1271) bound to the account, the chain, this manager and the account's epoch; the first
  *   use carries it (mode 0x01) and the manager records the session; later uses name the record (mode 0x02).
  *
+ * A batch execution may also use a different session for each call (mode 0x80): all of one signer, each
+ * granted in one of the three ways, the windows intersected. There is no separate router: nothing in the
+ * signature names a module that the manager would then trust.
+ *
  * The userOp signature layout is specified in docs/sessions.md. Select this manager through the userOp nonce
  * key (on OpenZeppelin-layout accounts: `manager (20) ‖ key (4)`).
  *
@@ -84,6 +88,14 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
     error SessionValueAboveLimit(uint256 callIndex, uint256 value, uint256 limit);
     /// @notice A policy returned a signature-failure or aggregator value instead of reverting.
     error SessionPolicyResultInvalid(uint256 callIndex, address policy);
+    /// @notice Batch mode: session `sessionIndex` has another signer (or signer verifier) than session 0.
+    error SessionSignerMismatch(uint256 sessionIndex);
+    /// @notice Batch mode: call `callIndex` names session `sessionIndex`, which the signature does not carry.
+    error SessionBatchSessionMissing(uint256 callIndex, uint256 sessionIndex);
+    /// @notice Batch mode: session `sessionIndex` is carried but no call uses it.
+    error SessionBatchSessionUnused(uint256 sessionIndex);
+    /// @notice Batch mode: session `sessionIndex` is the same session as an earlier entry.
+    error SessionBatchSessionRepeated(uint256 sessionIndex);
 
     constructor() EIP712("Latchkey SessionKeyManager", "1") {}
 
@@ -173,6 +185,7 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
         bytes calldata signature = userOp.signature;
         if (signature.length == 0) revert SessionSignatureMalformed(0);
         uint8 mode = uint8(signature[0]);
+        if (mode == SessionTypes.MODE_BATCH) return _validateBatch(account, userOp, userOpHash);
 
         // The session is read in place from calldata: its digest is keccak256 of its bytes.
         SessionCodec.View memory session = SessionCodec.scan(signature, 1);
@@ -260,6 +273,119 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
             return p;
         }
         revert SessionSignatureMalformed(0);
+    }
+
+    /**
+     * @dev Mode 0x80: `sessionCount (1) ‖ sessionCount × [grantMode (1) ‖ session ‖ grant proof] ‖ callCount (1) ‖
+     * callCount × [sessionIndex (1) ‖ permissionIndex (1)] ‖ declaredTime (6) ‖ signer signature`. Every session
+     * is granted (each in its own way), has session 0's signer, appears once and is used by some call; every
+     * call is checked against its own session's permission and policy; each session's gas policy sees the op;
+     * the windows intersect. The signer signs `userOpHash ‖ digest of each session ‖ call entries ‖ declaredTime`.
+     */
+    function _validateBatch(address account, PackedUserOperation calldata userOp, bytes32 userOpHash) private returns (uint256) {
+        bytes calldata signature = userOp.signature;
+        _need(signature, 2);
+        uint256 sessionCount = uint8(signature[1]);
+        if (sessionCount == 0) revert SessionSignatureMalformed(1);
+        SessionCodec.View[] memory sessions = new SessionCodec.View[](sessionCount);
+        bytes32[] memory digests = new bytes32[](sessionCount);
+        uint256 p = 2;
+        for (uint256 s = 0; s < sessionCount; ++s) {
+            _need(signature, p + 1);
+            uint8 grantMode = uint8(signature[p]);
+            SessionCodec.View memory session = SessionCodec.scan(signature, p + 1);
+            bytes32 digest = SessionCodec.digestOf(signature, session);
+            for (uint256 t = 0; t < s; ++t) if (digests[t] == digest) revert SessionBatchSessionRepeated(s);
+            if (s > 0 && !_sameSigner(signature, sessions[0], session)) revert SessionSignerMismatch(s);
+            // Only modes 0x00 to 0x02 are grants: a batch never nests.
+            p = _authorize(account, grantMode, digest, signature, session);
+            sessions[s] = session;
+            digests[s] = digest;
+        }
+
+        _need(signature, p + 1);
+        uint256 callCount = uint8(signature[p]);
+        _need(signature, p + 7 + 2 * callCount);
+        bytes calldata entries = signature[p + 1:p + 1 + 2 * callCount];
+        uint48 declaredTime = uint48(bytes6(signature[p + 1 + 2 * callCount:p + 7 + 2 * callCount]));
+
+        uint256 validationData = 0;
+        for (uint256 s = 0; s < sessionCount; ++s) {
+            SessionCodec.View memory session = sessions[s];
+            validationData = _intersect(validationData, _packValidationData(false, session.validUntil, session.validAfter));
+            if (session.gasPolicy != address(0)) {
+                validationData = _intersect(validationData, _checkGas(account, digests[s], declaredTime, signature, session, userOp));
+            }
+        }
+        validationData = _intersect(
+            validationData,
+            _checkBatchCalls(account, digests, sessions, declaredTime, signature, userOp.callData, entries)
+        );
+        // Which sessions, which call under which permission of which, and the declared time are all signed (as
+        // in the single mode, so that a relayer can move nothing). The preimage's length, 38 + 32 × sessions +
+        // 2 × calls bytes, never equals a single-mode preimage's for the same op (70 + calls).
+        bytes32 signed_ = keccak256(
+            abi.encodePacked(userOpHash, digests, entries, bytes6(declaredTime))
+        ).toEthSignedMessageHash();
+        bool signed = _isSignedBySession(signature, sessions[0], signed_, signature[p + 7 + 2 * callCount:]);
+        return _intersect(_packValidationData(!signed, 0, 0), validationData);
+    }
+
+    /// @dev Checks every call of a batch-mode userOp against the session and permission its entry names.
+    function _checkBatchCalls(
+        address account,
+        bytes32[] memory digests,
+        SessionCodec.View[] memory sessions,
+        uint48 declaredTime,
+        bytes calldata signature,
+        bytes calldata callData,
+        bytes calldata entries
+    ) private returns (uint256 validationData) {
+        (bool batch, bytes calldata executionCalldata) = ExecutionCalls.split(callData);
+        uint256 callCount = entries.length / 2;
+        uint256 used;
+        if (!batch) {
+            if (callCount != 1) revert SessionCallCountMismatch(1, callCount);
+            (address target, uint256 value, bytes calldata data) = ExecutionCalls.single(executionCalldata);
+            uint256 s = uint8(entries[0]);
+            if (s >= sessions.length) revert SessionBatchSessionMissing(0, s);
+            used = 1 << s;
+            validationData = _checkCall(account, digests[s], declaredTime, signature, sessions[s], 0, uint8(entries[1]), target, value, data);
+        } else {
+            Execution[] calldata calls = ExecutionCalls.batchOf(executionCalldata);
+            if (calls.length == 0 || callCount != calls.length) revert SessionCallCountMismatch(calls.length, callCount);
+            for (uint256 i = 0; i < calls.length; ++i) {
+                uint256 s = uint8(entries[2 * i]);
+                if (s >= sessions.length) revert SessionBatchSessionMissing(i, s);
+                used |= 1 << s;
+                validationData = _intersect(
+                    validationData,
+                    _checkCall(
+                        account,
+                        digests[s],
+                        declaredTime,
+                        signature,
+                        sessions[s],
+                        i,
+                        uint8(entries[2 * i + 1]),
+                        calls[i].target,
+                        calls[i].value,
+                        calls[i].callData
+                    )
+                );
+            }
+        }
+        for (uint256 s = 0; s < sessions.length; ++s) {
+            if (used & (1 << s) == 0) revert SessionBatchSessionUnused(s);
+        }
+    }
+
+    /// @dev Whether two sessions have the same signer verifier and signer.
+    function _sameSigner(bytes calldata data, SessionCodec.View memory a, SessionCodec.View memory b) private pure returns (bool) {
+        return
+            a.signerVerifier == b.signerVerifier &&
+            keccak256(data[a.signerOffset:a.signerOffset + a.signerLength]) ==
+            keccak256(data[b.signerOffset:b.signerOffset + b.signerLength]);
     }
 
     /// @dev Asks the session's gas policy whether the userOp may cost what it may cost.

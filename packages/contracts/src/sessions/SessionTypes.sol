@@ -63,6 +63,9 @@ library SessionTypes {
     uint8 internal constant MODE_USE_ROOT = 0x00;
     uint8 internal constant MODE_ENABLE_AND_USE = 0x01;
     uint8 internal constant MODE_USE_RECORDED = 0x02;
+    /// @dev A batch whose calls use different sessions of one signer, each session granted in one of the three
+    /// ways above (docs/sessions.md §6). Modes 0x81 to 0xff stay reserved.
+    uint8 internal constant MODE_BATCH = 0x80;
 
     /// @dev `Permission.selector` allowing any function (with at least 4 bytes of calldata); needs a policy.
     bytes4 internal constant ANY_SELECTOR = 0xffffffff;

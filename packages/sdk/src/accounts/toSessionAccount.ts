@@ -13,7 +13,9 @@ import { LatchkeyError } from '../errors/LatchkeyError.ts'
 import { SessionCallRefusedError, SessionGasRefusedError, SessionNotUsableError } from '../errors/session.ts'
 import { TIME_MARGIN_SECONDS, checkSessionCalls } from '../sessions/checkSessionCalls.ts'
 import { chooseDeclaredTime, sessionGasLimitBound, sessionPeriods } from '../sessions/declaredTime.ts'
-import { readSessionState, type SessionMode, type SessionState } from '../sessions/readSessionState.ts'
+import { assignSessionCalls } from '../sessions/assignSessionCalls.ts'
+import { batchSessionSigningHash, encodeBatchSessionSignature, type BatchSessionPart, type SessionCallEntry } from '../sessions/batchSessionSignature.ts'
+import { readSessionState, type SessionState } from '../sessions/readSessionState.ts'
 import type { UserOpCost } from '../sessions/policyChecker.ts'
 import type { SessionGrant } from '../sessions/sessionGrant.ts'
 import { encodeSessionSignature, sessionSigningHash } from '../sessions/sessionSignature.ts'
@@ -24,13 +26,11 @@ import { validatorNonceKey } from './nonceKey.ts'
 export type ToSessionAccountParameters = {
   /** A client of the account's chain. */
   client: Client<Transport, Chain | undefined, JsonRpcAccount | LocalAccount | undefined>
-  /** The session, as granted by the owner. */
-  grant: SessionGrant
-  /** The session signer's key (its address must be the session's `signer`). */
+  /** The session signer's key (its address must be the sessions' `signer`). */
   signer: LocalAccount
   /**
-   * The full 192-bit nonce key. Default: the manager with the first 4 bytes of the session digest as the
-   * key (OpenZeppelin layout), so that separate sessions keep separate nonce sequences. Nexus selects
+   * The full 192-bit nonce key. Default: the manager with the first 4 bytes of the (first) session's digest
+   * as the key (OpenZeppelin layout), so that separate sessions keep separate nonce sequences. Nexus selects
    * validators with `BigInt(manager)`.
    */
   nonceKey?: bigint | undefined
@@ -42,9 +42,29 @@ export type ToSessionAccountParameters = {
    * benchmarks); it only works for sessions without periodic limits, or within the declared period.
    */
   declaredTime?: number | undefined
-}
+} & (
+  | {
+      /** The session, as granted by the owner. */
+      grant: SessionGrant
+      grants?: undefined
+    }
+  | {
+      /**
+       * Several sessions of one signer on one account. Each call goes under the first session (in this
+       * order) that allows it; calls that need different sessions go in one userOp together (batch mode,
+       * docs/sessions.md §6), one signature for all.
+       */
+      grants: readonly SessionGrant[]
+      grant?: undefined
+    }
+)
 
-export type SessionAccountImplementation = SmartAccountImplementation<typeof entryPoint07Abi, '0.7', { grant: SessionGrant; signer: LocalAccount }, false>
+export type SessionAccountImplementation = SmartAccountImplementation<
+  typeof entryPoint07Abi,
+  '0.7',
+  { grant: SessionGrant; grants: readonly SessionGrant[]; signer: LocalAccount },
+  false
+>
 export type ToSessionAccountReturnType = SmartAccount<SessionAccountImplementation>
 
 /** How long to wait, at most, for a block inside a period that just began. */
@@ -69,7 +89,8 @@ const STUB_SIGNER_SIGNATURE = concat([keccak256(stringToHex('latchkey session st
  * A viem `SmartAccount` for an existing ERC-7579 account that signs as one of its sessions: userOps go
  * through the SessionKeyManager (selected in the nonce key) and carry the session, its grant and the
  * session signer's signature (EIP-191) of the userOpHash with the session digest, the permission indices
- * and the declared time (docs/sessions.md §5).
+ * and the declared time (docs/sessions.md §5). Given several sessions (`grants`), each call goes under the
+ * first that allows it, and a userOp whose calls need different sessions carries them all (batch mode).
  *
  * Before anything is signed, the calls are checked against the session off chain (window, grant,
  * targets, functions, values, policies with their counters), and the final op against the session's gas
@@ -79,28 +100,45 @@ const STUB_SIGNER_SIGNATURE = concat([keccak256(stringToHex('latchkey session st
  * @example
  * const sessionAccount = await toSessionAccount({ client, grant, signer: privateKeyToAccount(sessionKey) })
  * await bundlerClient.sendUserOperation({ account: sessionAccount, calls: [{ to: game, data: moveData }] })
+ *
+ * @example
+ * // approve under an Erc20Policy session, swap under a CallPolicy session: one userOp, one signature
+ * const trader = await toSessionAccount({ client, grants: [tokenGrant, swapGrant], signer })
+ * await bundlerClient.sendUserOperation({ account: trader, calls: [approveCall, swapCall] })
  */
 export async function toSessionAccount(parameters: ToSessionAccountParameters): Promise<ToSessionAccountReturnType> {
-  const { client, grant, signer } = parameters
+  const { client, signer } = parameters
+  const grants: readonly SessionGrant[] = parameters.grants ?? [parameters.grant]
+  const grant = grants[0]
+  if (grant === undefined) throw new LatchkeyError('No session given: `grants` is empty.')
   const precheck = parameters.precheck ?? true
-  if (grant.session.signer.toLowerCase() !== signer.address.toLowerCase()) {
-    throw new LatchkeyError('The signer key is not the session signer.', {
-      metaMessages: [`Session signer: ${grant.session.signer}`, `Key: ${signer.address}`],
-    })
-  }
   const chainId = client.chain?.id ?? Number(await client.request({ method: 'eth_chainId' }))
-  if (chainId !== grant.chainId) {
-    throw new LatchkeyError(`The session is for chain ${grant.chainId}, the client is on chain ${chainId}.`)
+  const seen = new Set<string>()
+  for (const [index, each] of grants.entries()) {
+    const which = grants.length === 1 ? 'The session' : `Session ${index} (${each.digest.slice(0, 10)}…)`
+    if (each.session.signer.toLowerCase() !== signer.address.toLowerCase()) {
+      throw new LatchkeyError(
+        grants.length === 1
+          ? 'The signer key is not the session signer.'
+          : `${which} has another signer than the key: one userOp carries one signature, so all sessions of a session account must share one signer.`,
+        { metaMessages: [`Session signer: ${each.session.signer}`, `Key: ${signer.address}`] },
+      )
+    }
+    if (each.chainId !== chainId) throw new LatchkeyError(`${which} is for chain ${each.chainId}, the client is on chain ${chainId}.`)
+    if (each.account.toLowerCase() !== grant.account.toLowerCase() || each.manager.toLowerCase() !== grant.manager.toLowerCase()) {
+      throw new LatchkeyError(`${which} is for another account or manager than session 0: one session account acts for one account through one manager.`)
+    }
+    if (seen.has(each.digest.toLowerCase())) throw new LatchkeyError(`${which} is given twice.`)
+    seen.add(each.digest.toLowerCase())
   }
   const nonceKey = parameters.nonceKey ?? validatorNonceKey(grant.manager, hexToBigInt(slice(grant.digest, 0, 4)))
   const entryPoint = { abi: entryPoint07Abi, address: entryPoint07Address, version: '0.7' } as const
 
-  const periods = sessionPeriods(grant.session)
-  const gasLimitBound = sessionGasLimitBound(grant.session)
+  const periods = [...new Set(grants.flatMap((each) => sessionPeriods(each.session)))]
 
   /**
    * The time the op declares (docs/policies.md §1): the later of the chain's latest block and this
-   * machine's clock (the op lands in a new block); if one of the session's periods ends within the
+   * machine's clock (the op lands in a new block); if one of the sessions' periods ends within the
    * margin, this waits for the next period, so that the op does not expire on its way.
    */
   async function declare(chainNow: number): Promise<number> {
@@ -133,11 +171,25 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
     return declaredTime
   }
 
-  /** Checks the calls in `callData`; returns the mode, permission indices and declared time, or throws the refusal. */
-  async function plan(
-    callData: Hex,
-    enforce: boolean,
-  ): Promise<{ mode: SessionMode; indices: number[]; declaredTime: number; checkGas?: SessionState['checkGas'] }> {
+  /** The sessions one userOp uses (in order of first use), each call's entry, and the declared time. */
+  type Plan = {
+    parts: (BatchSessionPart & { checkGas?: SessionState['checkGas'] })[]
+    entries: SessionCallEntry[]
+    declaredTime: number
+  }
+
+  /** The plan for chosen sessions (indices into `grants`) and permissions, one of each per call. */
+  function planOf(states: readonly SessionState[], sessionIndices: readonly number[], permissionIndices: readonly number[], declaredTime: number): Plan {
+    const used = [...new Set(sessionIndices)]
+    return {
+      parts: used.map((index) => ({ grant: grants[index]!, mode: states[index]!.mode, checkGas: states[index]!.checkGas })),
+      entries: sessionIndices.map((index, call) => ({ session: used.indexOf(index), permission: permissionIndices[call]! })),
+      declaredTime,
+    }
+  }
+
+  /** Checks the calls in `callData` and picks their sessions and permissions, or throws the refusal. */
+  async function plan(callData: Hex, enforce: boolean): Promise<Plan> {
     let calls: Call[]
     try {
       calls = decodeExecute(callData)
@@ -145,63 +197,77 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
       if (enforce) throw error
       // Unchecked (tests of the contracts): not an execute call at all; let the chain judge it.
       const state = await readSessionState(client, grant)
-      return { mode: state.mode, indices: [0], declaredTime: await declare(state.now) }
+      return planOf([state], [0], [0], await declare(state.now))
     }
-    const state = await readSessionState(client, grant)
-    const declaredTime = await declare(state.now)
-    const result = await checkSessionCalls({
-      session: grant.session,
-      digest: grant.digest,
-      account: grant.account,
-      manager: grant.manager,
-      calls,
-      state,
-      declaredTime,
-    })
-    if (result.ok) return { mode: state.mode, indices: result.permissionIndices, declaredTime, checkGas: state.checkGas }
+    const states = await Promise.all(grants.map((each) => readSessionState(client, each)))
+    const declaredTime = await declare(Math.max(...states.map((state) => state.now)))
+    const result = await assignSessionCalls({ candidates: grants.map((each, index) => ({ grant: each, state: states[index]! })), calls, declaredTime })
+    if (result.ok) return planOf(states, result.sessionIndices, result.permissionIndices, declaredTime)
     if (enforce) {
-      if (result.callIndex < 0) throw new SessionNotUsableError(grant.digest, result.rule, result.reason)
-      throw new SessionCallRefusedError(grant.digest, result.callIndex, result.rule, result.reason, result.details)
+      if (result.callIndex < 0) throw new SessionNotUsableError(result.sessionDigest, result.rule, result.reason)
+      throw new SessionCallRefusedError(result.sessionDigest, result.callIndex, result.rule, result.reason, result.details)
     }
-    // Unchecked (tests of the contracts): for each call on its own, the first permission whose target,
-    // function and value match, whatever its policy, the grant or the window say (else permission 0), so
-    // that the chain judges the rest.
-    const structural = { ...state, grant: 'granted' as const, now: grant.session.validAfter + TIME_MARGIN_SECONDS, checkPolicy: undefined }
-    const indices: number[] = []
+    // Unchecked (tests of the contracts): for each call on its own, the first session and permission whose
+    // target, function and value match, whatever its policy, the grant or the window say (else session 0,
+    // permission 0), so that the chain judges the rest.
+    const sessionIndices: number[] = []
+    const permissionIndices: number[] = []
     for (const call of calls) {
-      const single = await checkSessionCalls({
-        session: { ...grant.session, validUntil: 0 },
-        digest: grant.digest,
-        account: grant.account,
-        manager: grant.manager,
-        calls: [call],
-        state: structural,
-        declaredTime,
-      })
-      indices.push(single.ok ? single.permissionIndices[0]! : 0)
+      let found: [number, number] = [0, 0]
+      for (const [index, each] of grants.entries()) {
+        const structural = { ...states[index]!, grant: 'granted' as const, now: each.session.validAfter + TIME_MARGIN_SECONDS, checkPolicy: undefined }
+        const single = await checkSessionCalls({
+          session: { ...each.session, validUntil: 0 },
+          digest: each.digest,
+          account: each.account,
+          manager: each.manager,
+          calls: [call],
+          state: structural,
+          declaredTime,
+        })
+        if (single.ok) {
+          found = [index, single.permissionIndices[0]!]
+          break
+        }
+      }
+      sessionIndices.push(found[0])
+      permissionIndices.push(found[1])
     }
-    return { mode: state.mode, indices, declaredTime }
+    return planOf(states, sessionIndices, permissionIndices, declaredTime)
   }
 
-  type Plan = Awaited<ReturnType<typeof plan>>
+  /** The signature for `plan`: the single-session format when one session covers every call, else batch mode. */
+  function encodePlan(planned: Plan, signerSignature: Hex): Hex {
+    const { parts, entries, declaredTime } = planned
+    if (parts.length === 1) {
+      return encodeSessionSignature(parts[0]!.grant, parts[0]!.mode, entries.map((entry) => entry.permission), declaredTime, signerSignature)
+    }
+    return encodeBatchSessionSignature(parts, entries, declaredTime, signerSignature)
+  }
+
+  function signingHash(planned: Plan, userOpHash: Hex): Hex {
+    const { parts, entries, declaredTime } = planned
+    if (parts.length === 1) return sessionSigningHash(userOpHash, parts[0]!.grant.digest, entries.map((entry) => entry.permission), declaredTime)
+    return batchSessionSigningHash(userOpHash, parts.map((part) => part.grant.digest), entries, declaredTime)
+  }
 
   async function sign(userOperation: Parameters<SessionAccountImplementation['signUserOperation']>[0], planned?: Plan): Promise<Hex> {
     const { chainId: _, ...op } = userOperation
-    const { mode, indices, declaredTime } = planned ?? (await plan(op.callData, precheck))
+    const chosen = planned ?? (await plan(op.callData, precheck))
     const userOpHash = getUserOperationHash({
       chainId,
       entryPointAddress: entryPoint.address,
       entryPointVersion: '0.7',
       userOperation: { ...op, sender: grant.account },
     })
-    const signature = await signer.signMessage({ message: { raw: sessionSigningHash(userOpHash, grant.digest, indices, declaredTime) } })
-    return encodeSessionSignature(grant, mode, indices, declaredTime, signature)
+    const signature = await signer.signMessage({ message: { raw: signingHash(chosen, userOpHash) } })
+    return encodePlan(chosen, signature)
   }
 
   const account = await toSmartAccount({
     client,
     entryPoint,
-    extend: { grant, signer },
+    extend: { grant, grants, signer },
     async getAddress() {
       return grant.account
     },
@@ -216,10 +282,10 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
       return { factory: undefined, factoryData: undefined }
     },
     async getStubSignature(request) {
-      const { mode, indices, declaredTime } = request?.callData
+      const planned: Plan = request?.callData
         ? await plan(request.callData, false)
-        : { mode: 'recorded' as const, indices: [0], declaredTime: Math.floor(Date.now() / 1000) }
-      return encodeSessionSignature(grant, mode, indices, declaredTime, STUB_SIGNER_SIGNATURE)
+        : { parts: [{ grant, mode: 'recorded' }], entries: [{ session: 0, permission: 0 }], declaredTime: Math.floor(Date.now() / 1000) }
+      return encodePlan(planned, STUB_SIGNER_SIGNATURE)
     },
     async signMessage() {
       throw new LatchkeyError('A session key cannot sign messages for the account (ERC-1271): the manager refuses them by design.')
@@ -234,11 +300,17 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
         if (!request.callData) return undefined
         const planned = await plan(request.callData, precheck)
         if (request.verificationGasLimit !== undefined) return undefined
-        if (gasLimitBound !== undefined) {
+        const bounds = planned.parts.flatMap((part) => {
+          const bound = sessionGasLimitBound(part.grant.session)
+          return bound === undefined ? [] : [{ digest: part.grant.digest, bound }]
+        })
+        const tightest = bounds.reduce<(typeof bounds)[number] | undefined>((low, each) => (low === undefined || each.bound < low.bound ? each : low), undefined)
+        if (tightest !== undefined) {
+          const gasLimitBound = tightest.bound
           // Estimating runs validation with limits far above any small bound (Alto: 10M), and GasPolicy
           // refuses those before anything else. Say so now, with what to do.
           throw new SessionGasRefusedError(
-            grant.digest,
+            tightest.digest,
             `the session's gas policy bounds the op's gas limits to ${gasLimitBound} in all, and estimating needs larger ones: give callGasLimit, verificationGasLimit and preVerificationGas (sendUserOperationAndWait's \`gas\`) summing to at most that`,
           )
         }
@@ -247,9 +319,11 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
     },
     async signUserOperation(userOperation) {
       const planned = await plan(userOperation.callData, precheck)
-      if (precheck && grant.session.gasPolicy !== zeroAddress && planned.checkGas) {
-        const reason = await planned.checkGas(userOpCost(userOperation), planned.declaredTime)
-        if (reason) throw new SessionGasRefusedError(grant.digest, reason)
+      // Every session the op uses has its gas policy see the op (the manager asks each of them).
+      for (const part of precheck ? planned.parts : []) {
+        if (part.grant.session.gasPolicy === zeroAddress || !part.checkGas) continue
+        const reason = await part.checkGas(userOpCost(userOperation), planned.declaredTime)
+        if (reason) throw new SessionGasRefusedError(part.grant.digest, reason)
       }
       return sign(userOperation, planned)
     },

@@ -32,21 +32,29 @@ export function encodeSessionSignature(
   signerSignature: Hex,
 ): Hex {
   if (permissionIndices.length === 0 || permissionIndices.length > 255) throw new InvalidParameterError('calls', 'between 1 and 255 calls per session userOp')
-  let proof: Hex[]
-  if (mode === 'root') {
-    if (grant.grant.type !== 'root') throw new InvalidParameterError('mode', 'root mode needs a root grant')
-    proof = [numberToHex(grant.grant.proof.length, { size: 1 }), ...grant.grant.proof]
-  } else if (mode === 'enable') {
-    if (grant.grant.type !== 'approval') throw new InvalidParameterError('mode', 'enable mode needs an approval grant')
-    proof = [numberToHex(size(grant.grant.approval), { size: 2 }), grant.grant.approval]
-  } else proof = []
   return concat([
     numberToHex(sessionSignatureMode[mode], { size: 1 }),
     encodeSession(grant.session),
-    ...proof,
+    grantProof(grant, mode),
     numberToHex(permissionIndices.length, { size: 1 }),
     ...permissionIndices.map((i) => numberToHex(i, { size: 1 })),
     numberToHex(declaredTime, { size: 6 }),
     signerSignature,
   ])
+}
+
+/**
+ * What follows a session in a signature to prove its grant: `proofLength (1) ‖ proof (32 each)` for a root,
+ * `approvalLength (2) ‖ approval` for a first use with an owner approval, nothing for a recorded session.
+ */
+export function grantProof(grant: SessionGrant, mode: SessionMode): Hex {
+  if (mode === 'root') {
+    if (grant.grant.type !== 'root') throw new InvalidParameterError('mode', 'root mode needs a root grant')
+    return concat([numberToHex(grant.grant.proof.length, { size: 1 }), ...grant.grant.proof])
+  }
+  if (mode === 'enable') {
+    if (grant.grant.type !== 'approval') throw new InvalidParameterError('mode', 'enable mode needs an approval grant')
+    return concat([numberToHex(size(grant.grant.approval), { size: 2 }), grant.grant.approval])
+  }
+  return '0x'
 }
