@@ -18,6 +18,7 @@ import { createBundlerClient, type SmartAccount, type UserOperationReceipt } fro
 import { createReporter, type Reporter } from './progress.ts'
 import { sessionChapter } from './sessionChapter.ts'
 import { policyChapter } from './policyChapter.ts'
+import { batchChapter } from './batchChapter.ts'
 
 /** What every demo chapter gets: the devnet, clients, the reporter, and the account once it exists. */
 export type DemoContext = {
@@ -110,6 +111,8 @@ export async function runDemo(): Promise<number> {
     await sessionChapter(context, account)
     chapter('Policies: a trading session (swap bounds, totals, fees), an over-limit swap refused')
     await policyChapter(context, account)
+    chapter('Batched sessions: approve and swap under two sessions, one userOp')
+    await batchChapter(context, account)
     process.stdout.write('\n')
     return 0
   } catch (error) {

@@ -205,7 +205,7 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
     if (result.ok) return planOf(states, result.sessionIndices, result.permissionIndices, declaredTime)
     if (enforce) {
       if (result.callIndex < 0) throw new SessionNotUsableError(result.sessionDigest, result.rule, result.reason)
-      throw new SessionCallRefusedError(result.sessionDigest, result.callIndex, result.rule, result.reason, result.details)
+      throw new SessionCallRefusedError(result.sessionDigest, result.callIndex, result.rule, result.reason, result.details, grants.length)
     }
     // Unchecked (tests of the contracts): for each call on its own, the first session and permission whose
     // target, function and value match, whatever its policy, the grant or the window say (else session 0,

@@ -16,7 +16,11 @@ export type SessionRule =
   | 'policy'
   | 'gas'
 
-/** A call the session does not allow. Nothing was sent. */
+/**
+ * A call the session does not allow (or, for a session account of several sessions, that none of them
+ * allows: then `sessionDigest` and `rule` are those of the most specific refusal, and the details give every
+ * session's reason). Nothing was sent.
+ */
 export class SessionCallRefusedError extends LatchkeyError {
   override name = 'SessionCallRefusedError'
   constructor(
@@ -25,10 +29,15 @@ export class SessionCallRefusedError extends LatchkeyError {
     readonly rule: SessionRule,
     readonly reason: string,
     details: string[] = [],
+    /** How many sessions were tried (more than one: a session account of several sessions). */
+    readonly sessionCount = 1,
   ) {
-    super(`Session ${sessionDigest.slice(0, 10)}… refuses call ${callIndex}: ${reason}`, {
-      metaMessages: [`Rule: ${rule}`, `Session: ${sessionDigest}`, ...details],
-    })
+    super(
+      sessionCount > 1
+        ? `No session of the ${sessionCount} allows call ${callIndex}: ${reason}`
+        : `Session ${sessionDigest.slice(0, 10)}… refuses call ${callIndex}: ${reason}`,
+      { metaMessages: [`Rule: ${rule}`, `Session: ${sessionDigest}`, ...details] },
+    )
   }
 }
 

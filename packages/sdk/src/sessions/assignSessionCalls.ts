@@ -91,7 +91,7 @@ export async function assignSessionCalls(parameters: {
     }
     if (chosen === undefined) {
       const worst = best!
-      const reason = candidates.length === 1 ? worst.reason : `no session allows it (session ${shortDigest(worst.digest)}: ${worst.reason})`
+      const reason = candidates.length === 1 ? worst.reason : `${worst.reason} (session ${shortDigest(worst.digest)}; every session's reason below)`
       // When no session can be used at all, the refusal is the op's, not this call's.
       return { ok: false, callIndex: sessionLevelOnly ? -1 : callIndex, sessionDigest: worst.digest, rule: worst.rule, reason, details }
     }
