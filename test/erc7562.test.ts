@@ -144,6 +144,40 @@ describe('every kind of Latchkey userOp passes ERC-7562 (account unstaked)', () 
     const { grants } = await grantSessions(devnet.bundlerClient, { account, manager: devnet.contracts.sessionKeyManager, sessions: [session] })
     const sessionAccount = await toSessionAccount({ client: devnet.publicClient, grant: grants[0]!, signer: key, nonceKey: hexToBigInt(devnet.contracts.sessionKeyManager) })
     assert.deepEqual(await traceAndSend(sessionAccount), [])
+    // Batch mode on Nexus: a second session of the key, each call under its own session.
+    const spend = createSession({ signer: key.address, validFor: 3600, permissions: [erc20Policy({ token: devnet.contracts.demoToken, recipients: [key.address], total: 10n })] })
+    const both = await grantSessions(devnet.bundlerClient, { account, manager: devnet.contracts.sessionKeyManager, sessions: [session, spend] })
+    const batchAccount = await toSessionAccount({ client: devnet.publicClient, grants: both.grants, signer: key, nonceKey: hexToBigInt(devnet.contracts.sessionKeyManager) })
+    const approve: Call = { to: devnet.contracts.demoToken, data: encodeFunctionData({ abi: demoTokenAbi, functionName: 'approve', args: [key.address, 1n] }) }
+    assert.deepEqual(await traceAndSend(batchAccount, { calls: [count(), approve] }), [])
+    assert.deepEqual(await traceAndSend(batchAccount, { calls: [approve, count()] }), [])
+  })
+
+  it('batch mode: a root session with ERC-20 counters, a recorded one, and one enabled in the op with CallPolicy limits', async () => {
+    const owner = await deployedOwnerAccount(devnet)
+    const manager = devnet.contracts.sessionKeyManager
+    const key = privateKeyToAccount(generatePrivateKey())
+    const token = devnet.contracts.demoToken
+    const game = devnet.contracts.demoGame
+    const spend = createSession({ signer: key.address, validFor: 3600, permissions: [erc20Policy({ token, total: 100n, perPeriod: { max: 50n, period: 86_400 } })] })
+    const { grants } = await grantSessions(devnet.bundlerClient, { account: owner, manager, sessions: [spend] })
+    const counting = await createSessionApproval({ account: owner, manager, session: createSession({ signer: key.address, validFor: 3600, permissions: [permission({ target: devnet.contracts.demoCounter, abi: demoCounterAbi, functionName: 'count' })] }) })
+    await sendUserOperationAndWait(devnet.bundlerClient, { account: await toSessionAccount({ client: devnet.publicClient, grant: counting, signer: key }), calls: [count()] })
+    const moves = await createSessionApproval({
+      account: owner,
+      manager,
+      session: createSession({
+        signer: key.address,
+        validFor: 3600,
+        permissions: [callPolicy({ address: game, abi: demoGameAbi, functionName: 'move', args: [inRange(0, 7), inRange(0, 7)], limits: { calls: { max: 100n, period: 3600 } } })],
+        gas: gasPolicy({ maxFeePerGas: parseGwei('500'), total: parseEther('1') }),
+      }),
+    })
+    const batchAccount = await toSessionAccount({ client: devnet.publicClient, grants: [grants[0]!, counting, moves], signer: key })
+    const move: Call = { to: game, data: encodeFunctionData({ abi: demoGameAbi, functionName: 'move', args: [3, 4] }) }
+    const approve: Call = { to: token, data: encodeFunctionData({ abi: demoTokenAbi, functionName: 'approve', args: [key.address, 5n] }) }
+    assert.deepEqual(await traceAndSend(batchAccount, { calls: [approve, count(), move] }), []) // the moves session is enabled here
+    assert.deepEqual(await traceAndSend(batchAccount, { calls: [move, approve, count(), move] }), []) // all recorded or rooted
   })
 })
 
