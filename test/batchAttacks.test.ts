@@ -11,7 +11,8 @@
  * 2. there is no router to spoof (reference attack §2 item 2): a nonce key naming a validator the account has
  *    not installed gets SIG_VALIDATION_FAILED (AA24), and a session whose signer verifier or policy was
  *    swapped is no longer the granted session (SessionNotGranted);
- * 3. a relayer cannot move a call from one session to another, even one that allows it (AA24);
+ * 3. a relayer cannot move a call from one session to another, even one that allows it (AA24), nor carry a
+ *    signature made for one mode (single or batch) in the other;
  * 4. the structure is checked: unused, repeated and missing sessions, fewer entries than calls, a nested
  *    batch, a permission that is not there, a call its session does not allow;
  * 5. mode 0x80 also takes a single-call execution, and 20 calls over three sessions land in one userOp;
@@ -38,6 +39,8 @@ import {
   createSession,
   describeRevert,
   encodeBatchSessionSignature,
+  encodeSessionSignature,
+  sessionSigningHash,
   eq,
   erc20Policy,
   grantSessions,
@@ -268,6 +271,23 @@ describe('3. a relayer cannot move a call between sessions', () => {
     await expectLands(op, encodeBatchSessionSignature(parts, signedEntries, declaredTime, signature))
     assert.equal(await counted(owner.address), 4n)
   })
+
+  it('a signature made for one mode is not valid in the other (re-wrapped single ↔ batch: AA24)', async () => {
+    const key = privateKeyToAccount(generatePrivateKey())
+    const { owner, grants } = await granted([counterOnly(key)])
+    const grant = grants[0]!
+    const op = await prepareOp(grant, key, [countCall()])
+    const time = now()
+    // Signed for the single mode, carried in a batch of that one session.
+    const single = await key.signMessage({ message: { raw: sessionSigningHash(userOpHashOf(op), grant.digest, [0], time) } })
+    await expectBatchRefused(op, encodeBatchSessionSignature([root(grant)], entriesOf([0, 0]), time, single), 'AA24')
+    // Signed for the batch mode, carried in the single mode.
+    const batch = await signerSignature(key, op, [root(grant)], entriesOf([0, 0]), time)
+    await expectBatchRefused(op, encodeSessionSignature(grant, 'root', [0], time, batch), 'AA24')
+    // Each where it belongs lands.
+    await expectLands(op, encodeSessionSignature(grant, 'root', [0], time, single))
+    assert.equal(await counted(owner.address), 2n)
+  })
 })
 
 describe('4. the batch structure is checked', () => {
@@ -299,7 +319,7 @@ describe('4. the batch structure is checked', () => {
     const honest = await signBatch(key, two, [root(a), root(b)], entriesOf([0, 0], [1, 0]))
     assert.equal(honest.slice(0, 8), '0x800200') // batch ‖ two sessions ‖ root grant
     const nested = `0x800280${honest.slice(8)}` as Hex
-    await expectBatchRefused(two, nested, /^SessionSignatureMalformed\(0\)$/)
+    await expectBatchRefused(two, nested, /^SessionSignatureMalformed\(2\)$/)
     // Nothing ran; the honest batch lands.
     assert.equal(await counted(owner.address), 1n)
     await expectLands(two, honest)

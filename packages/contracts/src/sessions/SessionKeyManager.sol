@@ -272,7 +272,7 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
             }
             return p;
         }
-        revert SessionSignatureMalformed(0);
+        revert SessionSignatureMalformed(session.start - 1); // the offset of the unknown mode byte
     }
 
     /**
@@ -280,7 +280,7 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
      * callCount × [sessionIndex (1) ‖ permissionIndex (1)] ‖ declaredTime (6) ‖ signer signature`. Every session
      * is granted (each in its own way), has session 0's signer, appears once and is used by some call; every
      * call is checked against its own session's permission and policy; each session's gas policy sees the op;
-     * the windows intersect. The signer signs `userOpHash ‖ digest of each session ‖ call entries ‖ declaredTime`.
+     * the windows intersect. The signer signs `0x80 ‖ userOpHash ‖ digest of each session ‖ call entries ‖ declaredTime`.
      */
     function _validateBatch(address account, PackedUserOperation calldata userOp, bytes32 userOpHash) private returns (uint256) {
         bytes calldata signature = userOp.signature;
@@ -322,10 +322,11 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
             _checkBatchCalls(account, digests, sessions, declaredTime, signature, userOp.callData, entries)
         );
         // Which sessions, which call under which permission of which, and the declared time are all signed (as
-        // in the single mode, so that a relayer can move nothing). The preimage's length, 38 + 32 × sessions +
-        // 2 × calls bytes, never equals a single-mode preimage's for the same op (70 + calls).
+        // in the single mode, so that a relayer can move nothing). The mode byte leads, and the preimage's
+        // length, 39 + 32 × sessions + 2 × calls bytes, never equals a single-mode preimage's for the same op
+        // (70 + calls): a signature made for one mode is never valid in the other.
         bytes32 signed_ = keccak256(
-            abi.encodePacked(userOpHash, digests, entries, bytes6(declaredTime))
+            abi.encodePacked(bytes1(SessionTypes.MODE_BATCH), userOpHash, digests, entries, bytes6(declaredTime))
         ).toEthSignedMessageHash();
         bool signed = _isSignedBySession(signature, sessions[0], signed_, signature[p + 7 + 2 * callCount:]);
         return _intersect(_packValidationData(!signed, 0, 0), validationData);

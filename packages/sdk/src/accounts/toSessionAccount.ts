@@ -16,6 +16,7 @@ import { chooseDeclaredTime, sessionGasLimitBound, sessionPeriods } from '../ses
 import { assignSessionCalls } from '../sessions/assignSessionCalls.ts'
 import { batchSessionSigningHash, encodeBatchSessionSignature, type BatchSessionPart, type SessionCallEntry } from '../sessions/batchSessionSignature.ts'
 import { readSessionState, type SessionState } from '../sessions/readSessionState.ts'
+import { ECDSA_SIGNER } from '../sessions/session.ts'
 import type { UserOpCost } from '../sessions/policyChecker.ts'
 import type { SessionGrant } from '../sessions/sessionGrant.ts'
 import { encodeSessionSignature, sessionSigningHash } from '../sessions/sessionSignature.ts'
@@ -50,9 +51,9 @@ export type ToSessionAccountParameters = {
     }
   | {
       /**
-       * Several sessions of one signer on one account. Each call goes under the first session (in this
-       * order) that allows it; calls that need different sessions go in one userOp together (batch mode,
-       * docs/sessions.md §6), one signature for all.
+       * Several sessions of one signer on one account. An op goes under one session when one allows all its
+       * calls (the first in this order), else under the fewest sessions that together allow them, in one
+       * userOp with one signature (batch mode, docs/sessions.md §6 and §9).
        */
       grants: readonly SessionGrant[]
       grant?: undefined
@@ -89,8 +90,8 @@ const STUB_SIGNER_SIGNATURE = concat([keccak256(stringToHex('latchkey session st
  * A viem `SmartAccount` for an existing ERC-7579 account that signs as one of its sessions: userOps go
  * through the SessionKeyManager (selected in the nonce key) and carry the session, its grant and the
  * session signer's signature (EIP-191) of the userOpHash with the session digest, the permission indices
- * and the declared time (docs/sessions.md §5). Given several sessions (`grants`), each call goes under the
- * first that allows it, and a userOp whose calls need different sessions carries them all (batch mode).
+ * and the declared time (docs/sessions.md §5). Given several sessions (`grants`), an op whose calls need
+ * different sessions carries the fewest that allow them (batch mode).
  *
  * Before anything is signed, the calls are checked against the session off chain (window, grant,
  * targets, functions, values, policies with their counters), and the final op against the session's gas
@@ -116,6 +117,9 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
   const seen = new Set<string>()
   for (const [index, each] of grants.entries()) {
     const which = grants.length === 1 ? 'The session' : `Session ${index} (${each.digest.slice(0, 10)}…)`
+    if (each.session.signerVerifier.toLowerCase() !== ECDSA_SIGNER) {
+      throw new LatchkeyError(`${which} is checked by the signer verifier ${each.session.signerVerifier}; a session account signs with an ECDSA key (verifier zero).`)
+    }
     if (each.session.signer.toLowerCase() !== signer.address.toLowerCase()) {
       throw new LatchkeyError(
         grants.length === 1
@@ -134,21 +138,26 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
   const nonceKey = parameters.nonceKey ?? validatorNonceKey(grant.manager, hexToBigInt(slice(grant.digest, 0, 4)))
   const entryPoint = { abi: entryPoint07Abi, address: entryPoint07Address, version: '0.7' } as const
 
-  const periods = [...new Set(grants.flatMap((each) => sessionPeriods(each.session)))]
+  /** The periods of the periodic limits of the sessions an op uses, each with the session it comes from. */
+  const periodsOf = (used: readonly number[]) =>
+    used.flatMap((index) => sessionPeriods(grants[index]!.session).map((period) => ({ period, digest: grants[index]!.digest })))
 
   /**
    * The time the op declares (docs/policies.md §1): the later of the chain's latest block and this
-   * machine's clock (the op lands in a new block); if one of the sessions' periods ends within the
-   * margin, this waits for the next period, so that the op does not expire on its way.
+   * machine's clock (the op lands in a new block); if a period of one of the sessions the op uses ends
+   * within the margin, this waits for the next period, so that the op does not expire on its way.
    */
-  async function declare(chainNow: number): Promise<number> {
+  async function declare(chainNow: number, used: readonly number[]): Promise<number> {
     const now = Math.max(chainNow, Math.floor(Date.now() / 1000))
+    const limits = periodsOf(used)
+    const periods = [...new Set(limits.map((limit) => limit.period))]
+    const owner = (period: number) => limits.find((limit) => limit.period === period)!.digest
     const fixed = parameters.declaredTime
     if (fixed !== undefined) {
       // A fixed time must still be in the periods of now, or the EntryPoint refuses the op (AA22).
       const stale = periods.find((period) => Math.floor(fixed / period) !== Math.floor(now / period))
       if (stale !== undefined) {
-        throw new SessionNotUsableError(grant.digest, 'not-yet-valid', `the fixed declared time ${fixed} is not in the current ${stale}-second period of the session's limits (now ${now})`)
+        throw new SessionNotUsableError(owner(stale), 'not-yet-valid', `the fixed declared time ${fixed} is not in the current ${stale}-second period of the session's limits (now ${now})`)
       }
       return fixed
     }
@@ -158,10 +167,11 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
     // periods, or the simulation sees an op that is not due yet.
     for (let tries = 0; periods.length > 0; tries++) {
       const latest = Number((await getBlock(client, { blockTag: 'latest' })).timestamp)
-      if (periods.every((period) => Math.floor(latest / period) === Math.floor(declaredTime / period))) break
+      const behind = periods.find((period) => Math.floor(latest / period) !== Math.floor(declaredTime / period))
+      if (behind === undefined) break
       if (tries === BLOCK_WAIT_SECONDS) {
         throw new SessionNotUsableError(
-          grant.digest,
+          owner(behind),
           'not-yet-valid',
           `the chain's latest block (time ${latest}) is not yet in the period the op must declare (time ${declaredTime}), after ${BLOCK_WAIT_SECONDS} s of waiting: bundlers simulate at the latest block (a chain that mines only on demand needs a block)`,
         )
@@ -188,7 +198,11 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
     }
   }
 
-  /** Checks the calls in `callData` and picks their sessions and permissions, or throws the refusal. */
+  /**
+   * Checks the calls in `callData` and picks their sessions and permissions, or throws the refusal. The
+   * sessions are picked at the time the op would declare now; if one of them needs a later declared time (a
+   * period ends within the margin), the pick is made again at that time, with counters read afresh.
+   */
   async function plan(callData: Hex, enforce: boolean): Promise<Plan> {
     let calls: Call[]
     try {
@@ -197,12 +211,23 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
       if (enforce) throw error
       // Unchecked (tests of the contracts): not an execute call at all; let the chain judge it.
       const state = await readSessionState(client, grant)
-      return planOf([state], [0], [0], await declare(state.now))
+      return planOf([state], [0], [0], await declare(state.now, [0]))
     }
-    const states = await Promise.all(grants.map((each) => readSessionState(client, each)))
-    const declaredTime = await declare(Math.max(...states.map((state) => state.now)))
-    const result = await assignSessionCalls({ candidates: grants.map((each, index) => ({ grant: each, state: states[index]! })), calls, declaredTime })
-    if (result.ok) return planOf(states, result.sessionIndices, result.permissionIndices, declaredTime)
+    const readStates = () => Promise.all(grants.map((each) => readSessionState(client, each)))
+    const assign = (states: readonly SessionState[], declaredTime: number) =>
+      assignSessionCalls({ candidates: grants.map((each, index) => ({ grant: each, state: states[index]! })), calls, declaredTime })
+    let states = await readStates()
+    const chainNow = Math.max(...states.map((state) => state.now))
+    const provisional = parameters.declaredTime ?? Math.max(chainNow, Math.floor(Date.now() / 1000))
+    let result = await assign(states, provisional)
+    if (result.ok) {
+      const declaredTime = await declare(chainNow, [...new Set(result.sessionIndices)])
+      if (declaredTime !== provisional) {
+        states = await readStates()
+        result = await assign(states, declaredTime)
+      }
+      if (result.ok) return planOf(states, result.sessionIndices, result.permissionIndices, declaredTime)
+    }
     if (enforce) {
       if (result.callIndex < 0) throw new SessionNotUsableError(result.sessionDigest, result.rule, result.reason)
       throw new SessionCallRefusedError(result.sessionDigest, result.callIndex, result.rule, result.reason, result.details, grants.length)
@@ -223,7 +248,7 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
           manager: each.manager,
           calls: [call],
           state: structural,
-          declaredTime,
+          declaredTime: provisional,
         })
         if (single.ok) {
           found = [index, single.permissionIndices[0]!]
@@ -233,7 +258,7 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
       sessionIndices.push(found[0])
       permissionIndices.push(found[1])
     }
-    return planOf(states, sessionIndices, permissionIndices, declaredTime)
+    return planOf(states, sessionIndices, permissionIndices, await declare(chainNow, [...new Set(sessionIndices)]))
   }
 
   /** The signature for `plan`: the single-session format when one session covers every call, else batch mode. */

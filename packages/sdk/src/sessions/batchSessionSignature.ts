@@ -19,10 +19,11 @@ const entryBytes = (entries: readonly SessionCallEntry[]): Hex[] =>
 
 /**
  * What the session signer signs for a batch (as an EIP-191 message of these 32 bytes):
- * `keccak256(userOpHash ‖ digest of each session ‖ (sessionIndex ‖ permissionIndex) per call ‖ declaredTime (6))`.
+ * `keccak256(0x80 ‖ userOpHash ‖ digest of each session ‖ (sessionIndex ‖ permissionIndex) per call ‖ declaredTime (6))`.
+ * The leading mode byte (and the length) keep it apart from what a single-session signer signs.
  */
 export function batchSessionSigningHash(userOpHash: Hex, digests: readonly Hex[], entries: readonly SessionCallEntry[], declaredTime: number): Hex {
-  return keccak256(concat([userOpHash, ...digests, ...entryBytes(entries), numberToHex(declaredTime, { size: 6 })]))
+  return keccak256(concat([numberToHex(BATCH_SESSION_MODE, { size: 1 }), userOpHash, ...digests, ...entryBytes(entries), numberToHex(declaredTime, { size: 6 })]))
 }
 
 /**

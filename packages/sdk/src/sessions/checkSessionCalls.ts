@@ -19,6 +19,8 @@ export type SessionChainState = {
   checkPolicy?: ((permissionIndex: number, call: ResolvedCall, declaredTime: number) => Promise<string | undefined>) | undefined
   /** Evaluates the session's gas policy for what the userOp may cost; refusals are returned as a reason. */
   checkGas?: ((cost: UserOpCost, declaredTime: number) => Promise<string | undefined>) | undefined
+  /** Remembers the counters `checkPolicy` carries; the returned function puts them back (see createPolicyChecker). */
+  snapshot?: (() => () => void) | undefined
 }
 
 /**

@@ -26,6 +26,8 @@ export type PolicyChecker = {
   checkCall(permissionIndex: number, call: ResolvedCall, declaredTime: number): Promise<string | undefined>
   /** Why the session's gas policy refuses a userOp that may cost `cost`, or undefined. */
   checkGas(cost: UserOpCost, declaredTime: number): Promise<string | undefined>
+  /** Remembers the counters as they are now; calling the returned function puts them back (to try another plan). */
+  snapshot(): () => void
 }
 
 const policyInterface = [
@@ -137,6 +139,13 @@ export function createPolicyChecker(
   }
 
   return {
+    snapshot() {
+      const saved = new Map(counters)
+      return () => {
+        counters.clear()
+        for (const [key, value] of saved) counters.set(key, value)
+      }
+    },
     async checkCall(permissionIndex, call, declaredTime) {
       const permission = session.permissions[permissionIndex]!
       const index = BigInt(permissionIndex)

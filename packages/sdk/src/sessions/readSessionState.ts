@@ -48,5 +48,6 @@ export async function readSessionState(client: Client<Transport, Chain | undefin
     },
     checkPolicy: policies.checkCall,
     checkGas: policies.checkGas,
+    snapshot: policies.snapshot,
   }
 }
