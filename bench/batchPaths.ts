@@ -4,11 +4,11 @@
  * batch-mode userOp and as three single-session userOps. Also the same three calls under one session with
  * all three permissions (the single-session format), to show what the batch mode itself costs.
  */
-import { encodeFunctionData, erc20Abi, keccak256, parseUnits, size, slice, stringToHex } from 'viem'
+import { encodeFunctionData, erc20Abi, keccak256, parseUnits, slice, stringToHex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { demoCounterAbi } from '@latchkey/contracts'
 import { createSession, createSessionApproval, erc7579ModuleConfigAbi, permission, sendUserOperationAndWait, toSessionAccount, type Call, type Permission, type SessionGrant } from '@latchkey/sdk'
-import { BENCH_FEES, type GasCase, type MeasureTarget } from './ownerPaths.ts'
+import { BENCH_FEES, caseOf, type GasCase, type MeasureTarget } from './ownerPaths.ts'
 import { FIXED_DECLARED_TIME } from './sessionPaths.ts'
 import { benchAccount } from './benchAccount.ts'
 
@@ -58,7 +58,7 @@ export async function measureBatchPaths(target: MeasureTarget): Promise<GasCase[
   await sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account: trader, calls: threeCalls() })
   const batch = await sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account: trader, calls: threeCalls() })
   if (!batch.userOperation.signature.startsWith('0x80')) throw new Error('the batch was not sent in batch mode')
-  cases.push({ id: 'batch/3-sessions-3-calls', title: '3 calls, each under its own recorded session, one batch userOp, steady', gasUsed: batch.receipt.gasUsed, signatureBytes: size(batch.userOperation.signature) })
+  cases.push(caseOf('batch/3-sessions-3-calls', '3 calls, each under its own recorded session, one batch userOp, steady', batch))
   cases.push({ id: 'batch/3-single-userops', title: 'the same 3 calls as 3 single-session userOps (sum), steady', gasUsed: singles, signatureBytes: 0 })
 
   // The same three calls under one session holding all three permissions (single-session format).
@@ -66,6 +66,6 @@ export async function measureBatchPaths(target: MeasureTarget): Promise<GasCase[
   const one = await toSessionAccount({ client: publicClient, grant: combined, signer: key, declaredTime: FIXED_DECLARED_TIME })
   await sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account: one, calls: threeCalls() })
   const oneSession = await sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account: one, calls: threeCalls() })
-  cases.push({ id: 'batch/1-session-3-calls', title: 'the same 3 calls under one recorded session with the 3 permissions, steady', gasUsed: oneSession.receipt.gasUsed, signatureBytes: size(oneSession.userOperation.signature) })
+  cases.push(caseOf('batch/1-session-3-calls', 'the same 3 calls under one recorded session with the 3 permissions, steady', oneSession))
   return cases
 }

@@ -4,7 +4,7 @@
  * account's first and its nonce key was used before ("steady"); ERC-20 transfer of a token whose sender
  * balance stays non-zero, to a fresh recipient.
  */
-import { createPublicClient, createWalletClient, encodeFunctionData, erc20Abi, http, parseEther, parseUnits, size, slice, keccak256, stringToHex, type Account, type Address, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from 'viem'
+import { createPublicClient, createWalletClient, encodeFunctionData, toEventSelector, erc20Abi, http, parseEther, parseUnits, size, slice, keccak256, stringToHex, type Account, type Address, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { createBundlerClient, entryPoint07Abi, entryPoint07Address } from 'viem/account-abstraction'
 import { demoTokenAbi } from '@latchkey/contracts'
@@ -18,6 +18,13 @@ export type GasCase = {
   gasUsed: bigint
   /** Bytes of `userOp.signature`. */
   signatureBytes: number
+  /** The bundle's transaction (its calldata gives the L1 calldata gas). */
+  transactionHash?: Hex | undefined
+}
+
+/** The case measured by one sent userOp: its bundle transaction's gas, its signature's size. */
+export function caseOf(id: string, title: string, sent: { receipt: { gasUsed: bigint; transactionHash: Hex }; userOperation: { signature: Hex } }): GasCase {
+  return { id, title, gasUsed: sent.receipt.gasUsed, signatureBytes: size(sent.userOperation.signature), transactionHash: sent.receipt.transactionHash }
 }
 
 /**
@@ -70,14 +77,39 @@ export async function measureOwnerPaths(target: MeasureTarget): Promise<GasCase[
     const first = await send([
       { to: token, data: encodeFunctionData({ abi: demoTokenAbi, functionName: 'mint', args: [account.address, parseUnits('1000', 6)] }) },
     ])
-    cases.push({ id: `${path.id}/first-deploy-and-mint`, title: `${path.title}: first userOp (deploy + mint)`, gasUsed: first.receipt.gasUsed, signatureBytes: size(first.userOperation.signature) })
+    cases.push(caseOf(`${path.id}/first-deploy-and-mint`, `${path.title}: first userOp (deploy + mint)`, first))
 
     await send([transfer(fresh(), '1')]) // warms the nonce key: the next ones are steady
     const erc20 = await send([transfer(fresh(), '1')])
-    cases.push({ id: `${path.id}/steady-erc20-transfer`, title: `${path.title}: ERC-20 transfer, steady`, gasUsed: erc20.receipt.gasUsed, signatureBytes: size(erc20.userOperation.signature) })
+    cases.push(caseOf(`${path.id}/steady-erc20-transfer`, `${path.title}: ERC-20 transfer, steady`, erc20))
 
     const native = await send([{ to: fresh(), value: 1n }])
-    cases.push({ id: `${path.id}/steady-native-transfer`, title: `${path.title}: ETH transfer, steady`, gasUsed: native.receipt.gasUsed, signatureBytes: size(native.userOperation.signature) })
+    cases.push(caseOf(`${path.id}/steady-native-transfer`, `${path.title}: ETH transfer, steady`, native))
   }
+
+  // The anchors' accounts hold ETH but no EntryPoint deposit, so every op sends what its prefund lacks to the
+  // EntryPoint in validation. The same steady transfer measured that way gives the difference between the
+  // two methods. The account is deployed and given tokens by plain transactions, so that its deposit holds
+  // only what earlier ops left (a deploying userOp's large prefund would leave enough for many ops).
+  const owner = privateKeyToAccount(`0x${'b3'.repeat(32)}`)
+  const account = await toLatchkeyAccount({ client: publicClient, owner, factory: target.contracts.accountFactory })
+  const { factory, factoryData } = await account.getFactoryArgs()
+  for (const hash of [
+    await funder.sendTransaction({ to: factory!, data: factoryData! }),
+    await funder.sendTransaction({ to: account.address, value: parseEther('1') }),
+    await funder.writeContract({ address: token, abi: demoTokenAbi, functionName: 'mint', args: [account.address, parseUnits('1000', 6)] }),
+  ]) {
+    await publicClient.waitForTransactionReceipt({ hash })
+  }
+  const send = (calls: Parameters<typeof sendUserOperationAndWait>[1]['calls']) => sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account, calls, chainClient: publicClient })
+  const transfer = (n: number) => ({ to: token, data: encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [slice(keccak256(stringToHex(`top-up/recipient/${n}`)), 12), parseUnits('1', 6)] }) })
+  await send([transfer(0)])
+  const topUp = await send([transfer(1)])
+  // A top-up shows as the EntryPoint's Deposited(account, totalDeposit) event in the bundle's receipt.
+  const deposited = toEventSelector('Deposited(address,uint256)')
+  if (!topUp.receipt.logs.some((log) => log.address.toLowerCase() === entryPoint07Address.toLowerCase() && log.topics[0] === deposited)) {
+    throw new Error('the top-up case did not top up: its deposit covered the prefund')
+  }
+  cases.push(caseOf('owner-builtin/steady-erc20-transfer-top-up', 'owner, built-in: ERC-20 transfer, steady, no deposit (the op tops up its prefund: the anchors\' method)', topUp))
   return cases
 }

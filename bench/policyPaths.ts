@@ -7,7 +7,7 @@
  * bytes, and with them a few units of calldata gas, change from run to run: they are reported but are not
  * part of the exact gas snapshot.
  */
-import { encodeFunctionData, erc20Abi, keccak256, parseEther, parseGwei, parseUnits, size, slice, stringToHex, type Hex } from 'viem'
+import { encodeFunctionData, erc20Abi, keccak256, parseEther, parseGwei, parseUnits, slice, stringToHex, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import {
   callPolicy,
@@ -27,7 +27,7 @@ import {
   total,
   type Permission,
 } from '@latchkey/sdk'
-import { BENCH_FEES, type GasCase, type MeasureTarget } from './ownerPaths.ts'
+import { BENCH_FEES, caseOf, type GasCase, type MeasureTarget } from './ownerPaths.ts'
 import { FIXED_DECLARED_TIME } from './sessionPaths.ts'
 import { benchAccount } from './benchAccount.ts'
 
@@ -57,7 +57,7 @@ export async function measurePolicyPaths(target: MeasureTarget): Promise<GasCase
     await sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account: user, calls: [transfer()] })
     const steady = await sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account: user, calls: [transfer()] })
     if (!steady.success) throw new Error(`${id}: the measured call reverted`)
-    cases.push({ id, title, gasUsed: steady.receipt.gasUsed, signatureBytes: size(steady.userOperation.signature) })
+    cases.push(caseOf(id, title, steady))
   }
 
   await measure('policy/none', 'no policy (the permission alone)', [permission({ target: token, abi: erc20Abi, functionName: 'transfer' })])

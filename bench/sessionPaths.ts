@@ -2,10 +2,10 @@
  * Gas of session-key userOps, with the method in BENCHMARKS.md (steady: the session's nonce key was used
  * before and the session is not on its first use; ERC-20 transfer to a fresh recipient).
  */
-import { encodeFunctionData, erc20Abi, keccak256, parseUnits, size, slice, stringToHex, type Hex } from 'viem'
+import { encodeFunctionData, erc20Abi, keccak256, parseUnits, slice, stringToHex, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { createSession, createSessionApproval, grantSessions, permission, sendUserOperationAndWait, toSessionAccount } from '@latchkey/sdk'
-import { BENCH_FEES, type GasCase, type MeasureTarget } from './ownerPaths.ts'
+import { BENCH_FEES, caseOf, type GasCase, type MeasureTarget } from './ownerPaths.ts'
 import { benchAccount } from './benchAccount.ts'
 
 /** A fixed declared time: the sessions here have no periodic limit, and fixed times keep signatures (and so calldata gas) identical between runs. */
@@ -33,12 +33,12 @@ export async function measureSessionPaths(target: MeasureTarget): Promise<GasCas
   const rootKey = privateKeyToAccount(`0x${'d1'.repeat(32)}`)
   const rootSession = sessionFor('d1', keccak256(stringToHex('root session')))
   const granted = await grantSessions(bundler, { fees: BENCH_FEES, account, manager, sessions: [rootSession] })
-  cases.push({ id: 'session/grant-root-with-install', title: 'grant 1 session by root, installing the manager (owner userOp)', gasUsed: granted.receipt.receipt.gasUsed, signatureBytes: size(granted.receipt.userOperation.signature) })
+  cases.push(caseOf('session/grant-root-with-install', 'grant 1 session by root, installing the manager (owner userOp)', granted.receipt))
   const rootUser = await toSessionAccount({ client: publicClient, grant: granted.grants[0]!, signer: rootKey, declaredTime: FIXED_DECLARED_TIME })
   const firstRoot = await sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account: rootUser, calls: [transfer()] })
-  cases.push({ id: 'session/root-first-use', title: 'session ERC-20 transfer, root mode, first use (new nonce key)', gasUsed: firstRoot.receipt.gasUsed, signatureBytes: size(firstRoot.userOperation.signature) })
+  cases.push(caseOf('session/root-first-use', 'session ERC-20 transfer, root mode, first use (new nonce key)', firstRoot))
   const steadyRoot = await sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account: rootUser, calls: [transfer()] })
-  cases.push({ id: 'session/root-steady-erc20-transfer', title: 'session ERC-20 transfer, root mode (tree of 1), steady', gasUsed: steadyRoot.receipt.gasUsed, signatureBytes: size(steadyRoot.userOperation.signature) })
+  cases.push(caseOf('session/root-steady-erc20-transfer', 'session ERC-20 transfer, root mode (tree of 1), steady', steadyRoot))
 
   // Approval mode: the first use records the session; later uses name the record.
   const approvedKey = privateKeyToAccount(`0x${'d2'.repeat(32)}`)
@@ -46,8 +46,8 @@ export async function measureSessionPaths(target: MeasureTarget): Promise<GasCas
   const grant = await createSessionApproval({ account, manager, session: approvedSession })
   const approvedUser = await toSessionAccount({ client: publicClient, grant, signer: approvedKey, declaredTime: FIXED_DECLARED_TIME })
   const enable = await sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account: approvedUser, calls: [transfer()] })
-  cases.push({ id: 'session/enable-and-use', title: 'session ERC-20 transfer, first use with the owner approval (records it)', gasUsed: enable.receipt.gasUsed, signatureBytes: size(enable.userOperation.signature) })
+  cases.push(caseOf('session/enable-and-use', 'session ERC-20 transfer, first use with the owner approval (records it)', enable))
   const steadyRecorded = await sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account: approvedUser, calls: [transfer()] })
-  cases.push({ id: 'session/recorded-steady-erc20-transfer', title: 'session ERC-20 transfer, recorded session, steady', gasUsed: steadyRecorded.receipt.gasUsed, signatureBytes: size(steadyRecorded.userOperation.signature) })
+  cases.push(caseOf('session/recorded-steady-erc20-transfer', 'session ERC-20 transfer, recorded session, steady', steadyRecorded))
   return cases
 }

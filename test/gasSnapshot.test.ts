@@ -1,5 +1,5 @@
 /**
- * Gas is deterministic on anvil: the owner-path, session-path, policy and batch cases are measured again on a devnet of their own (fresh
+ * Gas is deterministic on anvil: every case of `npm run bench` are measured again on a devnet of their own (fresh
  * state, the same transactions as `npm run bench`) and must equal bench/gas-snapshot.json to the unit.
  * A change that moves gas on purpose updates the snapshot with `npm run bench` in the same commit.
  */
@@ -12,13 +12,15 @@ import { measureOwnerPaths } from '../bench/ownerPaths.ts'
 import { measureSessionPaths } from '../bench/sessionPaths.ts'
 import { measurePolicyPaths } from '../bench/policyPaths.ts'
 import { measureBatchPaths } from '../bench/batchPaths.ts'
+import { measureGrantPaths } from '../bench/grantPaths.ts'
+import { measureTreePaths } from '../bench/treePaths.ts'
 import { gasSnapshot } from '../bench/gasSnapshot.ts'
 
-it('owner-path, session-path, policy and batch gas equals the committed snapshot', async () => {
+it('the gas of every benchmark case equals the committed snapshot', async () => {
   const devnet = await startDevnet()
   try {
     const target = { ...devnet, funderKey: devnet.testKeys[2]!.privateKey }
-    const cases = [...(await measureOwnerPaths(target)), ...(await measureSessionPaths(target)), ...(await measurePolicyPaths(target)), ...(await measureBatchPaths(target))]
+    const cases = [...(await measureOwnerPaths(target)), ...(await measureSessionPaths(target)), ...(await measurePolicyPaths(target)), ...(await measureBatchPaths(target)), ...(await measureGrantPaths(target)), ...(await measureTreePaths(target))]
     const committed = readFileSync(join(import.meta.dirname, '..', 'bench', 'gas-snapshot.json'), 'utf8')
     assert.deepEqual(JSON.parse(gasSnapshot(cases)), JSON.parse(committed), 'gas moved: if intended, run `npm run bench` and commit the snapshot')
   } finally {
