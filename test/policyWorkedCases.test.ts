@@ -6,7 +6,7 @@
 import { describe, it, before } from 'node:test'
 import assert from 'node:assert/strict'
 import { encodeFunctionData, type Address } from 'viem'
-import { demoGameAbi, demoNftAbi, demoSwapRouterV2Abi, demoSwapRouterV3Abi } from '@latchkey/contracts'
+import { callPolicyAbi, demoGameAbi, demoNftAbi, demoSwapRouterV2Abi, demoSwapRouterV3Abi } from '@latchkey/contracts'
 import { callPolicy, checkSessionCall, eq, erc20Policy, inRange, lte, total, SessionCallRefusedError, SessionNotUsableError, toSessionAccount, type Call } from '@latchkey/sdk'
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
 import { balanceOf, expectRefusedOnChain, grantedPolicySession, mintUsd, sendSession } from './fixtures/policySessions.ts'
@@ -142,6 +142,26 @@ describe('(c) safeMint(to) with to = the account', () => {
     assert.ok(!refused.ok && refused.callIndex === 1 && refused.rule === 'policy', JSON.stringify(refused))
     assert.match(refused.reason, new RegExp(`the argument is ${nft.toLowerCase()}, not equal to ${owner.address.toLowerCase()}`))
     await expectRefusedOnChain(devnet, unchecked, [mint(nft)], /CallPolicyRuleFailed\(0\)/)
+  })
+
+  it('gives the same verdicts with the pluggable CallPolicy module as with the rules built into the manager, and keeps counters where they run', async () => {
+    const { deployedOwnerAccount } = await import('./fixtures/sessions.ts')
+    const nft = devnet.contracts.demoNft
+    const rules = (owner: Address, policy: Address) =>
+      callPolicy({ address: nft, abi: demoNftAbi, functionName: 'safeMint', args: [eq(owner)], limits: { calls: { max: 1n } }, policy })
+    for (const policy of [devnet.contracts.callPolicy, devnet.contracts.sessionKeyManager]) {
+      const owner = await deployedOwnerAccount(devnet)
+      const { checked, unchecked, grant } = await grantedPolicySession(devnet, [rules(owner.address, policy)], { owner })
+      const call: Call = { to: nft, data: encodeFunctionData({ abi: demoNftAbi, functionName: 'safeMint', args: [owner.address] }) }
+      await sendSession(devnet, checked, [call])
+      // The call count of 1 is spent: the second is refused off chain and on chain, by whichever evaluates.
+      await assert.rejects(sendSession(devnet, checked, [call]), refusedOffChain(/limit 0|at most 1/))
+      await expectRefusedOnChain(devnet, unchecked, [call], /PolicyLimitExceeded\(0, 1, 1, 1\)/)
+      const counterAt = grant.session.permissions[0]!.policy
+      const [, used] = await devnet.publicClient.readContract({ address: counterAt, abi: callPolicyAbi, functionName: 'usage', args: [devnet.contracts.sessionKeyManager, owner.address, grant.digest, 0n, 0n] })
+      assert.equal(used, 1n)
+      assert.equal(await devnet.publicClient.readContract({ address: nft, abi: demoNftAbi, functionName: 'balanceOf', args: [owner.address] }), 1n)
+    }
   })
 })
 

@@ -132,7 +132,7 @@ export const callPolicyAbi = [
     "outputs": [
       {
         "internalType": "uint256",
-        "name": "validationData",
+        "name": "",
         "type": "uint256"
       }
     ],

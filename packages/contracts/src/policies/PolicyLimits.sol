@@ -7,8 +7,8 @@ pragma solidity 0.8.37;
  *
  * A counter is one slot: `periodId (48 bits) ‖ used (208 bits)`, under
  * `keccak256(abi.encode(manager, sessionDigest, permissionIndex, limitIndex))` and then the account, the
- * innermost key (ERC-7562 associated storage). The manager is always `msg.sender`, so no one else can move
- * an account's counters.
+ * innermost key (ERC-7562 associated storage). The manager is `msg.sender` in a policy module (so no one
+ * else can move an account's counters there), and the manager itself when it evaluates rules built in.
  *
  * Periods never read TIMESTAMP: the userOp declares a time, the period containing it is used, and the
  * period's bounds go back to the EntryPoint as validAfter/validUntil, which holds the op to them.
@@ -57,7 +57,7 @@ abstract contract PolicyLimits {
     ) internal returns (uint256 validationData) {
         uint256 periodId = period == 0 ? 0 : declaredTime / period;
         mapping(address => uint256) storage counter = _counters[
-            _counterId(msg.sender, sessionDigest, permissionIndex, limitIndex)
+            _counterId(_manager(), sessionDigest, permissionIndex, limitIndex)
         ];
         uint256 slot = counter[account];
         uint256 storedPeriod = slot >> USED_BITS;
@@ -71,6 +71,11 @@ abstract contract PolicyLimits {
         counter[account] = (periodId << USED_BITS) | (used + amount);
         if (period == 0) return 0;
         return _periodWindow(periodId, period);
+    }
+
+    /// @dev The manager whose counters these are: the caller (a policy module is called by the manager).
+    function _manager() internal view virtual returns (address) {
+        return msg.sender;
     }
 
     /// @dev Validation data bounding an op to period `periodId` of `period` seconds (validUntil capped at 2^48−1).

@@ -15,6 +15,7 @@ import {ExecutionCalls} from "./ExecutionCalls.sol";
 import {ISessionPolicy} from "./ISessionPolicy.sol";
 import {ISessionGasPolicy} from "./ISessionGasPolicy.sol";
 import {ISessionSignerVerifier} from "./ISessionSignerVerifier.sol";
+import {CallRules} from "../policies/CallRules.sol";
 
 /**
  * @title SessionKeyManager
@@ -44,8 +45,13 @@ import {ISessionSignerVerifier} from "./ISessionSignerVerifier.sol";
  * - session signatures are never valid as the account's ERC-1271 signatures;
  * - validation reads no TIMESTAMP/NUMBER (the window goes back as validAfter/validUntil) and keeps storage
  *   only under the account as the innermost key (ERC-7562, unstaked account).
+ *
+ * A permission whose policy is this manager's own address has a CallPolicy config that the manager evaluates
+ * itself ({CallRules}, the same code as the CallPolicy module; its limits' counters kept here, readable with
+ * `usage`): the built-in fast path, which saves the call to another contract. Any other policy address is a
+ * pluggable {ISessionPolicy} module.
  */
-contract SessionKeyManager is IERC7579Validator, EIP712 {
+contract SessionKeyManager is IERC7579Validator, EIP712, CallRules {
     using MessageHashUtils for bytes32;
 
     /// @dev The canonical EntryPoints (v0.6, v0.7, v0.8, v0.9): a session may never call them.
@@ -500,6 +506,16 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
         if (value > valueLimit) revert SessionValueAboveLimit(callIndex, value, valueLimit);
 
         if (policy == address(0)) return 0;
+        if (policy == address(this)) {
+            // Built in: the CallPolicy rules, read in place from this call's calldata.
+            uint256 dataStart;
+            uint256 configStart;
+            assembly ("memory-safe") {
+                dataStart := data.offset
+                configStart := config.offset
+            }
+            return _checkCallRules(account, digest, permissionIndex, declaredTime, value, dataStart, data.length, configStart, configStart + config.length);
+        }
         validationData = _callPolicy(
             policy,
             abi.encodeCall(ISessionPolicy.checkCall, (account, digest, permissionIndex, declaredTime, target, value, data, config))
@@ -595,6 +611,11 @@ contract SessionKeyManager is IERC7579Validator, EIP712 {
         uint64 next = state.epoch + 1;
         state.epoch = next;
         emit AllSessionsRevoked(account, next);
+    }
+
+    /// @dev Counters of built-in rules are this manager's own (PolicyLimits keys them by manager).
+    function _manager() internal view override returns (address) {
+        return address(this);
     }
 
     function _need(bytes calldata data, uint256 end) private pure {

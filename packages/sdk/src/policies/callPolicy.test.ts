@@ -55,7 +55,7 @@ describe('callPolicy: the worked cases', () => {
     assert.equal(p.target, router)
     assert.equal(p.selector, toFunctionSelector('exactInputSingle((address,address,uint24,address,uint256,uint256,uint160))'))
     assert.equal(p.valueLimit, 0n)
-    assert.equal(p.policy, latchkeyModules.callPolicy)
+    assert.equal(p.policy, latchkeyModules.sessionKeyManager) // built in by default
     assert.deepEqual(decodeCallPolicyConfig(p.policyConfig), {
       groups: [
         [{ path: [field(0)], valueType: address20, condition: { op: 'eq', value: BigInt(usdc) } }],

@@ -1,6 +1,7 @@
 import { formatEther, formatGwei, hexToBigInt, size, toFunctionSelector, zeroAddress, type Abi, type AbiFunction, type AbiParameter, type Address, type Hex } from 'viem'
 import { latchkeyModules } from '../deployments.ts'
 import { PolicyConfigError } from '../errors/policy.ts'
+import { evaluatesCallRules } from '../sessions/policyModules.ts'
 import { ANY_SELECTOR, ECDSA_SIGNER, EMPTY_CALLDATA, type Permission, type Session } from '../sessions/session.ts'
 import { decodeCallPolicyConfig } from './callPolicyConfig.ts'
 import { describeCallPolicy } from './describeCallPolicy.ts'
@@ -70,7 +71,7 @@ function sessionWarnings(session: Session, book: AddressBook, modules: DescribeS
     else if (anyTarget) warnings.push(`WARNING: ${n} may call any contract (except the account, the manager, EntryPoints and installed modules).`)
     let valueTotal = false
     let readable = true
-    if (same(permission.policy, modules.callPolicy)) {
+    if (evaluatesCallRules(permission.policy, modules)) {
       try {
         valueTotal = decodeCallPolicyConfig(permission.policyConfig).limits.some((limit) => limit.kind === 'value')
       } catch {
@@ -144,7 +145,7 @@ function describePermission(permission: Permission, book: AddressBook, modules: 
           : `function ${permission.selector} (ABI not known)`
   const head = `${contract}: ${call}, ${value}`
   if (policy === zeroAddress) return [head]
-  if (policy === modules.callPolicy.toLowerCase()) {
+  if (evaluatesCallRules(permission.policy, modules)) {
     try {
       return [head, ...describeCallPolicy(decodeCallPolicyConfig(permission.policyConfig), fn, book)]
     } catch (error) {

@@ -4,9 +4,9 @@ import { decodeCallPolicyConfig } from '../policies/callPolicyConfig.ts'
 import { decodeErc20PolicyConfig } from '../policies/erc20PolicyConfig.ts'
 import { decodeGasPolicyConfig } from '../policies/gasPolicyConfig.ts'
 import type { Session } from './session.ts'
+import { evaluatesCallRules, type PolicyModules } from './policyModules.ts'
 
-/** Addresses of the policy modules whose configs the SDK reads (default: the deterministic deployments). */
-export type PolicyModules = { callPolicy: Address; erc20Policy: Address; gasPolicy: Address }
+export type { PolicyModules } from './policyModules.ts'
 
 const same = (a: Address, b: Address) => a.toLowerCase() === b.toLowerCase()
 
@@ -24,7 +24,7 @@ export function sessionPeriods(session: Session, modules: PolicyModules = latchk
     }
   }
   for (const permission of session.permissions) {
-    if (same(permission.policy, modules.callPolicy)) {
+    if (evaluatesCallRules(permission.policy, modules)) {
       tryAdd(() => decodeCallPolicyConfig(permission.policyConfig).limits.map((limit) => limit.period))
     } else if (same(permission.policy, modules.erc20Policy)) {
       tryAdd(() => [decodeErc20PolicyConfig(permission.policyConfig).period])

@@ -9,7 +9,7 @@ import { evaluateGasPolicy } from '../policies/evaluateGasPolicy.ts'
 import type { LimitUsage, PolicyEvaluation } from '../policies/policyTypes.ts'
 import { describeRevert } from '../userOperation/replayHandleOps.ts'
 import type { ResolvedCall } from './checkSessionCalls.ts'
-import type { PolicyModules } from './declaredTime.ts'
+import { evaluatesCallRules, type PolicyModules } from './policyModules.ts'
 import type { SessionGrant } from './sessionGrant.ts'
 
 /** What a userOp may cost, as the manager hands it to the session's gas policy. */
@@ -84,6 +84,8 @@ export function createPolicyChecker(
   modules: PolicyModules = latchkeyModules,
 ): PolicyChecker {
   const { account, manager, digest, session } = grant
+  // The manager evaluates CallPolicy configs itself when a permission names it (its counters are its own).
+  const withManager: PolicyModules = { ...modules, sessionKeyManager: manager }
   // Counters as read from the chain, and as this userOp's earlier calls left them.
   const counters = new Map<string, Promise<LimitUsage> | LimitUsage>()
 
@@ -149,8 +151,8 @@ export function createPolicyChecker(
     async checkCall(permissionIndex, call, declaredTime) {
       const permission = session.permissions[permissionIndex]!
       const index = BigInt(permissionIndex)
-      if (same(permission.policy, modules.callPolicy)) {
-        return evaluate(modules.callPolicy, index, callPolicyLimitCount(permission.policyConfig), (usage) =>
+      if (evaluatesCallRules(permission.policy, withManager)) {
+        return evaluate(permission.policy, index, callPolicyLimitCount(permission.policyConfig), (usage) =>
           evaluateCallPolicy({ config: permission.policyConfig, data: call.data, value: call.value, declaredTime, usage }),
         )
       }
