@@ -19,6 +19,7 @@ import {
   createSession,
   encodeExecute,
   encodeSessionSignature,
+  latchkeyModules,
   lte,
   neq,
   sessionDigest,
@@ -50,7 +51,8 @@ export async function measureOffChain(): Promise<Timing[]> {
   const key = privateKeyToAccount(`0x${'f1'.repeat(32)}`)
   const token: Address = '0x1111111111111111111111111111111111111111'
   const account: Address = '0x2222222222222222222222222222222222222222'
-  const manager: Address = '0x3333333333333333333333333333333333333333'
+  // The manager the session's CallPolicy rules are built into (callPolicy's default).
+  const manager: Address = latchkeyModules.sessionKeyManager
   const transfer = (n: number) => ({ to: token, value: 0n, data: encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [slice(keccak256(stringToHex(`r/${n}`)), 12), 1n] }) })
   const sessionAt = (i: number) =>
     createSession({

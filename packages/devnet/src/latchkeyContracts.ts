@@ -11,6 +11,7 @@ import {
   demoTokenAbi,
   demoTokenBytecode,
   erc20PolicyBytecode,
+  frostSignerVerifierBytecode,
   gasPolicyBytecode,
   latchkeyAccountBytecode,
   latchkeyAccountFactoryAbi,
@@ -34,6 +35,8 @@ export type LatchkeyContracts = {
   callPolicy: Address
   erc20Policy: Address
   gasPolicy: Address
+  /** Verifies FROST(secp256k1, SHA-256) threshold signatures for sessions whose signer is a group key. */
+  frostSignerVerifier: Address
   /** A 6-decimals ERC-20 anyone may mint ("USDC" in the demos). */
   demoToken: Address
   /** A second demo ERC-20 ("WETH" in the demos; also 6 decimals). */
@@ -68,6 +71,7 @@ function initCodes(factoryOwner: Address) {
     callPolicy: callPolicyBytecode,
     erc20Policy: erc20PolicyBytecode,
     gasPolicy: gasPolicyBytecode,
+    frostSignerVerifier: frostSignerVerifierBytecode,
     demoToken: encodeDeployData({ abi: demoTokenAbi, bytecode: demoTokenBytecode, args: ['Latchkey Demo USD', 'LKUSD'] }),
     demoWeth: encodeDeployData({ abi: demoTokenAbi, bytecode: demoTokenBytecode, args: ['Latchkey Demo Wrapped Ether', 'LKWETH'] }),
     demoCounter: demoCounterBytecode,

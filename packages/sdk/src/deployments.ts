@@ -2,6 +2,7 @@ import { getContractAddress, zeroHash, type Address, type Hex } from 'viem'
 import {
   callPolicyBytecode,
   erc20PolicyBytecode,
+  frostSignerVerifierBytecode,
   gasPolicyBytecode,
   ownerValidatorBytecode,
   sessionKeyManagerBytecode,
@@ -26,4 +27,5 @@ export const latchkeyModules = {
   erc20Policy: at(erc20PolicyBytecode),
   gasPolicy: at(gasPolicyBytecode),
   usageLimitPolicy: at(usageLimitPolicyBytecode),
+  frostSignerVerifier: at(frostSignerVerifierBytecode),
 } as const satisfies Record<string, Address>
