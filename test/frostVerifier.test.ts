@@ -11,7 +11,7 @@ import { bytesToHex, concat, hexToBigInt, hexToBytes, keccak256, numberToHex, pa
 import { secp256k1, secp256k1_FROST } from '@noble/curves/secp256k1.js'
 import fc from 'fast-check'
 import { frostSignerVerifierAbi } from '@latchkey/contracts'
-import { frostOnChainSignature, frostSessionSigner } from '@latchkey/sdk'
+import { frostOnChainSignature, frostSignerKey } from '@latchkey/sdk'
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
 
 let devnet: DevnetFixture
@@ -43,7 +43,7 @@ function verifyWithNoble(publicKey: Hex, message: Hex, signature: Hex): boolean 
 describe('FrostSignerVerifier', () => {
   it('accepts the RFC 9591 test vector (FROST(secp256k1, SHA-256), 2-of-3, message "test") and refuses it altered', async () => {
     const vector = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'shared', 'vectors', 'frost-secp256k1-sha256.json'), 'utf8'))
-    const publicKey = frostSessionSigner(`0x${vector.inputs.group_public_key}`)
+    const publicKey = frostSignerKey(`0x${vector.inputs.group_public_key}`)
     const signature = frostOnChainSignature(`0x${vector.final_output.sig}`)
     const message: Hex = `0x${vector.inputs.message}`
     assert.equal(secp256k1_FROST.verify(hexToBytes(`0x${vector.final_output.sig}`), hexToBytes(message), hexToBytes(`0x${vector.inputs.group_public_key}`)), true)
@@ -67,7 +67,7 @@ describe('FrostSignerVerifier', () => {
       fc.asyncProperty(caseArbitrary, async ({ secret, other, message, mutation }) => {
         const secretKey = hexToBytes(word(secret))
         const signature65 = secp256k1_FROST.sign(message, secretKey)
-        let publicKey = frostSessionSigner(secp256k1.Point.BASE.multiply(secret).toBytes(true))
+        let publicKey = frostSignerKey(secp256k1.Point.BASE.multiply(secret).toBytes(true))
         let signature = frostOnChainSignature(signature65)
         let msg = bytesToHex(message)
         const [rX, rY, z] = [hexToBigInt(slice(signature, 0, 32)), hexToBigInt(slice(signature, 32, 64)), hexToBigInt(slice(signature, 64))]
@@ -83,7 +83,7 @@ describe('FrostSignerVerifier', () => {
           case 'R.x ≥ p': signature = concat([word(rX + P < 2n ** 256n ? rX + P : P + (rX % (2n ** 256n - P))), word(rY), word(z)]); break
           case 'pk negated': publicKey = concat([word(pX), word(P - pY)]); break
           case 'pk off curve': publicKey = concat([word(pX), word((pY + 1n) % P)]); break
-          case 'pk other': publicKey = frostSessionSigner(secp256k1.Point.BASE.multiply(other).toBytes(true)); break
+          case 'pk other': publicKey = frostSignerKey(secp256k1.Point.BASE.multiply(other).toBytes(true)); break
           case 'short signature': signature = slice(signature, 0, 95); break
           case 'long key': publicKey = concat([publicKey, '0x00']); break
           case 'zero R': signature = concat([pad('0x00'), pad('0x00'), word(z)]); break
@@ -108,7 +108,7 @@ describe('FrostSignerVerifier', () => {
     const secret = hexToBigInt(keccak256(toHex('latchkey frost session')))
     const hash = keccak256(toHex('a userOp signing hash'))
     const signature = frostOnChainSignature(secp256k1_FROST.sign(hexToBytes(hash), hexToBytes(word(secret % N))))
-    const signer = frostSessionSigner(secp256k1.Point.BASE.multiply(secret % N).toBytes(true))
+    const signer = frostSignerKey(secp256k1.Point.BASE.multiply(secret % N).toBytes(true))
     const check = (h: Hex) =>
       devnet.publicClient.readContract({ address: devnet.contracts.frostSignerVerifier, abi: frostSignerVerifierAbi, functionName: 'isValidSessionSignature', args: [signer, h, signature] })
     assert.equal(await check(hash), true)

@@ -10,6 +10,7 @@ import type { Hex } from 'viem'
 import {
   callPolicyBytecode,
   erc20PolicyBytecode,
+  frostSignerVerifierBytecode,
   gasPolicyBytecode,
   latchkeyAccountBytecode,
   ownerValidatorBytecode,
@@ -39,6 +40,7 @@ describe('OP-012 in the bytecode of validation-path contracts', () => {
     Erc20Policy: erc20PolicyBytecode,
     GasPolicy: gasPolicyBytecode,
     UsageLimitPolicy: usageLimitPolicyBytecode,
+    FrostSignerVerifier: frostSignerVerifierBytecode,
     OwnerValidator: ownerValidatorBytecode,
     LatchkeyAccount: latchkeyAccountBytecode,
   }

@@ -68,4 +68,6 @@ export { erc20Policy, type Erc20PolicyParameters } from './policies/erc20Policy.
 export { gasPolicy, type GasPolicyParameters, type GasPolicyReturnType } from './policies/gasPolicy.ts'
 export { describeSession, type DescribeSessionOptions, type DescribeSessionModules } from './policies/describeSession.ts'
 export { checkSessionCall, type CheckSessionCallParameters, type CheckSessionCallReturnType } from './actions/checkSessionCall.ts'
-export { frostOnChainSignature, frostSessionSigner } from './signers/frostOnChain.ts'
+export { frostOnChainSignature, frostSignerKey } from './signers/frostOnChain.ts'
+export { ecdsaSessionSigner, sessionMessageHash, toSessionSigner, type SessionSigner } from './signers/sessionSigner.ts'
+export { frostSessionSigner, type FrostSessionSignerParameters } from './signers/frostSessionSigner.ts'

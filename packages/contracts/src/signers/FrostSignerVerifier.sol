@@ -45,10 +45,41 @@ contract FrostSignerVerifier is ISessionSignerVerifier {
         uint256 s = mulmod(c, pkX, N);
         if (s == 0) return false;
         uint256 m = mulmod(z, pkX, N);
-        address recovered = ecrecover(bytes32(m), uint8(27 + (pkY & 1)), bytes32(pkX), bytes32(s));
+        address recovered = _ecrecover(m, 27 + (pkY & 1), pkX, s);
         // −R = (R.x, P − R.y); R.y is never 0 (a point with y = 0 has order 2, and the group has odd prime order).
         address minusR = address(uint160(uint256(keccak256(abi.encodePacked(rX, P - rY)))));
         return recovered != address(0) && recovered == minusR;
+    }
+
+    /*
+     * The precompiles are called in assembly so that GAS comes right before STATICCALL (ERC-7562 OP-012):
+     * the compiler's own sequences for `sha256` and `ecrecover` may put other instructions in between.
+     */
+
+    /// @dev SHA-256 of `data` (precompile 0x02).
+    function _sha256(bytes memory data) private view returns (bytes32 digest) {
+        assembly ("memory-safe") {
+            if iszero(staticcall(gas(), 0x02, add(data, 0x20), mload(data), 0x00, 0x20)) {
+                revert(0x00, 0x00)
+            }
+            digest := mload(0x00)
+        }
+    }
+
+    /// @dev The address ecrecover (precompile 0x01) gives for (hash, v, r, s), zero when it gives none.
+    function _ecrecover(uint256 hash, uint256 v, uint256 r, uint256 s) private view returns (address signer) {
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, hash)
+            mstore(add(ptr, 0x20), v)
+            mstore(add(ptr, 0x40), r)
+            mstore(add(ptr, 0x60), s)
+            mstore(0x00, 0)
+            if iszero(staticcall(gas(), 0x01, ptr, 0x80, 0x00, 0x20)) {
+                revert(0x00, 0x00)
+            }
+            signer := mload(0x00)
+        }
     }
 
     /// @dev y² = x³ + 7 over the field, both coordinates in range (the point at infinity has no such encoding).
@@ -66,9 +97,9 @@ contract FrostSignerVerifier is ISessionSignerVerifier {
     function _challenge(bytes memory rEnc, bytes memory pkEnc, bytes memory message) private view returns (uint256) {
         bytes memory dstPrime = abi.encodePacked(CHALLENGE_DST, uint8(CHALLENGE_DST.length));
         // msg' = Z_pad (64 zero bytes) ‖ msg ‖ I2OSP(48, 2) ‖ I2OSP(0, 1) ‖ DST'
-        bytes32 b0 = sha256(abi.encodePacked(bytes32(0), bytes32(0), rEnc, pkEnc, message, uint16(48), uint8(0), dstPrime));
-        bytes32 b1 = sha256(abi.encodePacked(b0, uint8(1), dstPrime));
-        bytes32 b2 = sha256(abi.encodePacked(b0 ^ b1, uint8(2), dstPrime));
+        bytes32 b0 = _sha256(abi.encodePacked(bytes32(0), bytes32(0), rEnc, pkEnc, message, uint16(48), uint8(0), dstPrime));
+        bytes32 b1 = _sha256(abi.encodePacked(b0, uint8(1), dstPrime));
+        bytes32 b2 = _sha256(abi.encodePacked(b0 ^ b1, uint8(2), dstPrime));
         // The 48 uniform bytes are b1 ‖ b2[0:16]: as an integer, b1 · 2^128 + (b2 >> 128).
         return addmod(mulmod(uint256(b1), 1 << 128, N), uint256(b2) >> 128, N);
     }

@@ -1,4 +1,4 @@
-import { concat, hexToBigInt, zeroAddress, keccak256, pad, slice, stringToHex, type Chain, type Client, type Hex, type JsonRpcAccount, type LocalAccount, type Transport } from 'viem'
+import { hexToBigInt, slice, zeroAddress, type Chain, type Client, type Hex, type JsonRpcAccount, type LocalAccount, type Transport } from 'viem'
 import {
   entryPoint07Abi,
   entryPoint07Address,
@@ -16,7 +16,7 @@ import { chooseDeclaredTime, sessionGasLimitBound, sessionPeriods } from '../ses
 import { assignSessionCalls } from '../sessions/assignSessionCalls.ts'
 import { batchSessionSigningHash, encodeBatchSessionSignature, type BatchSessionPart, type SessionCallEntry } from '../sessions/batchSessionSignature.ts'
 import { readSessionState, type SessionState } from '../sessions/readSessionState.ts'
-import { ECDSA_SIGNER } from '../sessions/session.ts'
+import { toSessionSigner, type SessionSigner } from '../signers/sessionSigner.ts'
 import type { UserOpCost } from '../sessions/policyChecker.ts'
 import type { SessionGrant } from '../sessions/sessionGrant.ts'
 import { encodeSessionSignature, sessionSigningHash } from '../sessions/sessionSignature.ts'
@@ -27,8 +27,11 @@ import { validatorNonceKey } from './nonceKey.ts'
 export type ToSessionAccountParameters = {
   /** A client of the account's chain. */
   client: Client<Transport, Chain | undefined, JsonRpcAccount | LocalAccount | undefined>
-  /** The session signer's key (its address must be the sessions' `signer`). */
-  signer: LocalAccount
+  /**
+   * Who signs: the session key (a viem `LocalAccount`, ECDSA; its address must be the sessions' `signer`), or
+   * any {@link SessionSigner} whose verifier and key are the sessions' (e.g. `frostSessionSigner`).
+   */
+  signer: LocalAccount | SessionSigner
   /**
    * The full 192-bit nonce key. Default: the manager with the first 4 bytes of the (first) session's digest
    * as the key (OpenZeppelin layout), so that separate sessions keep separate nonce sequences. Nexus selects
@@ -63,7 +66,7 @@ export type ToSessionAccountParameters = {
 export type SessionAccountImplementation = SmartAccountImplementation<
   typeof entryPoint07Abi,
   '0.7',
-  { grant: SessionGrant; grants: readonly SessionGrant[]; signer: LocalAccount },
+  { grant: SessionGrant; grants: readonly SessionGrant[]; signer: SessionSigner },
   false
 >
 export type ToSessionAccountReturnType = SmartAccount<SessionAccountImplementation>
@@ -82,9 +85,6 @@ function userOpCost(op: { verificationGasLimit: bigint; callGasLimit: bigint; pr
     maxFeePerGas: op.maxFeePerGas,
   }
 }
-
-/** A 65-byte stand-in for the signer's signature, low s, for estimates. */
-const STUB_SIGNER_SIGNATURE = concat([keccak256(stringToHex('latchkey session stub')), pad('0x01'), '0x1b'])
 
 /**
  * A viem `SmartAccount` for an existing ERC-7579 account that signs as one of its sessions: userOps go
@@ -108,7 +108,8 @@ const STUB_SIGNER_SIGNATURE = concat([keccak256(stringToHex('latchkey session st
  * await bundlerClient.sendUserOperation({ account: trader, calls: [approveCall, swapCall] })
  */
 export async function toSessionAccount(parameters: ToSessionAccountParameters): Promise<ToSessionAccountReturnType> {
-  const { client, signer } = parameters
+  const { client } = parameters
+  const signer = toSessionSigner(parameters.signer)
   const grants: readonly SessionGrant[] = parameters.grants ?? [parameters.grant]
   const grant = grants[0]
   if (grant === undefined) throw new LatchkeyError('No session given: `grants` is empty.')
@@ -117,15 +118,17 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
   const seen = new Set<string>()
   for (const [index, each] of grants.entries()) {
     const which = grants.length === 1 ? 'The session' : `Session ${index} (${each.digest.slice(0, 10)}…)`
-    if (each.session.signerVerifier.toLowerCase() !== ECDSA_SIGNER) {
-      throw new LatchkeyError(`${which} is checked by the signer verifier ${each.session.signerVerifier}; a session account signs with an ECDSA key (verifier zero).`)
+    if (each.session.signerVerifier.toLowerCase() !== signer.verifier.toLowerCase()) {
+      throw new LatchkeyError(
+        `${which} is checked by the signer verifier ${each.session.signerVerifier}, the signer given by ${signer.verifier === zeroAddress ? 'ECDSA (verifier zero)' : signer.verifier}.`,
+      )
     }
-    if (each.session.signer.toLowerCase() !== signer.address.toLowerCase()) {
+    if (each.session.signer.toLowerCase() !== signer.key.toLowerCase()) {
       throw new LatchkeyError(
         grants.length === 1
           ? 'The signer key is not the session signer.'
           : `${which} has another signer than the key: one userOp carries one signature, so all sessions of a session account must share one signer.`,
-        { metaMessages: [`Session signer: ${each.session.signer}`, `Key: ${signer.address}`] },
+        { metaMessages: [`Session signer: ${each.session.signer}`, `Key: ${signer.key}`] },
       )
     }
     if (each.chainId !== chainId) throw new LatchkeyError(`${which} is for chain ${each.chainId}, the client is on chain ${chainId}.`)
@@ -285,7 +288,7 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
       entryPointVersion: '0.7',
       userOperation: { ...op, sender: grant.account },
     })
-    const signature = await signer.signMessage({ message: { raw: signingHash(chosen, userOpHash) } })
+    const signature = await signer.signSessionHash(signingHash(chosen, userOpHash))
     return encodePlan(chosen, signature)
   }
 
@@ -310,7 +313,7 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
       const planned: Plan = request?.callData
         ? await plan(request.callData, false)
         : { parts: [{ grant, mode: 'recorded' }], entries: [{ session: 0, permission: 0 }], declaredTime: Math.floor(Date.now() / 1000) }
-      return encodePlan(planned, STUB_SIGNER_SIGNATURE)
+      return encodePlan(planned, signer.stubSignature)
     },
     async signMessage() {
       throw new LatchkeyError('A session key cannot sign messages for the account (ERC-1271): the manager refuses them by design.')

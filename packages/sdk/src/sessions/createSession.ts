@@ -1,5 +1,6 @@
 import { bytesToHex, toFunctionSelector, zeroAddress, type Abi, type AbiFunction, type Address, type Hex } from 'viem'
 import { InvalidParameterError } from '../errors/userOperation.ts'
+import type { SessionSigner } from '../signers/sessionSigner.ts'
 import { ANY_TARGET, ECDSA_SIGNER, EMPTY_CALLDATA, assertValidSession, type Permission, type Session } from './session.ts'
 
 export type PermissionParameters = {
@@ -43,8 +44,11 @@ export function permission(parameters: PermissionParameters): Permission {
 }
 
 export type CreateSessionParameters = {
-  /** The session signer's address (an ECDSA key held by the dApp, bot or agent). */
-  signer: Address
+  /**
+   * The session signer: an ECDSA key's address (held by the dApp, bot or agent), or a {@link SessionSigner}'s
+   * verifier and key (e.g. a FROST group: `frostSessionSigner(...)`).
+   */
+  signer: Address | Pick<SessionSigner, 'verifier' | 'key'>
   permissions: readonly Permission[]
   /** Unix seconds; default: now. */
   validAfter?: number | undefined
@@ -67,8 +71,8 @@ export function createSession(parameters: CreateSessionParameters): Session {
   else if (parameters.validFor !== undefined) validUntil = Math.max(validAfter, now) + parameters.validFor
   else throw new InvalidParameterError('validUntil', 'give validUntil or validFor: a session should end')
   const session: Session = {
-    signerVerifier: ECDSA_SIGNER,
-    signer: parameters.signer,
+    signerVerifier: typeof parameters.signer === 'string' ? ECDSA_SIGNER : parameters.signer.verifier,
+    signer: typeof parameters.signer === 'string' ? parameters.signer : parameters.signer.key,
     validAfter,
     validUntil,
     permissions: parameters.permissions,

@@ -10,7 +10,7 @@ import { InvalidParameterError } from '../errors/userOperation.ts'
 const bytesOf = (value: Hex | Uint8Array): Uint8Array => (isHex(value) ? hexToBytes(value) : value)
 
 /** A session `signer` for a FROST group: its public key (33-byte compressed, or 65-byte uncompressed) as `x ‖ y` (64 bytes). */
-export function frostSessionSigner(groupPublicKey: Hex | Uint8Array): Hex {
+export function frostSignerKey(groupPublicKey: Hex | Uint8Array): Hex {
   let point
   try {
     point = secp256k1.Point.fromBytes(bytesOf(groupPublicKey))
@@ -24,5 +24,5 @@ export function frostSessionSigner(groupPublicKey: Hex | Uint8Array): Hex {
 export function frostOnChainSignature(signature: Hex | Uint8Array): Hex {
   const hex = isHex(signature) ? signature : bytesToHex(signature)
   if (size(hex) !== 65) throw new InvalidParameterError('signature', `an RFC 9591 secp256k1 signature is 65 bytes, not ${size(hex)}`)
-  return concat([frostSessionSigner(slice(hex, 0, 33)), slice(hex, 33)])
+  return concat([frostSignerKey(slice(hex, 0, 33)), slice(hex, 33)])
 }
