@@ -15,6 +15,7 @@ import { measureBatchPaths } from './batchPaths.ts'
 import { measureGrantPaths } from './grantPaths.ts'
 import { measureTreePaths } from './treePaths.ts'
 import { measurePeerPaths } from './peerPaths.ts'
+import { measureSignerPaths } from './signerPaths.ts'
 import { measureOffChain, type Timing } from './offChainTimings.ts'
 import { gasSnapshot } from './gasSnapshot.ts'
 
@@ -34,6 +35,7 @@ try {
     ...(await measureBatchPaths(target)),
     ...(await measureGrantPaths(target)),
     ...(await measureTreePaths(target)),
+    ...(await measureSignerPaths(target)),
     ...(await measurePeerPaths(target)),
   ]
   const client = createPublicClient({ chain: devnet.chain, transport: http(devnet.rpcUrl) })
@@ -143,6 +145,15 @@ const grantTable = [
   `- Granting 100 sessions costs what granting 1 does (${signed(gas('grant/root-100-sessions') - gas('grant/root-1-session'))}): one root in one slot, whatever the tree.`,
 ].join('\n')
 
+const signerTable = [
+  stamp,
+  '',
+  ...header,
+  ...rows('signer/'),
+  '',
+  `- A FROST group key instead of an ECDSA key costs ${signed(gas('signer/frost-2-of-3') - gas('signer/ecdsa'))} gas per userOp (the verifier call, the challenge's three SHA-256, the longer key and signature in calldata).`,
+].join('\n')
+
 const depth = (d: number) => get(`tree/depth-${d}`)
 const perDoubling = (d: number) => Number(depth(d).gasUsed - depth(0).gasUsed) / d
 const treeTable = [
@@ -202,6 +213,7 @@ const tables = [
   ['batch-paths', batchTable],
   ['grant-paths', grantTable],
   ['tree-paths', treeTable],
+  ['signer-paths', signerTable],
   ['anchors', anchorsTable],
   ['off-chain', offChainTable],
 ] as const

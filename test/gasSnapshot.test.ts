@@ -14,13 +14,14 @@ import { measurePolicyPaths } from '../bench/policyPaths.ts'
 import { measureBatchPaths } from '../bench/batchPaths.ts'
 import { measureGrantPaths } from '../bench/grantPaths.ts'
 import { measureTreePaths } from '../bench/treePaths.ts'
+import { measureSignerPaths } from '../bench/signerPaths.ts'
 import { gasSnapshot } from '../bench/gasSnapshot.ts'
 
 it('the gas of every benchmark case equals the committed snapshot', async () => {
   const devnet = await startDevnet()
   try {
     const target = { ...devnet, funderKey: devnet.testKeys[2]!.privateKey }
-    const cases = [...(await measureOwnerPaths(target)), ...(await measureSessionPaths(target)), ...(await measurePolicyPaths(target)), ...(await measureBatchPaths(target)), ...(await measureGrantPaths(target)), ...(await measureTreePaths(target))]
+    const cases = [...(await measureOwnerPaths(target)), ...(await measureSessionPaths(target)), ...(await measurePolicyPaths(target)), ...(await measureBatchPaths(target)), ...(await measureGrantPaths(target)), ...(await measureTreePaths(target)), ...(await measureSignerPaths(target))]
     const committed = readFileSync(join(import.meta.dirname, '..', 'bench', 'gas-snapshot.json'), 'utf8')
     assert.deepEqual(JSON.parse(gasSnapshot(cases)), JSON.parse(committed), 'gas moved: if intended, run `npm run bench` and commit the snapshot')
   } finally {
