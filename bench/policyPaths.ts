@@ -1,7 +1,8 @@
 /**
  * Gas of session policies: the same steady session ERC-20 transfer (recorded session, its second use, to a
- * fresh recipient) under no policy, CallPolicy with 1, 2, 4 and 8 rules, with limits kept on chain, the
- * Erc20Policy, and a GasPolicy. The differences are the cost of a rule and of a limit (BENCHMARKS.md).
+ * fresh recipient) under no policy, CallPolicy rules (built into the manager) with 1, 2, 4 and 8 rules and
+ * with limits kept on chain, the same 2 rules in the pluggable CallPolicy module, the Erc20Policy, and a
+ * GasPolicy. The differences are the cost of a rule and of a limit (BENCHMARKS.md).
  *
  * Cases under `policy-periodic/` declare the real time (their limits have periods), so their signature
  * bytes, and with them a few units of calldata gas, change from run to run: they are reported but are not
@@ -44,8 +45,8 @@ export async function measurePolicyPaths(target: MeasureTarget): Promise<GasCase
   const transfer = () => ({ to: token, data: encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [fresh(), parseUnits('1', 6)] }) })
   const big = parseUnits('1000000', 6)
   const not = (n: number) => neq(slice(keccak256(stringToHex(`not/${n}`)), 12))
-  const onTransfer = (args: Parameters<typeof callPolicy<typeof erc20Abi, 'transfer'>>[0]['args'], limits?: Parameters<typeof callPolicy<typeof erc20Abi, 'transfer'>>[0]['limits']) =>
-    callPolicy({ address: token, abi: erc20Abi, functionName: 'transfer', args, ...(limits ? { limits } : {}) })
+  const onTransfer = (args: Parameters<typeof callPolicy<typeof erc20Abi, 'transfer'>>[0]['args'], limits?: Parameters<typeof callPolicy<typeof erc20Abi, 'transfer'>>[0]['limits'], policy?: `0x${string}`) =>
+    callPolicy({ address: token, abi: erc20Abi, functionName: 'transfer', args, ...(limits ? { limits } : {}), ...(policy ? { policy } : {}) })
 
   /** Grants a session by approval, uses it once (recording it), then measures its second, steady use. */
   async function measure(id: string, title: string, permissions: Permission[], options: { gas?: { policy: `0x${string}`; config: Hex }; periodic?: boolean } = {}) {
@@ -63,6 +64,7 @@ export async function measurePolicyPaths(target: MeasureTarget): Promise<GasCase
   await measure('policy/none', 'no policy (the permission alone)', [permission({ target: token, abi: erc20Abi, functionName: 'transfer' })])
   await measure('policy/call-1-rule', 'CallPolicy, 1 rule (amount ≤ x)', [onTransfer([undefined, lte(big)])])
   await measure('policy/call-2-rules', 'CallPolicy, 2 rules (recipient ≠ a, amount ≤ x)', [onTransfer([not(1), lte(big)])])
+  await measure('policy/call-2-rules-module', 'CallPolicy module (pluggable, not built in), 2 rules', [onTransfer([not(1), lte(big)], undefined, target.contracts.callPolicy)])
   await measure('policy/call-4-rules', 'CallPolicy, 4 rules', [onTransfer([[not(1), not(2)], [lte(big), gte(1n)]])])
   await measure('policy/call-8-rules', 'CallPolicy, 8 rules', [onTransfer([[not(1), not(2), not(3), not(4)], [lte(big), gte(1n), lt(big + 1n), neq(7n)]])])
   await measure('policy/call-2-rules-total', 'CallPolicy, 2 rules + lifetime total of amount', [onTransfer([not(1), [lte(big), total(big)]])])

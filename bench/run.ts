@@ -118,7 +118,7 @@ const policyTable = [
   '|---|---:|---:|---:|---:|',
   ...cases.filter((c) => c.id.startsWith('policy')).map((c) => `| ${c.title} | ${fmt(c.gasUsed)} | +${fmt(c.gasUsed - none)} | ${c.signatureBytes} | ${l1(c)} |`),
   '',
-  `- CallPolicy call with 1 rule: +${fmt(delta('policy/call-1-rule'))} over no policy (the module call, its config in calldata, the rule).`,
+  `- CallPolicy rules built into the manager, 1 rule: +${fmt(delta('policy/call-1-rule'))} over no policy (its config in calldata, the rule). The same 2 rules in the pluggable module cost ${fmt(gas('policy/call-2-rules-module') - gas('policy/call-2-rules'))} more (a call to another contract).`,
   `- Each further rule: ≈${fmt(perRule)} gas ((8 rules − 1 rule) / 7).`,
   `- A lifetime limit (a counter slot in the module, read and written): +${fmt(gas('policy/call-2-rules-total') - gas('policy/call-2-rules'))}; a second one: +${fmt(gas('policy/call-2-rules-total-calls') - gas('policy/call-2-rules-total'))}.`,
 ].join('\n')
