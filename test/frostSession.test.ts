@@ -8,7 +8,18 @@ import assert from 'node:assert/strict'
 import { demoCounterAbi } from '@latchkey/contracts'
 import { checkValidationRules } from '@latchkey/devnet'
 import type { UserOperation } from 'viem/account-abstraction'
-import { createSession, frostSessionSigner, grantSessions, permission, sendUserOperationAndWait, toSessionAccount } from '@latchkey/sdk'
+import { hexToBytes } from 'viem'
+import {
+  createSession,
+  frostOnChainSignature,
+  frostSessionSigner,
+  grantSessions,
+  permission,
+  sendUserOperationAndWait,
+  sessionMessageHash,
+  toSessionAccount,
+  type SessionSigner,
+} from '@latchkey/sdk'
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
 import { inProcessFrostGroup } from './fixtures/frostGroup.ts'
 import { countData, deployedOwnerAccount } from './fixtures/sessions.ts'
@@ -42,10 +53,17 @@ describe('a session signed by a FROST 2-of-3 group', () => {
     await sendUserOperationAndWait(devnet.bundlerClient, { account, calls: [call] })
     assert.equal(await counted(owner.address), 3n)
 
-    // Another group signs for this group's key: the verifier refuses, the EntryPoint says AA24.
+    // Another group signs for this group's key. frostSessionSigner checks the aggregate and refuses to send.
     const other = inProcessFrostGroup(2, 3)
     const impostor = frostSessionSigner({ groupPublicKey: group.groupPublicKey, sign: async (message) => other.sign(message) })
-    const forged = await toSessionAccount({ client: devnet.publicClient, grant: grants[0]!, signer: impostor })
+    const refused = await toSessionAccount({ client: devnet.publicClient, grant: grants[0]!, signer: impostor })
+    await assert.rejects(sendUserOperationAndWait(devnet.bundlerClient, { account: refused, calls: [call] }), /does not verify under the group key/)
+    // Sent anyway (a signer that does not check): the verifier refuses it, the EntryPoint says AA24.
+    const unchecked: SessionSigner = {
+      ...impostor,
+      signSessionHash: async (signingHash) => frostOnChainSignature(other.sign(hexToBytes(sessionMessageHash(signingHash)))),
+    }
+    const forged = await toSessionAccount({ client: devnet.publicClient, grant: grants[0]!, signer: unchecked })
     await assert.rejects(
       sendUserOperationAndWait(devnet.bundlerClient, { account: forged, calls: [call], gas: { callGasLimit: 100_000n, verificationGasLimit: 400_000n, preVerificationGas: 80_000n } }),
       /AA24/,

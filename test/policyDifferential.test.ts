@@ -31,8 +31,17 @@ import {
   type Hex,
   type PublicClient,
 } from 'viem'
-import { callPolicyAbi, erc20PolicyAbi, gasPolicyAbi } from '@latchkey/contracts'
+import { privateKeyToAccount } from 'viem/accounts'
+import { entryPoint07Address, getUserOperationHash, toPackedUserOperation } from 'viem/account-abstraction'
+import { callPolicyAbi, erc20PolicyAbi, gasPolicyAbi, sessionKeyManagerAbi } from '@latchkey/contracts'
 import {
+  ANY_SELECTOR,
+  encodeExecute,
+  encodeSessionSignature,
+  sessionDigest,
+  sessionLeaf,
+  sessionSigningHash,
+  type Session,
   decodeCallPolicyConfig,
   encodeCallPolicyConfig,
   encodeErc20PolicyConfig,
@@ -445,6 +454,89 @@ describe('differential: off-chain checker vs deployed policies (eth_call)', () =
     assert.ok(tally.rejected > tally.cases * 0.15, `only ${tally.rejected} rejected`)
     assert.ok(tally.malformedData > tally.cases * 0.2, `only ${tally.malformedData} with malformed calldata`)
     assert.ok(tally.counterRefusals > tally.cases * 0.02, `only ${tally.counterRefusals} refused by a stored counter`)
+  })
+
+  it(`CallPolicy rules built into the manager: ${Math.min(CASES, 2_000)} cases through validateUserOp agree with the off-chain twin`, async (t) => {
+    // Each case becomes a session (any function of one target, the case's config, the manager as its
+    // policy) granted by a root set with a state override, and a userOp making the case's call, signed by
+    // the session key; the manager's verdict (eth_call of validateUserOp from the account, the case's
+    // counters stored in the manager by a state override) must be the twin's.
+    const manager = devnet.contracts.sessionKeyManager
+    const account: Address = '0x000000000000000000000000000000000000a12c'
+    const key = privateKeyToAccount(keccak256(numberToHex(20261126n)))
+    // SessionKeyManager's storage: EIP712's two fallback strings (slots 0, 1), the counters (2), the accounts (3).
+    const slotOf = (key_: Hex, slot: bigint) => keccak256(encodeAbiParameters(parseAbiParameters('bytes32,uint256'), [key_, slot]))
+    const accountKey = (a: Address) => encodeAbiParameters(parseAbiParameters('address'), [a])
+    const all = fc.sample(caseArb, { numRuns: Math.min(CASES, 2_000), seed: SEED + 7 })
+    // The manager checks the function (any, so 4 bytes of calldata or more) before the policy.
+    const cases = all.filter((c) => (c.data.length - 2) / 2 >= 4)
+    let accepted = 0
+    const mismatches: string[] = []
+    const chunk = 250
+    for (let i = 0; i < cases.length; i += chunk) {
+      const part = cases.slice(i, i + chunk)
+      const verdicts = await Promise.all(
+        part.map(async (c, j) => {
+          const session: Session = {
+            signerVerifier: '0x0000000000000000000000000000000000000000',
+            signer: key.address,
+            validAfter: 0,
+            validUntil: 0,
+            permissions: [{ target: devnet.contracts.demoCounter, selector: ANY_SELECTOR, valueLimit: (1n << 128n) - 1n, policy: manager, policyConfig: c.config }],
+            gasPolicy: '0x0000000000000000000000000000000000000000',
+            gasPolicyConfig: '0x',
+            salt: keccak256(numberToHex(i + j)),
+          }
+          const digest = sessionDigest(session)
+          const grant = { chainId: devnet.chainId, account, manager, session, digest, grant: { type: 'root' as const, root: sessionLeaf(digest), proof: [] } }
+          const op = {
+            sender: account,
+            nonce: 0n,
+            callData: encodeExecute([{ to: devnet.contracts.demoCounter, value: c.value, data: c.data }]),
+            callGasLimit: 1n,
+            verificationGasLimit: 1n,
+            preVerificationGas: 1n,
+            maxFeePerGas: 1n,
+            maxPriorityFeePerGas: 1n,
+            signature: '0x' as Hex,
+          }
+          const userOpHash = getUserOperationHash({ chainId: devnet.chainId, entryPointAddress: entryPoint07Address, entryPointVersion: '0.7', userOperation: op })
+          const signed = await key.signMessage({ message: { raw: sessionSigningHash(userOpHash, digest, [0], c.declaredTime) } })
+          op.signature = encodeSessionSignature(grant, 'root', [0], c.declaredTime, signed)
+          const counters = c.usages.map((u, limitIndex) => {
+            const id = keccak256(encodeAbiParameters(parseAbiParameters('address,bytes32,uint256,uint256'), [manager, digest, 0n, BigInt(limitIndex)]))
+            return { slot: keccak256(concat([accountKey(account), slotOf(id, 2n)])), value: numberToHex((u.periodId << 208n) | u.used, { size: 32 }) }
+          })
+          const root = { slot: keccak256(concat([accountKey(account), numberToHex(3n, { size: 32 })])), value: sessionLeaf(digest) }
+          let chain: Verdict
+          try {
+            const { data: returned } = await client.call({
+              to: manager,
+              account,
+              data: encodeFunctionData({ abi: sessionKeyManagerAbi, functionName: 'validateUserOp', args: [toPackedUserOperation(op), userOpHash] }),
+              stateOverride: [{ address: manager, stateDiff: [root, ...counters] }],
+            })
+            chain = { ok: true, validationData: BigInt(returned ?? '0x0') }
+          } catch (error) {
+            const raw = findRevertData(error)
+            if (raw === undefined) throw error
+            const decoded = decodeErrorResult({ abi: sessionKeyManagerAbi, data: raw })
+            chain = { ok: false, error: `${decoded.errorName}(${(decoded.args ?? []).map((a) => String(a).toLowerCase()).join(',')})` }
+          }
+          const usage = (limitIndex: number) => c.usages[limitIndex] ?? { periodId: 0n, used: 0n }
+          const sdk = offChainVerdict(evaluateCallPolicy({ config: c.config, data: c.data, value: c.value, declaredTime: c.declaredTime, usage }))
+          return { c, chain, sdk }
+        }),
+      )
+      for (const { c, chain, sdk } of verdicts) {
+        if (chain.ok) accepted++
+        const same = JSON.stringify(chain, (_, v) => (typeof v === 'bigint' ? v.toString() : v)) === JSON.stringify(sdk, (_, v) => (typeof v === 'bigint' ? v.toString() : v))
+        if (!same) mismatches.push(show({ c, chain, sdk }))
+      }
+    }
+    t.diagnostic(`built-in CallPolicy rules: ${cases.length} cases through validateUserOp; accepted ${accepted}, rejected ${cases.length - accepted}; mismatches ${mismatches.length}`)
+    assert.equal(mismatches.length, 0, mismatches.slice(0, 3).join('\n'))
+    assert.ok(accepted > cases.length * 0.15 && cases.length - accepted > cases.length * 0.15, `accepted ${accepted} of ${cases.length}`)
   })
 
   it('the harness catches a checker with a deliberately broken rule (LTE evaluated as LT)', async (t) => {

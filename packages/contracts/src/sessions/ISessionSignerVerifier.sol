@@ -9,8 +9,9 @@ pragma solidity 0.8.37;
 interface ISessionSignerVerifier {
     /**
      * @param signer The session's `signer` bytes (the key, in the verifier's own format).
-     * @param hash What session signers sign: the EIP-191 message hash of
-     * `keccak256(userOpHash ‖ permission indices)` (docs/sessions.md §5).
+     * @param hash What session signers sign: the EIP-191 message hash of the session signing hash,
+     * `keccak256(userOpHash ‖ digest ‖ permission indices ‖ declaredTime)`, or in batch mode
+     * `keccak256(0x80 ‖ userOpHash ‖ digests ‖ call entries ‖ declaredTime)` (docs/sessions.md §5, §6).
      * @return True when `signature` is `signer`'s signature of `hash`.
      */
     function isValidSessionSignature(bytes calldata signer, bytes32 hash, bytes calldata signature) external view returns (bool);

@@ -17,6 +17,8 @@ import { assignSessionCalls } from '../sessions/assignSessionCalls.ts'
 import { batchSessionSigningHash, encodeBatchSessionSignature, type BatchSessionPart, type SessionCallEntry } from '../sessions/batchSessionSignature.ts'
 import { readSessionState, type SessionState } from '../sessions/readSessionState.ts'
 import { toSessionSigner, type SessionSigner } from '../signers/sessionSigner.ts'
+import { misdirectedBuiltInPolicy } from '../sessions/policyModules.ts'
+import { latchkeyModules } from '../deployments.ts'
 import type { UserOpCost } from '../sessions/policyChecker.ts'
 import type { SessionGrant } from '../sessions/sessionGrant.ts'
 import { encodeSessionSignature, sessionSigningHash } from '../sessions/sessionSignature.ts'
@@ -135,15 +137,22 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
     if (each.account.toLowerCase() !== grant.account.toLowerCase() || each.manager.toLowerCase() !== grant.manager.toLowerCase()) {
       throw new LatchkeyError(`${which} is for another account or manager than session 0: one session account acts for one account through one manager.`)
     }
+    const misdirected = misdirectedBuiltInPolicy(each.session, each.manager)
+    if (misdirected !== undefined) {
+      throw new LatchkeyError(`${which}: permission ${misdirected} names the deterministic SessionKeyManager as its policy (built-in rules), but the session is for manager ${each.manager}, which would refuse every call under it.`)
+    }
     if (seen.has(each.digest.toLowerCase())) throw new LatchkeyError(`${which} is given twice.`)
     seen.add(each.digest.toLowerCase())
   }
   const nonceKey = parameters.nonceKey ?? validatorNonceKey(grant.manager, hexToBigInt(slice(grant.digest, 0, 4)))
   const entryPoint = { abi: entryPoint07Abi, address: entryPoint07Address, version: '0.7' } as const
 
+  // Rules built into this manager are read as CallPolicy configs (docs/policies.md §7).
+  const modules = { ...latchkeyModules, sessionKeyManager: grant.manager }
+
   /** The periods of the periodic limits of the sessions an op uses, each with the session it comes from. */
   const periodsOf = (used: readonly number[]) =>
-    used.flatMap((index) => sessionPeriods(grants[index]!.session).map((period) => ({ period, digest: grants[index]!.digest })))
+    used.flatMap((index) => sessionPeriods(grants[index]!.session, modules).map((period) => ({ period, digest: grants[index]!.digest })))
 
   /**
    * The time the op declares (docs/policies.md §1): the later of the chain's latest block and this

@@ -1,5 +1,6 @@
 import type { Chain, Client, Transport } from 'viem'
 import type { Call } from '../erc7579/execution.ts'
+import { latchkeyModules } from '../deployments.ts'
 import { LatchkeyError } from '../errors/LatchkeyError.ts'
 import { assignSessionCalls, type SessionAssignmentResult } from '../sessions/assignSessionCalls.ts'
 import { TIME_MARGIN_SECONDS } from '../sessions/checkSessionCalls.ts'
@@ -62,7 +63,7 @@ export async function checkSessionCall(
   if (given && given.length !== grants.length) throw new LatchkeyError(`${given.length} states for ${grants.length} sessions: give one per session.`)
   const states = given ?? (await Promise.all(grants.map((grant) => readSessionState(client, grant))))
   const now = Math.max(...states.map((state) => state.now), Math.floor(Date.now() / 1000))
-  const periods = [...new Set(grants.flatMap((grant) => sessionPeriods(grant.session)))]
+  const periods = [...new Set(grants.flatMap((grant) => sessionPeriods(grant.session, { ...latchkeyModules, sessionKeyManager: grant.manager })))]
   const declaredTime = parameters.declaredTime ?? chooseDeclaredTime(now, periods, TIME_MARGIN_SECONDS).declaredTime
   return assignSessionCalls({ candidates: grants.map((grant, index) => ({ grant, state: states[index]! })), calls: parameters.calls, declaredTime })
 }

@@ -4,7 +4,9 @@ import type { SmartAccount } from 'viem/account-abstraction'
 import { sessionKeyManagerAbi } from '@latchkey/contracts'
 import { erc7579ModuleConfigAbi, installedModuleType } from '../erc7579/moduleConfig.ts'
 import { UnsafeSessionError } from '../errors/session.ts'
+import { InvalidParameterError } from '../errors/userOperation.ts'
 import { buildSessionTree } from '../sessions/merkleTree.ts'
+import { misdirectedBuiltInPolicy } from '../sessions/policyModules.ts'
 import { ANY_TARGET, type Session } from '../sessions/session.ts'
 import { sessionDigest } from '../sessions/sessionEncoding.ts'
 import type { SessionGrant } from '../sessions/sessionGrant.ts'
@@ -27,6 +29,13 @@ export async function assertSafeSession(client: AnyClient, sessions: Session | r
   const deployed = ((await getCode(client, { address: account })) ?? '0x') !== '0x'
   const moduleTypes = new Map<string, Promise<bigint | undefined>>()
   for (const session of Array.isArray(sessions) ? sessions : [sessions as Session]) {
+    const misdirected = misdirectedBuiltInPolicy(session, manager)
+    if (misdirected !== undefined) {
+      throw new InvalidParameterError(
+        `permissions[${misdirected}].policy`,
+        `it names the deterministic SessionKeyManager (built-in rules), but the session is for manager ${manager}: give callPolicy({ policy: ${manager} }) or the CallPolicy module`,
+      )
+    }
     for (const [i, p] of session.permissions.entries()) {
       const target = p.target.toLowerCase()
       if (target === account.toLowerCase()) throw new UnsafeSessionError(i, p.target, 'it targets the account itself (its configuration)')

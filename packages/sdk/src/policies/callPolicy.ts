@@ -35,7 +35,7 @@ export type CallPolicyParameters<
   limits?: CallPolicyLimits | undefined
   /**
    * Who evaluates the config. Default: `latchkeyModules.sessionKeyManager`, the manager itself (built in:
-   * no call to another contract, ≈5k gas less per call). Give the manager's address if yours is not the
+   * no call to another contract: ≈3.7k gas less per call). Give the manager's address if yours is not the
    * deterministic deployment, or `latchkeyModules.callPolicy` for the pluggable CallPolicy module (the
    * same rules, evaluated in its own contract).
    */

@@ -11,6 +11,8 @@ import { decodeGasPolicyConfig } from './gasPolicyConfig.ts'
 
 /** The policy modules `describeSession` recognises, by address. */
 export type DescribeSessionModules = {
+  /** The manager the session is for: rules built into it are described as CallPolicy rules. */
+  sessionKeyManager: Address
   callPolicy: Address
   erc20Policy: Address
   gasPolicy: Address
@@ -22,7 +24,7 @@ export type DescribeSessionOptions = {
   contracts?: Readonly<Record<Address, KnownContract>> | undefined
   /** The account the session is for: shown as "the account" wherever it appears. */
   account?: Address | undefined
-  /** Where the policy modules are. Default: `latchkeyModules`. */
+  /** Where the policy modules are, and the manager the session is for (its built-in rules). Default: `latchkeyModules`. */
   modules?: Partial<DescribeSessionModules> | undefined
   /** Unix seconds, to say whether the session has started or ended. Default: not said. */
   now?: number | undefined

@@ -17,6 +17,8 @@ export function frostSignerKey(groupPublicKey: Hex | Uint8Array): Hex {
   } catch (error) {
     throw new InvalidParameterError('groupPublicKey', `not a secp256k1 point (${(error as Error).message})`)
   }
+  // FrostSignerVerifier passes PK.x to ecrecover as r, which must be below the group order.
+  if (point.x >= secp256k1.Point.Fn.ORDER) throw new InvalidParameterError('groupPublicKey', 'its x coordinate is not below the group order, which the on-chain verifier refuses: generate another key')
   return slice(bytesToHex(point.toBytes(false)), 1)
 }
 

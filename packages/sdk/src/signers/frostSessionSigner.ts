@@ -1,5 +1,7 @@
+import { secp256k1_FROST } from '@noble/curves/secp256k1.js'
 import { concat, hexToBytes, numberToHex, type Address, type Hex } from 'viem'
 import { latchkeyModules } from '../deployments.ts'
+import { LatchkeyError } from '../errors/LatchkeyError.ts'
 import { frostOnChainSignature, frostSignerKey } from './frostOnChain.ts'
 import { sessionMessageHash, type SessionSigner } from './sessionSigner.ts'
 
@@ -25,11 +27,20 @@ export type FrostSessionSignerParameters = {
  * signing hash (what the manager hands to the verifier).
  */
 export function frostSessionSigner(parameters: FrostSessionSignerParameters): SessionSigner {
+  const key = frostSignerKey(parameters.groupPublicKey)
+  const publicKey = hexToBytes(concat(['0x04', key]))
   return {
     verifier: parameters.verifier ?? latchkeyModules.frostSignerVerifier,
-    key: frostSignerKey(parameters.groupPublicKey),
+    key,
     async signSessionHash(signingHash) {
-      return frostOnChainSignature(await parameters.sign(hexToBytes(sessionMessageHash(signingHash))))
+      const message = hexToBytes(sessionMessageHash(signingHash))
+      const signed = await parameters.sign(message)
+      const signature = typeof signed === 'string' ? hexToBytes(signed) : signed
+      // A coordinator's mistake is caught here, with a clear error, rather than on chain as AA24.
+      if (!secp256k1_FROST.verify(signature, message, publicKey)) {
+        throw new LatchkeyError('The FROST group returned a signature that does not verify under the group key: nothing was sent.')
+      }
+      return frostOnChainSignature(signature)
     },
     stubSignature: concat([numberToHex(G_X, { size: 32 }), numberToHex(G_Y, { size: 32 }), numberToHex(1n, { size: 32 })]),
   }

@@ -1,0 +1,23 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { latchkeyModules } from '../deployments.ts'
+import { evaluatesCallRules, misdirectedBuiltInPolicy } from './policyModules.ts'
+
+const other = '0x00000000000000000000000000000000000000aa'
+
+describe('policyModules', () => {
+  it('CallPolicy configs are evaluated by the module, or by the manager named as the built-in one', () => {
+    assert.equal(evaluatesCallRules(latchkeyModules.callPolicy), true)
+    assert.equal(evaluatesCallRules(latchkeyModules.sessionKeyManager, { ...latchkeyModules, sessionKeyManager: latchkeyModules.sessionKeyManager }), true)
+    assert.equal(evaluatesCallRules(latchkeyModules.sessionKeyManager, { ...latchkeyModules, sessionKeyManager: other }), false)
+    assert.equal(evaluatesCallRules(other, { ...latchkeyModules, sessionKeyManager: other }), true)
+    assert.equal(evaluatesCallRules(latchkeyModules.erc20Policy), false)
+  })
+
+  it('finds a permission that names the deterministic manager in a session for another manager', () => {
+    const session = { permissions: [{ policy: latchkeyModules.erc20Policy }, { policy: latchkeyModules.sessionKeyManager }] }
+    assert.equal(misdirectedBuiltInPolicy(session, other), 1)
+    assert.equal(misdirectedBuiltInPolicy(session, latchkeyModules.sessionKeyManager), undefined)
+    assert.equal(misdirectedBuiltInPolicy({ permissions: [{ policy: other }] }, other), undefined)
+  })
+})
