@@ -23,6 +23,35 @@ program
     process.exitCode = await runDevnetCommand(options)
   })
 
+const node = program.command('node').description('A Latchkey signer node (one party of a FROST threshold group).')
+node
+  .command('start')
+  .description('Run one signer node until Ctrl-C: HTTP API on 127.0.0.1, JSON logs, SQLite in its data directory.')
+  .option('--config <file>', 'a JSON file with identifier, dataDir, port, host')
+  .option('--identifier <n>', 'its FROST identifier, 1–255')
+  .option('--data-dir <dir>', 'its database and node key')
+  .option('--port <port>', 'its port (default: a free port)')
+  .action(async (options: { config?: string; identifier?: string; dataDir?: string; port?: string }) => {
+    const { runSignerNode } = await import('@latchkey/node')
+    const argv = Object.entries({ config: options.config, identifier: options.identifier, 'data-dir': options.dataDir, port: options.port }).flatMap(([k, v]) => (v === undefined ? [] : [`--${k}`, v]))
+    await runSignerNode(argv)
+  })
+
+program
+  .command('network')
+  .description('A local signer network on loopback, for development and the demo.')
+  .command('up')
+  .description('Start n signer nodes, each its own process and database; print their URLs as JSON; Ctrl-C stops them.')
+  .option('--nodes <n>', 'how many nodes', '3')
+  .option('--threshold <t>', 'how many must sign (recorded for the key generation you run next)', '2')
+  .option('--dir <dir>', 'where the nodes keep their data (default: a new temporary directory)')
+  .action(async (options: { nodes: string; threshold: string; dir?: string }) => {
+    const { startSignerNetwork } = await import('@latchkey/node')
+    const network = await startSignerNetwork(Number(options.nodes), options.dir ? { dir: options.dir } : {})
+    process.stdout.write(`${JSON.stringify({ threshold: Number(options.threshold), nodes: network.nodes.map((n) => ({ identifier: n.identifier, url: n.url, dataDir: n.dataDir })) })}\n`)
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void network.stop().then(() => process.exit(0)))
+  })
+
 program
   .command('demo')
   .description('Start a devnet, deploy an account with its first userOp, send an ERC-20 and ETH, stop.')

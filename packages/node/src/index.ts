@@ -11,3 +11,9 @@ export {
   type SignedDkgMessage,
 } from './dkg/dkgParticipant.ts'
 export { encryptShare, decryptShare, type EncryptedShare } from './dkg/shareEncryption.ts'
+export { startSignerNode, type SignerNode, type SignerNodeConfig } from './server/signerNode.ts'
+export { runSignerNode } from './nodeMain.ts'
+export { startSignerNetwork, type NetworkNode, type SignerNetwork } from './network/startSignerNetwork.ts'
+export { AtRestCipher } from './storage/atRestCipher.ts'
+export { SqliteNodeStore } from './storage/sqliteNodeStore.ts'
+export type { NodeStore, StoredKey } from './storage/nodeStore.ts'

@@ -71,3 +71,12 @@ export { checkSessionCall, type CheckSessionCallParameters, type CheckSessionCal
 export { frostOnChainSignature, frostSignerKey } from './signers/frostOnChain.ts'
 export { ecdsaSessionSigner, sessionMessageHash, toSessionSigner, type SessionSigner } from './signers/sessionSigner.ts'
 export { frostSessionSigner, type FrostSessionSignerParameters } from './signers/frostSessionSigner.ts'
+export { canonicalJson } from './signers/canonicalJson.ts'
+export { nodeRequestHash, signNodeRequest, type NodeRequestAuth } from './signers/nodeRequest.ts'
+export {
+  generateDistributedKey,
+  SignerNetworkError,
+  type GenerateDistributedKeyParameters,
+  type GenerateDistributedKeyReturnType,
+  type SignerNodeInfo,
+} from './signers/generateDistributedKey.ts'

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { secp256k1_FROST as frost } from '@noble/curves/secp256k1.js'
 import { generateNodeIdentity, signBytes, type NodeIdentity } from '../identity/nodeIdentity.ts'
-import { canonicalJson } from './canonicalJson.ts'
+import { canonicalJson } from '@latchkey/sdk'
 import { DkgMisbehaviourError, DkgParticipant, type DkgSetup, type Round1Body, type Round2Body, type SignedDkgMessage } from './dkgParticipant.ts'
 import { encryptShare } from './shareEncryption.ts'
 

@@ -1,6 +1,6 @@
 import { secp256k1, secp256k1_FROST as frost } from '@noble/curves/secp256k1.js'
 import { signBytes, verifyBytes, type NodeIdentity, type NodePublicIdentity } from '../identity/nodeIdentity.ts'
-import { canonicalJson } from './canonicalJson.ts'
+import { canonicalJson } from '@latchkey/sdk'
 import { decryptShare, encryptShare, type EncryptedShare } from './shareEncryption.ts'
 
 /**

@@ -1,0 +1,76 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+
+/** One node of a local network: its own process and data directory. */
+export type NetworkNode = { identifier: number; url: string; dataDir: string; process: ChildProcess }
+
+export type SignerNetwork = {
+  nodes: NetworkNode[]
+  /** Kills node `identifier` with `signal` (default SIGKILL) and waits for it to exit. */
+  kill(identifier: number, signal?: NodeJS.Signals): Promise<void>
+  /** Starts node `identifier` again on the same data directory (a new port). */
+  restart(identifier: number): Promise<NetworkNode>
+  stop(): Promise<void>
+}
+
+const entry = join(import.meta.dirname, '..', 'nodeMain.ts')
+
+/** Starts one node process and resolves when it logs that it listens. */
+function spawnNode(identifier: number, dataDir: string): Promise<NetworkNode> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, '--identifier', String(identifier), '--data-dir', dataDir, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! })
+    const timer = setTimeout(() => reject(new Error(`node ${identifier} did not start within 30 s`)), 30_000)
+    child.once('exit', (code) => reject(new Error(`node ${identifier} exited with ${code} before listening`)))
+    lines.on('line', (line) => {
+      try {
+        const log = JSON.parse(line) as { event?: string; url?: string }
+        if (log.event === 'listening' && log.url) {
+          clearTimeout(timer)
+          child.removeAllListeners('exit')
+          resolve({ identifier, url: log.url, dataDir, process: child })
+        }
+      } catch {
+        // Not a JSON log line.
+      }
+    })
+  })
+}
+
+/**
+ * A local signer network on loopback for development, demos and tests: `count` node processes, each with
+ * its own data directory (under `dir`, default a new temporary directory) and database.
+ */
+export async function startSignerNetwork(count: number, options: { dir?: string } = {}): Promise<SignerNetwork> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'latchkey-network-'))
+  const nodes = await Promise.all(Array.from({ length: count }, (_, i) => spawnNode(i + 1, join(dir, `node-${i + 1}`))))
+  const exited = (node: NetworkNode) => node.process.exitCode !== null || node.process.signalCode !== null
+  const network: SignerNetwork = {
+    nodes,
+    async kill(identifier, signal = 'SIGKILL') {
+      const node = nodes.find((n) => n.identifier === identifier)!
+      if (exited(node)) return
+      await new Promise<void>((resolve) => {
+        node.process.once('exit', () => resolve())
+        node.process.kill(signal)
+      })
+    },
+    async restart(identifier) {
+      const index = nodes.findIndex((n) => n.identifier === identifier)
+      await network.kill(identifier)
+      nodes[index] = await spawnNode(identifier, nodes[index]!.dataDir)
+      return nodes[index]!
+    },
+    async stop() {
+      await Promise.all(nodes.map((n) => network.kill(n.identifier, 'SIGTERM')))
+    },
+  }
+  const onExit = () => nodes.forEach((n) => !exited(n) && n.process.kill('SIGKILL'))
+  process.once('exit', onExit)
+  return network
+}

@@ -1,0 +1,48 @@
+import { recoverMessageAddress, type Address } from 'viem'
+import { nodeRequestHash, type NodeRequestAuth } from '@latchkey/sdk'
+import type { NodeStore } from '../storage/nodeStore.ts'
+
+/**
+ * Every request to a node is signed by the session holder's client credential (an ECDSA key): over the
+ * node it is for (its signing key), the path, the payload, an expiry and a nonce. The node refuses a
+ * request for another node, expired or too far ahead, replayed, or not signed by the expected client.
+ */
+export type RequestAuth = NodeRequestAuth
+
+/** Longest a request may be valid for, seconds. */
+export const MAX_REQUEST_LIFETIME = 300
+
+export class RequestRefusedError extends Error {
+  override name = 'RequestRefusedError'
+  constructor(readonly reason: string) {
+    super(`request refused: ${reason}`)
+  }
+}
+
+/** Checks `auth` for `path` and `payload` at this node; returns the client, or throws the reason. */
+export async function authenticate(
+  store: NodeStore,
+  node: string,
+  path: string,
+  payload: unknown,
+  auth: RequestAuth | undefined,
+  expectedClient?: Address,
+): Promise<Address> {
+  if (!auth || typeof auth !== 'object') throw new RequestRefusedError('no authentication')
+  const now = Math.floor(Date.now() / 1000)
+  if (auth.node !== node) throw new RequestRefusedError('the request is for another node')
+  if (!Number.isInteger(auth.expiresAt) || auth.expiresAt < now) throw new RequestRefusedError('the request expired')
+  if (auth.expiresAt > now + MAX_REQUEST_LIFETIME) throw new RequestRefusedError(`the request is valid for more than ${MAX_REQUEST_LIFETIME} s`)
+  if (typeof auth.nonce !== 'string' || auth.nonce.length < 16) throw new RequestRefusedError('no request nonce')
+  let signer: Address
+  try {
+    signer = await recoverMessageAddress({ message: { raw: nodeRequestHash({ node, path, payload, expiresAt: auth.expiresAt, nonce: auth.nonce }) }, signature: auth.signature })
+  } catch {
+    throw new RequestRefusedError('the signature is malformed')
+  }
+  if (signer.toLowerCase() !== String(auth.client).toLowerCase()) throw new RequestRefusedError('the signature is not the client’s')
+  if (expectedClient && signer.toLowerCase() !== expectedClient.toLowerCase()) throw new RequestRefusedError('the client is not the one registered')
+  // Last, so that a refused request does not burn its nonce.
+  if (!(await store.rememberRequest(auth.nonce, auth.expiresAt))) throw new RequestRefusedError('the request was replayed')
+  return signer
+}

@@ -1,0 +1,58 @@
+import Database from 'better-sqlite3'
+import type { NodeStore, StoredKey } from './nodeStore.ts'
+
+/** The node's store in an embedded SQLite file (the default): WAL, and synchronous FULL so that a write is on disk when it returns. */
+export class SqliteNodeStore implements NodeStore {
+  readonly #db: Database.Database
+
+  constructor(path: string) {
+    this.#db = new Database(path)
+    this.#db.pragma('journal_mode = WAL')
+    this.#db.pragma('synchronous = FULL')
+    this.#db.exec(`
+      CREATE TABLE IF NOT EXISTS sealed (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS keys (
+        group_public_key TEXT PRIMARY KEY, identifier TEXT NOT NULL, min INTEGER NOT NULL, max INTEGER NOT NULL,
+        sealed_package TEXT NOT NULL, client TEXT NOT NULL, created_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS used_nonces (id TEXT PRIMARY KEY, used_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS requests (nonce TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+    `)
+  }
+
+  async getSealed(name: string) {
+    const row = this.#db.prepare('SELECT value FROM sealed WHERE name = ?').get(name) as { value: string } | undefined
+    return row?.value
+  }
+
+  async putSealed(name: string, value: string) {
+    this.#db.prepare('INSERT INTO sealed (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value').run(name, value)
+  }
+
+  async saveKey(key: StoredKey) {
+    this.#db
+      .prepare('INSERT INTO keys (group_public_key, identifier, min, max, sealed_package, client, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(key.groupPublicKey, key.identifier, key.min, key.max, key.sealedPackage, key.client, key.createdAt)
+  }
+
+  async getKey(groupPublicKey: string) {
+    const row = this.#db.prepare('SELECT * FROM keys WHERE group_public_key = ?').get(groupPublicKey) as
+      | { group_public_key: string; identifier: string; min: number; max: number; sealed_package: string; client: string; created_at: number }
+      | undefined
+    if (!row) return undefined
+    return { groupPublicKey: row.group_public_key, identifier: row.identifier, min: row.min, max: row.max, sealedPackage: row.sealed_package, client: row.client, createdAt: row.created_at }
+  }
+
+  async markNonceUsed(id: string) {
+    return this.#db.prepare('INSERT OR IGNORE INTO used_nonces (id, used_at) VALUES (?, ?)').run(id, Math.floor(Date.now() / 1000)).changes === 1
+  }
+
+  async rememberRequest(nonce: string, expiresAt: number) {
+    const now = Math.floor(Date.now() / 1000)
+    this.#db.prepare('DELETE FROM requests WHERE expires_at < ?').run(now)
+    return this.#db.prepare('INSERT OR IGNORE INTO requests (nonce, expires_at) VALUES (?, ?)').run(nonce, expiresAt).changes === 1
+  }
+
+  async close() {
+    this.#db.close()
+  }
+}
