@@ -73,10 +73,21 @@ export { ecdsaSessionSigner, sessionMessageHash, toSessionSigner, type SessionSi
 export { frostSessionSigner, type FrostSessionSignerParameters } from './signers/frostSessionSigner.ts'
 export { canonicalJson } from './signers/canonicalJson.ts'
 export { nodeRequestHash, signNodeRequest, type NodeRequestAuth } from './signers/nodeRequest.ts'
+export { networkSessionSigner, type NetworkSessionSignerParameters } from './signers/networkSessionSigner.ts'
 export {
   generateDistributedKey,
   SignerNetworkError,
+  SignerNetworkRefusedError,
   type GenerateDistributedKeyParameters,
   type GenerateDistributedKeyReturnType,
   type SignerNodeInfo,
 } from './signers/generateDistributedKey.ts'
+export {
+  decodeSessionSigningRequest,
+  encodeSessionSigningRequest,
+  sessionRequestMessage,
+  sessionRequestSigningHash,
+  type SessionSigningRequest,
+  type SessionSigningRequestJson,
+} from './signers/sessionSigningRequest.ts'
+export { userOpCost } from './sessions/userOpCost.ts'

@@ -19,8 +19,8 @@ export type SignerNetwork = {
 const entry = join(import.meta.dirname, '..', 'nodeMain.ts')
 
 /** Starts one node process and resolves when it logs that it listens. */
-function spawnNode(identifier: number, dataDir: string): Promise<NetworkNode> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, '--identifier', String(identifier), '--data-dir', dataDir, '--port', '0'], {
+function spawnNode(identifier: number, dataDir: string, rpcUrl: string | undefined): Promise<NetworkNode> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, '--identifier', String(identifier), '--data-dir', dataDir, '--port', '0', ...(rpcUrl ? ['--rpc-url', rpcUrl] : [])], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   return new Promise((resolve, reject) => {
@@ -44,11 +44,12 @@ function spawnNode(identifier: number, dataDir: string): Promise<NetworkNode> {
 
 /**
  * A local signer network on loopback for development, demos and tests: `count` node processes, each with
- * its own data directory (under `dir`, default a new temporary directory) and database.
+ * its own data directory (under `dir`, default a new temporary directory) and database, checking requests
+ * against the chain at `rpcUrl`.
  */
-export async function startSignerNetwork(count: number, options: { dir?: string } = {}): Promise<SignerNetwork> {
+export async function startSignerNetwork(count: number, options: { dir?: string; rpcUrl?: string } = {}): Promise<SignerNetwork> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'latchkey-network-'))
-  const nodes = await Promise.all(Array.from({ length: count }, (_, i) => spawnNode(i + 1, join(dir, `node-${i + 1}`))))
+  const nodes = await Promise.all(Array.from({ length: count }, (_, i) => spawnNode(i + 1, join(dir, `node-${i + 1}`), options.rpcUrl)))
   const exited = (node: NetworkNode) => node.process.exitCode !== null || node.process.signalCode !== null
   const network: SignerNetwork = {
     nodes,
@@ -63,7 +64,7 @@ export async function startSignerNetwork(count: number, options: { dir?: string 
     async restart(identifier) {
       const index = nodes.findIndex((n) => n.identifier === identifier)
       await network.kill(identifier)
-      nodes[index] = await spawnNode(identifier, nodes[index]!.dataDir)
+      nodes[index] = await spawnNode(identifier, nodes[index]!.dataDir, options.rpcUrl)
       return nodes[index]!
     },
     async stop() {

@@ -1,7 +1,10 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { secp256k1_FROST as frost } from '@noble/curves/secp256k1.js'
 import Fastify, { type FastifyInstance } from 'fastify'
-import type { Address } from 'viem'
+import { createPublicClient, http, type Address } from 'viem'
+import { decodeSessionSigningRequest, type SessionSigningRequestJson } from '@latchkey/sdk'
+import { checkSigningRequest } from '../signing/checkSigningRequest.ts'
 import { DkgMisbehaviourError, DkgParticipant, type DkgSetup, type Round1Body, type Round2Body, type SignedDkgMessage } from '../dkg/dkgParticipant.ts'
 import { exportNodeIdentity, generateNodeIdentity, importNodeIdentity, type NodeIdentity } from '../identity/nodeIdentity.ts'
 import { AtRestCipher } from '../storage/atRestCipher.ts'
@@ -17,16 +20,32 @@ export type SignerNodeConfig = {
   host?: string | undefined
   /** 0 picks a free port. */
   port?: number | undefined
+  /** The chain the node reads to check requests (grants, revocations, counters). Signing needs it. */
+  rpcUrl?: string | undefined
 }
 
 export type SignerNode = { url: string; identity: NodeIdentity; app: FastifyInstance; close(): Promise<void> }
 
 const hexIdentifier = (n: number) => n.toString(16).padStart(64, '0')
 
+/** The request is outside what the session allows (every honest node refuses it, with this reason). */
+class PolicyRefusal extends Error {
+  constructor(readonly reason: string) {
+    super(reason)
+  }
+}
+
+/** A key package as sealed in the store. */
+type KeyPackage = { identifier: string; signingShare: string; signers: { min: number; max: number }; commitments: string[]; verifyingShares: Record<string, string> }
+
+/** Signing nonces that were committed to and not used yet: in memory only, so a restart can never reuse one. */
+type PendingNonces = { groupPublicKey: string; nonces: ReturnType<typeof frost.commit>['nonces']; commitments: ReturnType<typeof frost.commit>['commitments'] }
+
 /**
  * One signer node: an HTTP API (fastify, JSON logs) over its store. Its identity and every key share are
- * sealed with the node key before they reach the database. This part runs key generation (DKG); signing
- * comes with the policy checks.
+ * sealed with the node key before they reach the database. It runs key generation (DKG) and signs: each
+ * signature share only after it has checked the request itself (`checkSigningRequest`) and durably marked
+ * the nonce used.
  */
 export async function startSignerNode(config: SignerNodeConfig): Promise<SignerNode> {
   if (!Number.isInteger(config.identifier) || config.identifier < 1 || config.identifier > 255) throw new Error('identifier: 1 to 255')
@@ -44,11 +63,23 @@ export async function startSignerNode(config: SignerNodeConfig): Promise<SignerN
   const node = identity.public.signingKey
   // Key generations in progress (in memory: a DKG interrupted by a restart is started again).
   const dkgs = new Map<string, { participant: DkgParticipant; setup: DkgSetup; client: Address }>()
+  const pending = new Map<string, PendingNonces>()
+  const chain = config.rpcUrl ? createPublicClient({ transport: http(config.rpcUrl) }) : undefined
+
+  async function keyOf(groupPublicKey: string) {
+    const key = await store.getKey(groupPublicKey)
+    if (!key) return undefined
+    const unsealed = JSON.parse(new TextDecoder().decode(cipher.open(key.sealedPackage, `key/${groupPublicKey}`))) as KeyPackage
+    return { stored: key, unsealed }
+  }
+  const hexBytes = (value: string) => new Uint8Array(Buffer.from(value, 'hex'))
+  const publicPackage = (p: KeyPackage) => ({ signers: p.signers, commitments: p.commitments.map(hexBytes), verifyingShares: Object.fromEntries(Object.entries(p.verifyingShares).map(([id, v]) => [id, hexBytes(v)])) })
 
   const app = Fastify({ logger: true, bodyLimit: 1 << 20 })
   app.setErrorHandler((error, _request, reply) => {
     if (error instanceof RequestRefusedError) return reply.code(401).send({ error: 'unauthenticated', reason: error.reason })
     if (error instanceof DkgMisbehaviourError) return reply.code(422).send({ error: 'misbehaviour', participant: error.participant, reason: error.reason })
+    if (error instanceof PolicyRefusal) return reply.code(403).send({ error: 'policy', reason: error.reason })
     return reply.code(400).send({ error: 'bad-request', reason: error instanceof Error ? error.message : String(error) })
   })
 
@@ -105,6 +136,59 @@ export async function startSignerNode(config: SignerNodeConfig): Promise<SignerN
     if (!key) return reply.code(404).send({ error: 'not-found' })
     const unsealed = JSON.parse(new TextDecoder().decode(cipher.open(key.sealedPackage, `key/${groupPublicKey}`))) as { verifyingShares: Record<string, string> }
     return { groupPublicKey, identifier: key.identifier, min: key.min, max: key.max, client: key.client, verifyingShare: unsealed.verifyingShares[me] }
+  })
+
+  app.get('/keys/:groupPublicKey/public', async (request, reply) => {
+    const { groupPublicKey } = request.params as { groupPublicKey: string }
+    const key = await keyOf(groupPublicKey)
+    if (!key) return reply.code(404).send({ error: 'not-found' })
+    return { signers: key.unsealed.signers, commitments: key.unsealed.commitments, verifyingShares: key.unsealed.verifyingShares }
+  })
+
+  // Round 1 of signing: fresh nonces for this group's key, kept in memory; their commitments go back.
+  app.post('/sign/commit', async (request, reply) => {
+    const { groupPublicKey, auth } = request.body as { groupPublicKey: string; auth: RequestAuth }
+    const key = await keyOf(groupPublicKey)
+    if (!key) return reply.code(404).send({ error: 'not-found' })
+    await authenticate(store, node, '/sign/commit', { groupPublicKey }, auth, key.stored.client as Address)
+    const generated = frost.commit({ identifier: key.unsealed.identifier, signingShare: hexBytes(key.unsealed.signingShare) })
+    const commitmentId = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('hex')
+    pending.set(commitmentId, { groupPublicKey, ...generated })
+    const c = generated.commitments
+    return { commitmentId, commitments: { identifier: c.identifier, hiding: Buffer.from(c.hiding).toString('hex'), binding: Buffer.from(c.binding).toString('hex') } }
+  })
+
+  // Round 2 of signing: the node checks the request itself, marks the nonce used (durably), then signs.
+  app.post('/sign/share', async (request, reply) => {
+    const body = request.body as { groupPublicKey: string; commitmentId: string; commitments: { identifier: string; hiding: string; binding: string }[]; request: SessionSigningRequestJson; auth: RequestAuth }
+    const { groupPublicKey, commitmentId, commitments, auth } = body
+    const key = await keyOf(groupPublicKey)
+    if (!key) return reply.code(404).send({ error: 'not-found' })
+    await authenticate(store, node, '/sign/share', { groupPublicKey, commitmentId, commitments, request: body.request }, auth, key.stored.client as Address)
+    const nonces = pending.get(commitmentId)
+    if (!nonces || nonces.groupPublicKey !== groupPublicKey) throw new Error('no such commitment (used, or lost in a restart): commit again')
+    const own = commitments.find((c) => c.identifier === me)
+    if (!own || own.hiding !== Buffer.from(nonces.commitments.hiding).toString('hex') || own.binding !== Buffer.from(nonces.commitments.binding).toString('hex')) {
+      throw new Error("the signing package does not carry this node's commitment")
+    }
+    if (!chain) throw new PolicyRefusal('this node has no chain to check requests against (start it with an RPC URL)')
+    const checked = await checkSigningRequest(chain, groupPublicKey, decodeSessionSigningRequest(body.request))
+    if (!checked.ok) {
+      request.log.warn({ event: 'refused', groupPublicKey, reason: checked.reason }, 'signing request refused')
+      throw new PolicyRefusal(checked.reason)
+    }
+    // Used once, ever: marked durably before the share leaves, and forgotten from memory.
+    pending.delete(commitmentId)
+    if (!(await store.markNonceUsed(commitmentId))) throw new Error('this nonce was already used')
+    const share = frost.signShare(
+      { identifier: key.unsealed.identifier, signingShare: hexBytes(key.unsealed.signingShare) },
+      publicPackage(key.unsealed),
+      nonces.nonces,
+      commitments.map((c) => ({ identifier: c.identifier, hiding: hexBytes(c.hiding), binding: hexBytes(c.binding) })),
+      checked.message,
+    )
+    request.log.info({ event: 'signed', groupPublicKey, commitmentId }, 'signature share released')
+    return { identifier: me, share: Buffer.from(share).toString('hex') }
   })
 
   const address = await app.listen({ host: config.host ?? '127.0.0.1', port: config.port ?? 0 })

@@ -19,7 +19,7 @@ import { readSessionState, type SessionState } from '../sessions/readSessionStat
 import { toSessionSigner, type SessionSigner } from '../signers/sessionSigner.ts'
 import { misdirectedBuiltInPolicy } from '../sessions/policyModules.ts'
 import { latchkeyModules } from '../deployments.ts'
-import type { UserOpCost } from '../sessions/policyChecker.ts'
+import { userOpCost } from '../sessions/userOpCost.ts'
 import type { SessionGrant } from '../sessions/sessionGrant.ts'
 import { encodeSessionSignature, sessionSigningHash } from '../sessions/sessionSignature.ts'
 import { measuredVerificationGas } from '../userOperation/measuredVerificationGas.ts'
@@ -77,16 +77,6 @@ export type ToSessionAccountReturnType = SmartAccount<SessionAccountImplementati
 const BLOCK_WAIT_SECONDS = 30
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** What a userOp may cost the account, as the manager gives it to the session's gas policy. */
-function userOpCost(op: { verificationGasLimit: bigint; callGasLimit: bigint; preVerificationGas: bigint; maxFeePerGas: bigint; paymaster?: unknown; paymasterVerificationGasLimit?: bigint | undefined; paymasterPostOpGasLimit?: bigint | undefined }): UserOpCost {
-  const paymaster = typeof op.paymaster === 'string' ? (op.paymaster as Hex) : zeroAddress
-  return {
-    paymaster,
-    gasLimit: op.verificationGasLimit + op.callGasLimit + op.preVerificationGas + (op.paymasterVerificationGasLimit ?? 0n) + (op.paymasterPostOpGasLimit ?? 0n),
-    maxFeePerGas: op.maxFeePerGas,
-  }
-}
 
 /**
  * A viem `SmartAccount` for an existing ERC-7579 account that signs as one of its sessions: userOps go
@@ -297,7 +287,18 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
       entryPointVersion: '0.7',
       userOperation: { ...op, sender: grant.account },
     })
-    const signature = await signer.signSessionHash(signingHash(chosen, userOpHash))
+    const hash = signingHash(chosen, userOpHash)
+    const signature = signer.signSessionRequest
+      ? await signer.signSessionRequest(
+          {
+            userOperation: { ...op, sender: grant.account },
+            parts: chosen.parts.map(({ grant: each, mode }) => ({ grant: each, mode })),
+            entries: chosen.entries,
+            declaredTime: chosen.declaredTime,
+          },
+          hash,
+        )
+      : await signer.signSessionHash(hash)
     return encodePlan(chosen, signature)
   }
 

@@ -35,16 +35,28 @@ export class SignerNetworkError extends LatchkeyError {
   }
 }
 
+/** Every node asked refused to sign: the request is outside the session's policy (their reason). */
+export class SignerNetworkRefusedError extends LatchkeyError {
+  override name = 'SignerNetworkRefusedError'
+  constructor(readonly reason: string) {
+    super(`The signer nodes refuse to sign: ${reason}`)
+  }
+}
+
 type Signed = { sender: string; body: Record<string, unknown>; signature: string }
 
-async function call<T>(url: string, init?: { body: unknown }): Promise<T> {
+/** A JSON call to a signer node; a refusal or an unreachable node is a {@link SignerNetworkError}. */
+export async function callSignerNode<T>(url: string, init?: { body: unknown }): Promise<T> {
   let response: Response
   try {
-    response = await fetch(url, init ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(init.body) } : undefined)
+    // A node that does not answer within 10 s is taken for down (the caller moves to another).
+    const signal = AbortSignal.timeout(10_000)
+    response = await fetch(url, init ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(init.body), signal } : { signal })
   } catch (error) {
     throw new SignerNetworkError(url, `unreachable (${(error as Error).message})`)
   }
   const json = (await response.json().catch(() => ({}))) as T & { error?: string; reason?: string; participant?: string }
+  if (response.status === 403 && json.error === 'policy') throw new SignerNetworkRefusedError(json.reason ?? 'refused')
   if (!response.ok) {
     const who = json.participant ? ` (participant ${json.participant})` : ''
     throw new SignerNetworkError(url, `${json.error ?? response.status}${who}: ${json.reason ?? response.statusText}`)
@@ -64,11 +76,11 @@ export async function generateDistributedKey(parameters: GenerateDistributedKeyP
   if (!Number.isInteger(threshold) || threshold < 2 || threshold > urls.length) {
     throw new LatchkeyError(`A threshold of ${threshold} of ${urls.length} nodes: it must be at least 2 and at most the number of nodes.`)
   }
-  const nodes = await Promise.all(urls.map(async (url) => ({ url, ...(await call<Omit<SignerNodeInfo, 'url'>>(`${url}/identity`)) })))
+  const nodes = await Promise.all(urls.map(async (url) => ({ url, ...(await callSignerNode<Omit<SignerNodeInfo, 'url'>>(`${url}/identity`)) })))
   if (new Set(nodes.map((n) => n.identifier)).size !== nodes.length) throw new LatchkeyError('Two nodes have the same identifier.')
   const setup = { dkgId: Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('hex'), min: threshold, participants: nodes.map((n) => ({ identifier: n.identifier, identity: { signingKey: n.signingKey, encryptionKey: n.encryptionKey } })) }
   const post = async <T>(node: SignerNodeInfo, path: string, payload: Record<string, unknown>) =>
-    call<T>(`${node.url}${path}`, { body: { ...payload, auth: await signNodeRequest(client, node.signingKey, path, payload) } })
+    callSignerNode<T>(`${node.url}${path}`, { body: { ...payload, auth: await signNodeRequest(client, node.signingKey, path, payload) } })
   const checkSigned = (node: SignerNodeInfo, round: string, message: Signed) => {
     const bytes = new TextEncoder().encode(canonicalJson({ dkgId: setup.dkgId, round, sender: message.sender, body: message.body }))
     let valid = false

@@ -1,3 +1,4 @@
+import type { SessionSigningRequest } from './sessionSigningRequest.ts'
 import { concat, hashMessage, keccak256, pad, stringToHex, zeroAddress, type Address, type Hex, type LocalAccount } from 'viem'
 
 /**
@@ -15,6 +16,11 @@ export type SessionSigner = {
    * hash to the verifier, so that is what must be signed. Returns the signature in the verifier's format.
    */
   signSessionHash(signingHash: Hex): Promise<Hex>
+  /**
+   * When present, used instead of `signSessionHash`: signs with everything the signature covers in full
+   * (signers that check what they sign, such as the signer network, rebuild the hash themselves).
+   */
+  signSessionRequest?: ((request: SessionSigningRequest, signingHash: Hex) => Promise<Hex>) | undefined
   /** A signature of the right size and shape for gas estimates (it does not verify). */
   stubSignature: Hex
 }
