@@ -17,6 +17,7 @@ import { measureTreePaths } from './treePaths.ts'
 import { measurePeerPaths } from './peerPaths.ts'
 import { measureSignerPaths } from './signerPaths.ts'
 import { measureOffChain, type Timing } from './offChainTimings.ts'
+import { measureNetworkTimings } from './networkTimings.ts'
 import { gasSnapshot } from './gasSnapshot.ts'
 
 const root = join(import.meta.dirname, '..')
@@ -26,6 +27,7 @@ const calldataGas = (input: `0x${string}`) => hexToBytes(input).reduce((sum, byt
 
 const devnet = await startDevnet()
 let cases: (GasCase & { l1CalldataGas?: number })[]
+let networkTimings: Timing[]
 try {
   const target = { ...devnet, funderKey: devnet.testKeys[2]!.privateKey }
   cases = [
@@ -38,6 +40,8 @@ try {
     ...(await measureSignerPaths(target)),
     ...(await measurePeerPaths(target)),
   ]
+  // The signer network needs the chain for its policy checks: measured while the devnet runs.
+  networkTimings = await measureNetworkTimings(target)
   const client = createPublicClient({ chain: devnet.chain, transport: http(devnet.rpcUrl) })
   for (const c of cases) {
     if (c.transactionHash) c.l1CalldataGas = calldataGas((await client.getTransaction({ hash: c.transactionHash })).input)
@@ -60,7 +64,7 @@ const date = new Date().toISOString().slice(0, 10)
 
 writeFileSync(
   join(root, 'bench', 'results.json'),
-  `${JSON.stringify({ date, commit, machine, cases: cases.map(({ transactionHash: _, ...c }) => ({ ...c, gasUsed: Number(c.gasUsed) })), offChain: timings }, null, 2)}\n`,
+  `${JSON.stringify({ date, commit, machine, cases: cases.map(({ transactionHash: _, ...c }) => ({ ...c, gasUsed: Number(c.gasUsed) })), offChain: [...timings, ...networkTimings] }, null, 2)}\n`,
 )
 writeFileSync(join(root, 'bench', 'gas-snapshot.json'), gasSnapshot(cases))
 
@@ -202,6 +206,12 @@ const offChainTable = [
   '| what | median | min–max | runs |',
   '|---|---:|---:|---:|',
   ...timings.map(timingRow),
+  '',
+  'The signer network (bench/networkTimings.ts; three node processes and the devnet on this 2-core machine):',
+  '',
+  '| what | figure | min–max | runs |',
+  '|---|---:|---:|---:|',
+  ...networkTimings.map(timingRow),
 ].join('\n')
 
 const path = join(root, 'BENCHMARKS.md')

@@ -19,6 +19,7 @@ import { createReporter, type Reporter } from './progress.ts'
 import { sessionChapter } from './sessionChapter.ts'
 import { policyChapter } from './policyChapter.ts'
 import { batchChapter } from './batchChapter.ts'
+import { distributedChapter } from './distributedChapter.ts'
 
 /** What every demo chapter gets: the devnet, clients, the reporter, and the account once it exists. */
 export type DemoContext = {
@@ -113,6 +114,8 @@ export async function runDemo(): Promise<number> {
     await policyChapter(context, account)
     chapter('Batched sessions: approve and swap under two sessions, one userOp')
     await batchChapter(context, account)
+    chapter('Distributed sessions: a 2-of-3 signer network that checks the policy before it signs')
+    await distributedChapter(context, account)
     process.stdout.write('\n')
     return 0
   } catch (error) {
