@@ -59,7 +59,7 @@ import {
 } from '@latchkey/sdk'
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
 import { countData, deployedOwnerAccount, sendRaw } from './fixtures/sessions.ts'
-import { balanceOf, erc20Call, expectRefusedOnChain, mintUsd } from './fixtures/policySessions.ts'
+import { balanceOf, erc20Call, expectRefusedOnChain, mintUsd, prepareWithFixedGas } from './fixtures/policySessions.ts'
 import { mintCall } from './fixtures/batchSessions.ts'
 
 let devnet: DevnetFixture
@@ -94,13 +94,7 @@ async function granted(sessions: Session[], options: { usd?: bigint } = {}) {
  */
 async function prepareOp(grant: SessionGrant, key: PrivateKeyAccount, calls: Call[], nonceKey?: bigint): Promise<UserOperation<'0.7'>> {
   const account = await toSessionAccount({ client: devnet.publicClient, grant, signer: key, precheck: false, nonceKey })
-  return (await devnet.bundlerClient.prepareUserOperation({
-    account,
-    calls,
-    callGasLimit: 300_000n,
-    verificationGasLimit: 600_000n,
-    preVerificationGas: 80_000n,
-  })) as UserOperation<'0.7'>
+  return prepareWithFixedGas(devnet, account, calls)
 }
 
 const userOpHashOf = (op: UserOperation<'0.7'>) =>

@@ -23,7 +23,7 @@ import {
 } from '@latchkey/sdk'
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
 import { approveCall, mintCall, mixedGrantTrader, swapCall } from './fixtures/batchSessions.ts'
-import { balanceOf, erc20Call } from './fixtures/policySessions.ts'
+import { balanceOf, erc20Call, prepareWithFixedGas } from './fixtures/policySessions.ts'
 import { countData, counterSession, deployedOwnerAccount, sendRaw } from './fixtures/sessions.ts'
 
 let devnet: DevnetFixture
@@ -142,13 +142,7 @@ describe('windows', () => {
       return true
     })
     const unchecked = await toSessionAccount({ client: devnet.publicClient, grants: withFuture.grants, signer: key, precheck: false })
-    const draft = (await devnet.bundlerClient.prepareUserOperation({
-      account: unchecked,
-      calls: [calls[0]!, wethCall],
-      callGasLimit: 300_000n,
-      verificationGasLimit: 600_000n,
-      preVerificationGas: 80_000n,
-    })) as UserOperation<'0.7'>
+    const draft = await prepareWithFixedGas(devnet, unchecked, [calls[0]!, wethCall])
     const signed = { ...draft, signature: await unchecked.signUserOperation(draft) }
     assert.deepEqual(await validationDataOf(owner.address, signed), { failed: false, validAfter: now + 3600, validUntil: now + 7200 })
     await assert.rejects(sendRaw(devnet, signed), /AA22/)
