@@ -5,21 +5,60 @@
  * requests refused. (Signing through the nodes, with their policy checks, is the next part of the issue.)
  */
 import { describe, it, before, after } from 'node:test'
+import { randomBytes } from 'node:crypto'
 import assert from 'node:assert/strict'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { generateDistributedKey, signNodeRequest } from '@latchkey/sdk'
+import pg from 'pg'
 import { AtRestCipher, startSignerNetwork, type SignerNetwork } from '@latchkey/node'
 
+/**
+ * Where the nodes keep their stores: SQLite (always), and PostgreSQL when LATCHKEY_TEST_POSTGRES_URL names a
+ * server (`.ci/run` starts one): each node then gets a database of its own, created for the run.
+ */
+type Backend = { name: string; databaseUrl?: (identifier: number) => string; storedText(node: { identifier: number; dataDir: string }): Promise<Buffer> }
+const postgresUrl = process.env.LATCHKEY_TEST_POSTGRES_URL
+const sqlite: Backend = {
+  name: 'SQLite',
+  async storedText(node) {
+    return Buffer.concat(readdirSync(node.dataDir).filter((f) => f.startsWith('node.sqlite')).map((f) => readFileSync(join(node.dataDir, f))))
+  },
+}
+function postgres(url: string): Backend {
+  const run = randomBytes(4).toString('hex')
+  const database = (identifier: number) => `latchkey_${run}_node${identifier}`
+  const urlOf = (identifier: number) => {
+    const u = new URL(url)
+    u.pathname = `/${database(identifier)}`
+    return u.toString()
+  }
+  return {
+    name: 'PostgreSQL',
+    databaseUrl: urlOf,
+    async storedText(node) {
+      const client = new pg.Client({ connectionString: urlOf(node.identifier) })
+      await client.connect()
+      const rows = [...(await client.query('SELECT * FROM sealed')).rows, ...(await client.query('SELECT * FROM keys')).rows]
+      await client.end()
+      return Buffer.from(JSON.stringify(rows))
+    },
+  }
+}
+async function createDatabases(url: string, backend: Backend) {
+  const admin = new pg.Client({ connectionString: url })
+  await admin.connect()
+  for (const identifier of [1, 2, 3]) await admin.query(`CREATE DATABASE ${new URL(backend.databaseUrl!(identifier)).pathname.slice(1)}`)
+  await admin.end()
+}
+
+const backends: Backend[] = [sqlite, ...(postgresUrl ? [postgres(postgresUrl)] : [])]
+if (!postgresUrl) process.stdout.write('# signer network tests: PostgreSQL skipped (LATCHKEY_TEST_POSTGRES_URL is not set; .ci/run sets it)\n')
+
+for (const backend of backends) {
 let network: SignerNetwork
-before(async () => {
-  network = await startSignerNetwork(3)
-})
-after(async () => {
-  await network?.stop()
-})
 
 const urls = () => network.nodes.map((n) => n.url)
 const getJson = async (url: string) => (await fetch(url)).json() as Promise<Record<string, string>>
@@ -28,7 +67,15 @@ const postRaw = async (url: string, body: unknown) => {
   return { status: response.status, json: (await response.json()) as Record<string, string> }
 }
 
-describe('signer network: distributed key generation between node processes', () => {
+describe(`signer network: distributed key generation between node processes (${backend.name})`, () => {
+  before(async () => {
+    if (backend.databaseUrl) await createDatabases(postgresUrl!, backend)
+    network = await startSignerNetwork(3, backend.databaseUrl ? { databaseUrl: backend.databaseUrl } : {})
+  })
+  after(async () => {
+    await network?.stop()
+  })
+
   it('2-of-3: the SDK relays a DKG; every node holds a share of one group key; any 2 verifying shares give it', async () => {
     const client = privateKeyToAccount(generatePrivateKey())
     const { groupPublicKey, nodes } = await generateDistributedKey({ nodes: urls(), threshold: 2, client })
@@ -57,19 +104,16 @@ describe('signer network: distributed key generation between node processes', ()
     const node = await network.restart(2)
     const after_ = await getJson(`${node.url}/keys/${groupPublicKey.slice(2)}`)
     assert.deepEqual(after_, before_)
-    // With the node key (a separate file), the sealed package opens: the share in it appears nowhere in the database files.
+    // With the node key (a separate file), the sealed package opens: the share in it appears nowhere in what the store holds.
     const cipher = AtRestCipher.loadOrCreate(join(node.dataDir, 'node.key'))
     await network.kill(2, 'SIGTERM')
-    const files = readdirSync(node.dataDir).filter((f) => f.startsWith('node.sqlite'))
-    const database = Buffer.concat(files.map((f) => readFileSync(join(node.dataDir, f))))
-    const Database = (await import('better-sqlite3')).default
-    const db = new Database(join(node.dataDir, 'node.sqlite'), { readonly: true })
-    const row = db.prepare('SELECT sealed_package FROM keys WHERE group_public_key = ?').get(groupPublicKey.slice(2)) as { sealed_package: string }
-    db.close()
-    const keyPackage = JSON.parse(new TextDecoder().decode(cipher.open(row.sealed_package, `key/${groupPublicKey.slice(2)}`))) as { signingShare: string }
+    const stored = await backend.storedText(node)
+    const row = await sealedPackageOf(backend, node, groupPublicKey.slice(2))
+    assert.ok(stored.includes(Buffer.from(row, 'latin1')), 'the store dump does not hold the sealed package it should')
+    const keyPackage = JSON.parse(new TextDecoder().decode(cipher.open(row, `key/${groupPublicKey.slice(2)}`))) as { signingShare: string }
     assert.equal(keyPackage.signingShare.length, 64)
-    assert.equal(database.includes(Buffer.from(keyPackage.signingShare, 'hex')), false, 'the raw share is in the database')
-    assert.equal(database.includes(Buffer.from(keyPackage.signingShare, 'latin1')), false, 'the hex share is in the database')
+    assert.equal(stored.includes(Buffer.from(keyPackage.signingShare, 'hex')), false, 'the raw share is in the store')
+    assert.equal(stored.includes(Buffer.from(keyPackage.signingShare, 'latin1')), false, 'the hex share is in the store')
     // The share is a valid one: share · G is the node's verifying share.
     assert.equal(secp256k1.Point.BASE.multiply(BigInt(`0x${keyPackage.signingShare}`)).toHex(true), before_.verifyingShare)
     await network.restart(2)
@@ -97,3 +141,20 @@ describe('signer network: distributed key generation between node processes', ()
     assert.deepEqual([twice.status, twice.json.reason], [401, 'the request was replayed'])
   })
 })
+}
+
+/** The sealed key package a node stored for `groupKey`, read from its store directly. */
+async function sealedPackageOf(backend: Backend, node: { identifier: number; dataDir: string }, groupKey: string): Promise<string> {
+  if (!backend.databaseUrl) {
+    const Database = (await import('better-sqlite3')).default
+    const db = new Database(join(node.dataDir, 'node.sqlite'), { readonly: true })
+    const row = db.prepare('SELECT sealed_package FROM keys WHERE group_public_key = ?').get(groupKey) as { sealed_package: string }
+    db.close()
+    return row.sealed_package
+  }
+  const client = new pg.Client({ connectionString: backend.databaseUrl(node.identifier) })
+  await client.connect()
+  const { rows } = await client.query<{ sealed_package: string }>('SELECT sealed_package FROM keys WHERE group_public_key = $1', [groupKey])
+  await client.end()
+  return rows[0]!.sealed_package
+}

@@ -2,7 +2,7 @@
  * One signer node as a process: `node --import tsx packages/node/src/nodeMain.ts --identifier 1 --data-dir
  * ./node-1 [--port 0] [--config node.json]` (or `latchkey node start`). Options come from the config file,
  * then the environment (LATCHKEY_NODE_IDENTIFIER, LATCHKEY_NODE_DATA_DIR, LATCHKEY_NODE_PORT,
- * LATCHKEY_NODE_HOST, LATCHKEY_NODE_RPC_URL), then the command line. Logs are JSON lines on stdout; the first names the URL.
+ * LATCHKEY_NODE_HOST, LATCHKEY_NODE_RPC_URL, LATCHKEY_NODE_DATABASE_URL), then the command line. Logs are JSON lines on stdout; the first names the URL.
  */
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
@@ -11,7 +11,7 @@ import { startSignerNode, type SignerNodeConfig } from './server/signerNode.ts'
 export async function runSignerNode(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { config: { type: 'string' }, identifier: { type: 'string' }, 'data-dir': { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, 'rpc-url': { type: 'string' } },
+    options: { config: { type: 'string' }, identifier: { type: 'string' }, 'data-dir': { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, 'rpc-url': { type: 'string' }, 'database-url': { type: 'string' } },
   })
   const file = values.config ? (JSON.parse(readFileSync(values.config, 'utf8')) as Partial<SignerNodeConfig>) : {}
   const env = process.env
@@ -26,6 +26,7 @@ export async function runSignerNode(argv: string[]): Promise<void> {
     port: port === undefined ? 0 : Number(port),
     host: pick(values.host, 'LATCHKEY_NODE_HOST', file.host),
     rpcUrl: pick(values['rpc-url'], 'LATCHKEY_NODE_RPC_URL', file.rpcUrl),
+    databaseUrl: pick(values['database-url'], 'LATCHKEY_NODE_DATABASE_URL', file.databaseUrl),
   })
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void node.close().then(() => process.exit(0)))
 }

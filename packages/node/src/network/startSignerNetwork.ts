@@ -19,8 +19,8 @@ export type SignerNetwork = {
 const entry = join(import.meta.dirname, '..', 'nodeMain.ts')
 
 /** Starts one node process and resolves when it logs that it listens. */
-function spawnNode(identifier: number, dataDir: string, rpcUrl: string | undefined): Promise<NetworkNode> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, '--identifier', String(identifier), '--data-dir', dataDir, '--port', '0', ...(rpcUrl ? ['--rpc-url', rpcUrl] : [])], {
+function spawnNode(identifier: number, dataDir: string, rpcUrl: string | undefined, databaseUrl: string | undefined): Promise<NetworkNode> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, '--identifier', String(identifier), '--data-dir', dataDir, '--port', '0', ...(rpcUrl ? ['--rpc-url', rpcUrl] : []), ...(databaseUrl ? ['--database-url', databaseUrl] : [])], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   return new Promise((resolve, reject) => {
@@ -45,11 +45,14 @@ function spawnNode(identifier: number, dataDir: string, rpcUrl: string | undefin
 /**
  * A local signer network on loopback for development, demos and tests: `count` node processes, each with
  * its own data directory (under `dir`, default a new temporary directory) and database, checking requests
- * against the chain at `rpcUrl`.
+ * against the chain at `rpcUrl`; `databaseUrl` gives each node a PostgreSQL database instead of SQLite.
  */
-export async function startSignerNetwork(count: number, options: { dir?: string; rpcUrl?: string } = {}): Promise<SignerNetwork> {
+export async function startSignerNetwork(
+  count: number,
+  options: { dir?: string; rpcUrl?: string; databaseUrl?: (identifier: number) => string } = {},
+): Promise<SignerNetwork> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'latchkey-network-'))
-  const nodes = await Promise.all(Array.from({ length: count }, (_, i) => spawnNode(i + 1, join(dir, `node-${i + 1}`), options.rpcUrl)))
+  const nodes = await Promise.all(Array.from({ length: count }, (_, i) => spawnNode(i + 1, join(dir, `node-${i + 1}`), options.rpcUrl, options.databaseUrl?.(i + 1))))
   const exited = (node: NetworkNode) => node.process.exitCode !== null || node.process.signalCode !== null
   const network: SignerNetwork = {
     nodes,
@@ -64,7 +67,7 @@ export async function startSignerNetwork(count: number, options: { dir?: string;
     async restart(identifier) {
       const index = nodes.findIndex((n) => n.identifier === identifier)
       await network.kill(identifier)
-      nodes[index] = await spawnNode(identifier, nodes[index]!.dataDir, options.rpcUrl)
+      nodes[index] = await spawnNode(identifier, nodes[index]!.dataDir, options.rpcUrl, options.databaseUrl?.(identifier))
       return nodes[index]!
     },
     async stop() {

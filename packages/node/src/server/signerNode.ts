@@ -9,6 +9,7 @@ import { DkgMisbehaviourError, DkgParticipant, type DkgSetup, type Round1Body, t
 import { exportNodeIdentity, generateNodeIdentity, importNodeIdentity, type NodeIdentity } from '../identity/nodeIdentity.ts'
 import { AtRestCipher } from '../storage/atRestCipher.ts'
 import type { NodeStore } from '../storage/nodeStore.ts'
+import { PostgresNodeStore } from '../storage/postgresNodeStore.ts'
 import { SqliteNodeStore } from '../storage/sqliteNodeStore.ts'
 import { RequestRefusedError, authenticate, type RequestAuth } from './requestAuth.ts'
 
@@ -22,6 +23,8 @@ export type SignerNodeConfig = {
   port?: number | undefined
   /** The chain the node reads to check requests (grants, revocations, counters). Signing needs it. */
   rpcUrl?: string | undefined
+  /** A PostgreSQL connection URL: the node keeps its store there instead of SQLite in its data directory. */
+  databaseUrl?: string | undefined
 }
 
 export type SignerNode = { url: string; identity: NodeIdentity; app: FastifyInstance; close(): Promise<void> }
@@ -42,7 +45,8 @@ type KeyPackage = { identifier: string; signingShare: string; signers: { min: nu
 type PendingNonces = { groupPublicKey: string; nonces: ReturnType<typeof frost.commit>['nonces']; commitments: ReturnType<typeof frost.commit>['commitments'] }
 
 /**
- * One signer node: an HTTP API (fastify, JSON logs) over its store. Its identity and every key share are
+ * One signer node: an HTTP API (fastify, JSON logs) over its store (SQLite in its data directory, or
+ * PostgreSQL given a connection URL). Its identity and every key share are
  * sealed with the node key before they reach the database. It runs key generation (DKG) and signs: each
  * signature share only after it has checked the request itself (`checkSigningRequest`) and durably marked
  * the nonce used.
@@ -51,7 +55,7 @@ export async function startSignerNode(config: SignerNodeConfig): Promise<SignerN
   if (!Number.isInteger(config.identifier) || config.identifier < 1 || config.identifier > 255) throw new Error('identifier: 1 to 255')
   mkdirSync(config.dataDir, { recursive: true })
   const cipher = AtRestCipher.loadOrCreate(join(config.dataDir, 'node.key'))
-  const store: NodeStore = new SqliteNodeStore(join(config.dataDir, 'node.sqlite'))
+  const store: NodeStore = config.databaseUrl ? await PostgresNodeStore.connect(config.databaseUrl) : new SqliteNodeStore(join(config.dataDir, 'node.sqlite'))
   const sealedIdentity = await store.getSealed('identity')
   let identity: NodeIdentity
   if (sealedIdentity) identity = importNodeIdentity(JSON.parse(new TextDecoder().decode(cipher.open(sealedIdentity, 'identity'))))
