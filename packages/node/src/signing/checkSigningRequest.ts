@@ -1,6 +1,17 @@
 import { hexToBytes, type Chain, type Client, type Transport } from 'viem'
 import { checkSessionCalls, decodeExecute, frostSignerKey, readSessionState, sessionRequestMessage, userOpCost, type Call, type SessionSigningRequest } from '@latchkey/sdk'
 
+const chainIds = new WeakMap<object, Promise<number>>()
+/** The chain's id, asked once per client (a node signs on one chain). */
+function chainIdOf(client: Client<Transport, Chain | undefined>): Promise<number> {
+  let id = chainIds.get(client)
+  if (!id) {
+    id = client.request({ method: 'eth_chainId' }).then(Number)
+    chainIds.set(client, id)
+  }
+  return id
+}
+
 /**
  * What a node checks before it signs (the distributed-sessions issue): it rebuilds the userOpHash from the
  * full userOp and the signing hash from the request (it never signs a hash it is handed), and it checks the
@@ -14,7 +25,7 @@ export async function checkSigningRequest(
   groupPublicKey: string,
   request: SessionSigningRequest,
 ): Promise<{ ok: true; message: Uint8Array } | { ok: false; reason: string }> {
-  const chainId = client.chain?.id ?? Number(await client.request({ method: 'eth_chainId' }))
+  const chainId = client.chain?.id ?? (await chainIdOf(client))
   const key = frostSignerKey(`0x${groupPublicKey}`).toLowerCase()
   const { userOperation, parts, entries, declaredTime } = request
   for (const [index, { grant }] of parts.entries()) {

@@ -55,18 +55,19 @@ export function networkSessionSigner(parameters: NetworkSessionSignerParameters)
     const excluded = new Set<string>()
     const failures: string[] = []
     for (let attempt = 0; attempt <= nodes.length - threshold; attempt++) {
-      // Round 1: commitments from the first `threshold` nodes that answer.
+      // Round 1: commitments from `threshold` nodes, asked at once; a node that fails is replaced by the next.
       const chosen: { node: SignerNodeInfo; commitmentId: string; commitments: Commitment }[] = []
-      for (const node of nodes) {
-        if (chosen.length === threshold) break
-        if (excluded.has(node.identifier)) continue
-        try {
-          const answer = await post<{ commitmentId: string; commitments: Commitment }>(node, '/sign/commit', { groupPublicKey: groupKey })
-          chosen.push({ node, ...answer })
-        } catch (error) {
-          excluded.add(node.identifier)
-          failures.push(String((error as Error).message))
-        }
+      const waiting = nodes.filter((node) => !excluded.has(node.identifier))
+      while (chosen.length < threshold && waiting.length > 0) {
+        const asked = waiting.splice(0, threshold - chosen.length)
+        const answers = await Promise.allSettled(asked.map((node) => post<{ commitmentId: string; commitments: Commitment }>(node, '/sign/commit', { groupPublicKey: groupKey })))
+        answers.forEach((answer, i) => {
+          if (answer.status === 'fulfilled') chosen.push({ node: asked[i]!, ...answer.value })
+          else {
+            excluded.add(asked[i]!.identifier)
+            failures.push(String((answer.reason as Error).message))
+          }
+        })
       }
       if (chosen.length < threshold) break
       const commitments = chosen.map((c) => c.commitments)
