@@ -8,10 +8,21 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
-import { createSession, erc20Policy, generateDistributedKey, grantSessions, networkSessionSigner, sendUserOperationAndWait, SignerNetworkRefusedError, toSessionAccount } from '@latchkey/sdk'
+import {
+  createSession,
+  erc20Policy,
+  generateDistributedKey,
+  grantSessions,
+  networkSessionSigner,
+  sendUserOperationAndWait,
+  sessionRequestSigningHash,
+  SignerNetworkRefusedError,
+  toSessionAccount,
+  type SessionSigningRequest,
+} from '@latchkey/sdk'
 import { startSignerNetwork, type SignerNetwork } from '@latchkey/node'
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
-import { balanceOf, erc20Call, mintUsd } from './fixtures/policySessions.ts'
+import { balanceOf, erc20Call, mintUsd, prepareWithFixedGas } from './fixtures/policySessions.ts'
 import { deployedOwnerAccount } from './fixtures/sessions.ts'
 
 let devnet: DevnetFixture
@@ -51,6 +62,15 @@ describe('a distributed session (2-of-3 signer nodes)', () => {
       },
     )
     assert.equal(await balanceOf(devnet, devnet.contracts.demoToken, recipient), 60n)
+
+    // A request whose call names a session it does not carry: refused by the nodes (never signed unchecked).
+    const prepared = await prepareWithFixedGas(devnet, unchecked, [pay(1n)])
+    const stray: SessionSigningRequest = { userOperation: prepared, parts: [{ grant: grants[0]!, mode: 'root' }], entries: [{ session: 1, permission: 0 }], declaredTime: Math.floor(Date.now() / 1000) }
+    await assert.rejects(signer.signSessionRequest!(stray, sessionRequestSigningHash(stray, devnet.chainId)), (error: unknown) => {
+      assert.ok(error instanceof SignerNetworkRefusedError, String(error))
+      assert.match(error.reason, /names session 1, which the request does not carry/)
+      return true
+    })
 
     // One node down (killed): the other two sign.
     await network.kill(1)

@@ -1,4 +1,4 @@
-import { hexToBytes, type Chain, type Client, type Transport } from 'viem'
+import { hexToBytes, zeroAddress, type Chain, type Client, type Transport } from 'viem'
 import { checkSessionCalls, decodeExecute, frostSignerKey, readSessionState, sessionRequestMessage, userOpCost, type Call, type SessionSigningRequest } from '@latchkey/sdk'
 
 const chainIds = new WeakMap<object, Promise<number>>()
@@ -40,6 +40,8 @@ export async function checkSigningRequest(
     return { ok: false, reason: `the userOp's callData is not an ERC-7579 execute (${(error as Error).message})` }
   }
   if (entries.length !== calls.length) return { ok: false, reason: `${entries.length} call entries for ${calls.length} calls` }
+  const stray = entries.findIndex((entry) => entry.session >= parts.length)
+  if (stray >= 0) return { ok: false, reason: `call ${stray} names session ${entries[stray]!.session}, which the request does not carry` }
   for (const [index, part] of parts.entries()) {
     const mine = entries.flatMap((entry, call) => (entry.session === index ? [{ call, permission: entry.permission }] : []))
     if (mine.length === 0) return { ok: false, reason: `session ${index} is carried but no call uses it` }
@@ -62,7 +64,7 @@ export async function checkSigningRequest(
     if (result.permissionIndices.join() !== claimed.join()) {
       return { ok: false, reason: `session ${index}: the calls are under permissions ${result.permissionIndices.join(', ')}, not ${claimed.join(', ')}` }
     }
-    if (part.grant.session.gasPolicy !== '0x0000000000000000000000000000000000000000' && state.checkGas) {
+    if (part.grant.session.gasPolicy.toLowerCase() !== zeroAddress && state.checkGas) {
       const refused = await state.checkGas(userOpCost(userOperation), declaredTime)
       if (refused) return { ok: false, reason: `session ${index}: gas: ${refused}` }
     }

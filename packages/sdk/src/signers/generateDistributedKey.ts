@@ -104,6 +104,10 @@ export async function generateDistributedKey(parameters: GenerateDistributedKeyP
   const groupKeys = new Set(results.map((r) => String(r.body.groupPublicKey)))
   if (groupKeys.size !== 1) throw new LatchkeyError(`The nodes disagree on the group key: ${[...groupKeys].join(', ')}.`)
   const groupPublicKey = `0x${[...groupKeys][0]}` as Hex
-  secp256k1.Point.fromHex(groupPublicKey.slice(2)) // a point, or it throws
+  try {
+    secp256k1.Point.fromHex(groupPublicKey.slice(2))
+  } catch {
+    throw new LatchkeyError(`The nodes' group key ${groupPublicKey} is not a secp256k1 point.`)
+  }
   return { groupPublicKey, threshold, nodes }
 }
