@@ -73,11 +73,10 @@ export { ecdsaSessionSigner, sessionMessageHash, toSessionSigner, type SessionSi
 export { frostSessionSigner, type FrostSessionSignerParameters } from './signers/frostSessionSigner.ts'
 export { canonicalJson } from './signers/canonicalJson.ts'
 export { nodeRequestHash, signNodeRequest, type NodeRequestAuth } from './signers/nodeRequest.ts'
-export { networkSessionSigner, type NetworkSessionSignerParameters } from './signers/networkSessionSigner.ts'
+export { networkSessionSigner, type NetworkSessionSignerParameters, type SignerNodeFailure } from './signers/networkSessionSigner.ts'
+export { SignerNetworkError, SignerNetworkRefusedError } from './signers/signerNetworkErrors.ts'
 export {
   generateDistributedKey,
-  SignerNetworkError,
-  SignerNetworkRefusedError,
   type GenerateDistributedKeyParameters,
   type GenerateDistributedKeyReturnType,
   type SignerNodeInfo,

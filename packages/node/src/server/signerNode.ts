@@ -4,6 +4,7 @@ import { secp256k1_FROST as frost } from '@noble/curves/secp256k1.js'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { createPublicClient, http, type Address } from 'viem'
 import { decodeSessionSigningRequest, type SessionSigningRequestJson } from '@latchkey/sdk'
+import { BlockPinnedReads } from '../signing/blockPinnedReads.ts'
 import { checkSigningRequest } from '../signing/checkSigningRequest.ts'
 import { DkgMisbehaviourError, DkgParticipant, type DkgSetup, type Round1Body, type Round2Body, type SignedDkgMessage } from '../dkg/dkgParticipant.ts'
 import { exportNodeIdentity, generateNodeIdentity, importNodeIdentity, type NodeIdentity } from '../identity/nodeIdentity.ts'
@@ -68,7 +69,7 @@ export async function startSignerNode(config: SignerNodeConfig): Promise<SignerN
   // Key generations in progress (in memory: a DKG interrupted by a restart is started again).
   const dkgs = new Map<string, { participant: DkgParticipant; setup: DkgSetup; client: Address }>()
   const pending = new Map<string, PendingNonces>()
-  const chain = config.rpcUrl ? createPublicClient({ transport: http(config.rpcUrl) }) : undefined
+  const chain = config.rpcUrl ? new BlockPinnedReads(createPublicClient({ transport: http(config.rpcUrl) })) : undefined
 
   async function keyOf(groupPublicKey: string) {
     const key = await store.getKey(groupPublicKey)
@@ -176,7 +177,7 @@ export async function startSignerNode(config: SignerNodeConfig): Promise<SignerN
       throw new Error("the signing package does not carry this node's commitment")
     }
     if (!chain) throw new PolicyRefusal('this node has no chain to check requests against (start it with an RPC URL)')
-    const checked = await checkSigningRequest(chain, groupPublicKey, decodeSessionSigningRequest(body.request))
+    const checked = await checkSigningRequest(await chain.atLatestBlock(), groupPublicKey, decodeSessionSigningRequest(body.request))
     if (!checked.ok) {
       request.log.warn({ event: 'refused', groupPublicKey, reason: checked.reason }, 'signing request refused')
       throw new PolicyRefusal(checked.reason)

@@ -2,8 +2,10 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import type { Hex, LocalAccount } from 'viem'
 import { LatchkeyError } from '../errors/LatchkeyError.ts'
+import { callSignerNode } from './callSignerNode.ts'
 import { canonicalJson } from './canonicalJson.ts'
 import { signNodeRequest } from './nodeRequest.ts'
+import { SignerNetworkError } from './signerNetworkErrors.ts'
 
 /** A signer node as the client pins it after asking (`GET /identity`). */
 export type SignerNodeInfo = { url: string; identifier: string; signingKey: string; encryptionKey: string }
@@ -24,45 +26,7 @@ export type GenerateDistributedKeyReturnType = {
   nodes: SignerNodeInfo[]
 }
 
-/** A node refused a step, or its answer does not hold up. */
-export class SignerNetworkError extends LatchkeyError {
-  override name = 'SignerNetworkError'
-  constructor(
-    readonly node: string,
-    reason: string,
-  ) {
-    super(`Signer node ${node}: ${reason}`)
-  }
-}
-
-/** Every node asked refused to sign: the request is outside the session's policy (their reason). */
-export class SignerNetworkRefusedError extends LatchkeyError {
-  override name = 'SignerNetworkRefusedError'
-  constructor(readonly reason: string) {
-    super(`The signer nodes refuse to sign: ${reason}`)
-  }
-}
-
 type Signed = { sender: string; body: Record<string, unknown>; signature: string }
-
-/** A JSON call to a signer node; a refusal or an unreachable node is a {@link SignerNetworkError}. */
-export async function callSignerNode<T>(url: string, init?: { body: unknown }): Promise<T> {
-  let response: Response
-  try {
-    // A node that does not answer within 10 s is taken for down (the caller moves to another).
-    const signal = AbortSignal.timeout(10_000)
-    response = await fetch(url, init ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(init.body), signal } : { signal })
-  } catch (error) {
-    throw new SignerNetworkError(url, `unreachable (${(error as Error).message})`)
-  }
-  const json = (await response.json().catch(() => ({}))) as T & { error?: string; reason?: string; participant?: string }
-  if (response.status === 403 && json.error === 'policy') throw new SignerNetworkRefusedError(json.reason ?? 'refused')
-  if (!response.ok) {
-    const who = json.participant ? ` (participant ${json.participant})` : ''
-    throw new SignerNetworkError(url, `${json.error ?? response.status}${who}: ${json.reason ?? response.statusText}`)
-  }
-  return json
-}
 
 /**
  * Runs a distributed key generation (FROST(secp256k1, SHA-256), the nodes' three DKG rounds) on the given

@@ -1,0 +1,20 @@
+import { LatchkeyError } from '../errors/LatchkeyError.ts'
+
+/** A node refused a step, or its answer does not hold up. */
+export class SignerNetworkError extends LatchkeyError {
+  override name = 'SignerNetworkError'
+  constructor(
+    readonly node: string,
+    reason: string,
+  ) {
+    super(`Signer node ${node}: ${reason}`)
+  }
+}
+
+/** Every node asked refused to sign: the request is outside the session's policy (their reason). */
+export class SignerNetworkRefusedError extends LatchkeyError {
+  override name = 'SignerNetworkRefusedError'
+  constructor(readonly reason: string) {
+    super(`The signer nodes refuse to sign: ${reason}`)
+  }
+}
