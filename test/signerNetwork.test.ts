@@ -2,62 +2,19 @@
  * The signer network's key generation, with every node its own process and database (the distributed-
  * sessions issue): a 2-of-3 DKG run by the SDK as relay, the key shares back after a node is killed and
  * restarted, no plaintext share in a node's database, and unauthenticated, replayed, expired or misdirected
- * requests refused. (Signing through the nodes, with their policy checks, is the next part of the issue.)
+ * requests refused; a DKG on every pair of nodes; an operator allow-list for key generation. Signing through
+ * the nodes: distributedSession.test.ts and signerNetworkFaults.test.ts.
  */
 import { describe, it, before, after } from 'node:test'
-import { randomBytes } from 'node:crypto'
 import assert from 'node:assert/strict'
-import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
-import { generateDistributedKey, signNodeRequest } from '@latchkey/sdk'
-import pg from 'pg'
+import { generateDistributedKey, signNodeRequest, SignerNetworkError } from '@latchkey/sdk'
 import { AtRestCipher, startSignerNetwork, type SignerNetwork } from '@latchkey/node'
+import { nodeStoreBackends } from './fixtures/nodeStores.ts'
 
-/**
- * Where the nodes keep their stores: SQLite (always), and PostgreSQL when LATCHKEY_TEST_POSTGRES_URL names a
- * server (`.ci/run` starts one): each node then gets a database of its own, created for the run.
- */
-type Backend = { name: string; databaseUrl?: (identifier: number) => string; storedText(node: { identifier: number; dataDir: string }): Promise<Buffer> }
-const postgresUrl = process.env.LATCHKEY_TEST_POSTGRES_URL
-const sqlite: Backend = {
-  name: 'SQLite',
-  async storedText(node) {
-    return Buffer.concat(readdirSync(node.dataDir).filter((f) => f.startsWith('node.sqlite')).map((f) => readFileSync(join(node.dataDir, f))))
-  },
-}
-function postgres(url: string): Backend {
-  const run = randomBytes(4).toString('hex')
-  const database = (identifier: number) => `latchkey_${run}_node${identifier}`
-  const urlOf = (identifier: number) => {
-    const u = new URL(url)
-    u.pathname = `/${database(identifier)}`
-    return u.toString()
-  }
-  return {
-    name: 'PostgreSQL',
-    databaseUrl: urlOf,
-    async storedText(node) {
-      const client = new pg.Client({ connectionString: urlOf(node.identifier) })
-      await client.connect()
-      const rows = [...(await client.query('SELECT * FROM sealed')).rows, ...(await client.query('SELECT * FROM keys')).rows]
-      await client.end()
-      return Buffer.from(JSON.stringify(rows))
-    },
-  }
-}
-async function createDatabases(url: string, backend: Backend) {
-  const admin = new pg.Client({ connectionString: url })
-  await admin.connect()
-  for (const identifier of [1, 2, 3]) await admin.query(`CREATE DATABASE ${new URL(backend.databaseUrl!(identifier)).pathname.slice(1)}`)
-  await admin.end()
-}
-
-const backends: Backend[] = [sqlite, ...(postgresUrl ? [postgres(postgresUrl)] : [])]
-if (!postgresUrl) process.stdout.write('# signer network tests: PostgreSQL skipped (LATCHKEY_TEST_POSTGRES_URL is not set; .ci/run sets it)\n')
-
-for (const backend of backends) {
+for (const backend of nodeStoreBackends('signer network tests')) {
 let network: SignerNetwork
 
 const urls = () => network.nodes.map((n) => n.url)
@@ -69,7 +26,7 @@ const postRaw = async (url: string, body: unknown) => {
 
 describe(`signer network: distributed key generation between node processes (${backend.name})`, () => {
   before(async () => {
-    if (backend.databaseUrl) await createDatabases(postgresUrl!, backend)
+    await backend.prepare([1, 2, 3])
     network = await startSignerNetwork(3, backend.databaseUrl ? { databaseUrl: backend.databaseUrl } : {})
   })
   after(async () => {
@@ -97,6 +54,22 @@ describe(`signer network: distributed key generation between node processes (${b
     }
   })
 
+  it('2-of-2 on every pair of the three nodes: each pair gets its own group key', async () => {
+    const client = privateKeyToAccount(generatePrivateKey())
+    const keys = new Set<string>()
+    for (const pair of [[0, 1], [0, 2], [1, 2]] as const) {
+      const { groupPublicKey, nodes } = await generateDistributedKey({ nodes: pair.map((i) => urls()[i]!), threshold: 2, client })
+      assert.deepEqual(nodes.map((n) => n.url), pair.map((i) => urls()[i]))
+      const stored = await Promise.all(pair.map((i) => getJson(`${urls()[i]}/keys/${groupPublicKey.slice(2)}`)))
+      for (const key of stored) assert.deepEqual([key.groupPublicKey, key.min, key.max], [groupPublicKey.slice(2), 2, 2])
+      // The node left out holds nothing of this key.
+      const outside = urls().find((_, i) => !(pair as readonly number[]).includes(i))!
+      assert.equal((await fetch(`${outside}/keys/${groupPublicKey.slice(2)}`)).status, 404)
+      keys.add(groupPublicKey)
+    }
+    assert.equal(keys.size, 3)
+  })
+
   it('a node killed with SIGKILL and restarted has its shares back; its database holds no plaintext share', async () => {
     const client = privateKeyToAccount(generatePrivateKey())
     const { groupPublicKey } = await generateDistributedKey({ nodes: urls(), threshold: 2, client })
@@ -108,7 +81,7 @@ describe(`signer network: distributed key generation between node processes (${b
     const cipher = AtRestCipher.loadOrCreate(join(node.dataDir, 'node.key'))
     await network.kill(2, 'SIGTERM')
     const stored = await backend.storedText(node)
-    const row = await sealedPackageOf(backend, node, groupPublicKey.slice(2))
+    const row = await backend.sealedPackageOf(node, groupPublicKey.slice(2))
     assert.ok(stored.includes(Buffer.from(row, 'latin1')), 'the store dump does not hold the sealed package it should')
     const keyPackage = JSON.parse(new TextDecoder().decode(cipher.open(row, `key/${groupPublicKey.slice(2)}`))) as { signingShare: string }
     assert.equal(keyPackage.signingShare.length, 64)
@@ -143,18 +116,23 @@ describe(`signer network: distributed key generation between node processes (${b
 })
 }
 
-/** The sealed key package a node stored for `groupKey`, read from its store directly. */
-async function sealedPackageOf(backend: Backend, node: { identifier: number; dataDir: string }, groupKey: string): Promise<string> {
-  if (!backend.databaseUrl) {
-    const Database = (await import('better-sqlite3')).default
-    const db = new Database(join(node.dataDir, 'node.sqlite'), { readonly: true })
-    const row = db.prepare('SELECT sealed_package FROM keys WHERE group_public_key = ?').get(groupKey) as { sealed_package: string }
-    db.close()
-    return row.sealed_package
-  }
-  const client = new pg.Client({ connectionString: backend.databaseUrl(node.identifier) })
-  await client.connect()
-  const { rows } = await client.query<{ sealed_package: string }>('SELECT sealed_package FROM keys WHERE group_public_key = $1', [groupKey])
-  await client.end()
-  return rows[0]!.sealed_package
-}
+describe('signer network: an operator allow-list for key generation', () => {
+  it('a node started with --dkg-clients runs key generation only for the clients listed (401, the reason)', async () => {
+    const allowed = privateKeyToAccount(generatePrivateKey())
+    const stranger = privateKeyToAccount(generatePrivateKey())
+    const listed = await startSignerNetwork(2, { dkgClients: [allowed.address] })
+    try {
+      const nodes = listed.nodes.map((n) => n.url)
+      await assert.rejects(generateDistributedKey({ nodes, threshold: 2, client: stranger }), (error: unknown) => {
+        assert.ok(error instanceof SignerNetworkError, String(error))
+        assert.match(error.message, /401|unauthenticated/)
+        assert.match(error.message, /this client may not start a key generation on this node/)
+        return true
+      })
+      const { groupPublicKey } = await generateDistributedKey({ nodes, threshold: 2, client: allowed })
+      assert.equal((await fetch(`${nodes[0]}/keys/${groupPublicKey.slice(2)}`)).status, 200)
+    } finally {
+      await listed.stop()
+    }
+  })
+})

@@ -40,6 +40,7 @@ export class DkgMisbehaviourError extends Error {
   }
 }
 
+const Fn = secp256k1.Point.Fn
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')
 const bytes = (value: string) => new Uint8Array(Buffer.from(value, 'hex'))
 
@@ -51,8 +52,10 @@ export class DkgParticipant {
   readonly #me: string
   #secret: ReturnType<typeof frost.DKG.round1>['secret'] | undefined
   #round1: Map<string, Round1Body> | undefined
+  readonly #sendsBadShares: boolean
 
-  constructor(identity: NodeIdentity, identifier: string, setup: DkgSetup) {
+  /** `options.sendBadShares` (tests only: the `bad-dkg-share` fault) makes this participant lie in round 2. */
+  constructor(identity: NodeIdentity, identifier: string, setup: DkgSetup, options: { sendBadShares?: boolean } = {}) {
     const ids = setup.participants.map((p) => p.identifier)
     if (new Set(ids).size !== ids.length) throw new Error('the DKG setup names a participant twice')
     if (!ids.includes(identifier)) throw new Error(`participant ${identifier} is not in the DKG setup`)
@@ -62,6 +65,7 @@ export class DkgParticipant {
     this.#identity = identity
     this.#setup = setup
     this.#me = identifier
+    this.#sendsBadShares = options.sendBadShares ?? false
   }
 
   #sign<Body>(round: string, body: Body): SignedDkgMessage<Body> {
@@ -123,7 +127,8 @@ export class DkgParticipant {
       .map((p) => {
         const share = shares[p.identifier]
         if (!share) throw new Error(`no share for participant ${p.identifier}`)
-        const encrypted = encryptShare(share.signingShare, p.identity, { dkgId: this.#setup.dkgId, sender: this.#me, recipient: p.identifier })
+        const sent = this.#sendsBadShares ? Fn.toBytes(Fn.add(Fn.fromBytes(share.signingShare), 1n)) : share.signingShare
+        const encrypted = encryptShare(sent, p.identity, { dkgId: this.#setup.dkgId, sender: this.#me, recipient: p.identifier })
         return this.#sign('round2', { recipient: p.identifier, share: encrypted })
       })
   }

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import type { TestFault } from '../faults/testFault.ts'
 
 /** One node of a local network: its own process and data directory. */
 export type NetworkNode = { identifier: number; url: string; dataDir: string; process: ChildProcess }
@@ -11,16 +12,24 @@ export type SignerNetwork = {
   nodes: NetworkNode[]
   /** Kills node `identifier` with `signal` (default SIGKILL) and waits for it to exit. */
   kill(identifier: number, signal?: NodeJS.Signals): Promise<void>
-  /** Starts node `identifier` again on the same data directory (a new port). */
-  restart(identifier: number): Promise<NetworkNode>
+  /** Starts node `identifier` again on the same data directory (a new port), without any test fault unless given one. */
+  restart(identifier: number, options?: { testFault?: TestFault }): Promise<NetworkNode>
   stop(): Promise<void>
 }
 
 const entry = join(import.meta.dirname, '..', 'nodeMain.ts')
 
 /** Starts one node process and resolves when it logs that it listens. */
-function spawnNode(identifier: number, dataDir: string, rpcUrl: string | undefined, databaseUrl: string | undefined): Promise<NetworkNode> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, '--identifier', String(identifier), '--data-dir', dataDir, '--port', '0', ...(rpcUrl ? ['--rpc-url', rpcUrl] : []), ...(databaseUrl ? ['--database-url', databaseUrl] : [])], {
+type SpawnOptions = { rpcUrl?: string | undefined; databaseUrl?: string | undefined; dkgClients?: readonly string[] | undefined; testFault?: TestFault | undefined }
+
+function spawnNode(identifier: number, dataDir: string, { rpcUrl, databaseUrl, dkgClients, testFault }: SpawnOptions): Promise<NetworkNode> {
+  const flags = [
+    ...(rpcUrl ? ['--rpc-url', rpcUrl] : []),
+    ...(databaseUrl ? ['--database-url', databaseUrl] : []),
+    ...(dkgClients ? ['--dkg-clients', dkgClients.join(',')] : []),
+    ...(testFault ? ['--test-fault', testFault] : []),
+  ]
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, '--identifier', String(identifier), '--data-dir', dataDir, '--port', '0', ...flags], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   return new Promise((resolve, reject) => {
@@ -45,14 +54,16 @@ function spawnNode(identifier: number, dataDir: string, rpcUrl: string | undefin
 /**
  * A local signer network on loopback for development, demos and tests: `count` node processes, each with
  * its own data directory (under `dir`, default a new temporary directory) and database, checking requests
- * against the chain at `rpcUrl`; `databaseUrl` gives each node a PostgreSQL database instead of SQLite.
+ * against the chain at `rpcUrl`; `databaseUrl` gives each node a PostgreSQL database instead of SQLite;
+ * `dkgClients` limits who may start a key generation; `testFaults` starts some nodes with a fault (tests only).
  */
 export async function startSignerNetwork(
   count: number,
-  options: { dir?: string; rpcUrl?: string; databaseUrl?: (identifier: number) => string } = {},
+  options: { dir?: string; rpcUrl?: string; databaseUrl?: (identifier: number) => string; dkgClients?: readonly string[]; testFaults?: Partial<Record<number, TestFault>> } = {},
 ): Promise<SignerNetwork> {
+  const spawnOptions = (identifier: number, testFault: TestFault | undefined): SpawnOptions => ({ rpcUrl: options.rpcUrl, databaseUrl: options.databaseUrl?.(identifier), dkgClients: options.dkgClients, testFault })
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'latchkey-network-'))
-  const nodes = await Promise.all(Array.from({ length: count }, (_, i) => spawnNode(i + 1, join(dir, `node-${i + 1}`), options.rpcUrl, options.databaseUrl?.(i + 1))))
+  const nodes = await Promise.all(Array.from({ length: count }, (_, i) => spawnNode(i + 1, join(dir, `node-${i + 1}`), spawnOptions(i + 1, options.testFaults?.[i + 1]))))
   const exited = (node: NetworkNode) => node.process.exitCode !== null || node.process.signalCode !== null
   const network: SignerNetwork = {
     nodes,
@@ -64,10 +75,10 @@ export async function startSignerNetwork(
         node.process.kill(signal)
       })
     },
-    async restart(identifier) {
+    async restart(identifier, restartOptions = {}) {
       const index = nodes.findIndex((n) => n.identifier === identifier)
       await network.kill(identifier)
-      nodes[index] = await spawnNode(identifier, nodes[index]!.dataDir, options.rpcUrl, options.databaseUrl?.(identifier))
+      nodes[index] = await spawnNode(identifier, nodes[index]!.dataDir, spawnOptions(identifier, restartOptions.testFault))
       return nodes[index]!
     },
     async stop() {

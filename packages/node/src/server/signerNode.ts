@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { secp256k1_FROST as frost } from '@noble/curves/secp256k1.js'
+import { secp256k1, secp256k1_FROST as frost } from '@noble/curves/secp256k1.js'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { createPublicClient, http, type Address } from 'viem'
 import { decodeSessionSigningRequest, type SessionSigningRequestJson } from '@latchkey/sdk'
@@ -8,6 +8,7 @@ import { BlockPinnedReads } from '../signing/blockPinnedReads.ts'
 import { checkSigningRequest } from '../signing/checkSigningRequest.ts'
 import { DkgMisbehaviourError, DkgParticipant, type DkgSetup, type Round1Body, type Round2Body, type SignedDkgMessage } from '../dkg/dkgParticipant.ts'
 import { exportNodeIdentity, generateNodeIdentity, importNodeIdentity, type NodeIdentity } from '../identity/nodeIdentity.ts'
+import type { TestFault } from '../faults/testFault.ts'
 import { AtRestCipher } from '../storage/atRestCipher.ts'
 import type { NodeStore } from '../storage/nodeStore.ts'
 import { PostgresNodeStore } from '../storage/postgresNodeStore.ts'
@@ -26,10 +27,22 @@ export type SignerNodeConfig = {
   rpcUrl?: string | undefined
   /** A PostgreSQL connection URL: the node keeps its store there instead of SQLite in its data directory. */
   databaseUrl?: string | undefined
+  /**
+   * The client credentials allowed to start a key generation on this node (the operator's list). Unset: any
+   * client that signs its request may (a development network). A key's signing requests are always
+   * limited to the client registered with it.
+   */
+  dkgClients?: readonly Address[] | undefined
+  /** Tests only: makes this node misbehave in one way (see `TestFault`). */
+  testFault?: TestFault | undefined
 }
 
 export type SignerNode = { url: string; identity: NodeIdentity; app: FastifyInstance; close(): Promise<void> }
 
+const frostScalars = secp256k1.Point.Fn
+/** Key generations a node holds in memory at once, and how long one may take before it is dropped. */
+const MAX_PENDING_DKGS = 32
+const DKG_LIFETIME_MS = 120_000
 const hexIdentifier = (n: number) => n.toString(16).padStart(64, '0')
 
 /** The request is outside what the session allows (every honest node refuses it, with this reason). */
@@ -67,7 +80,8 @@ export async function startSignerNode(config: SignerNodeConfig): Promise<SignerN
   const me = hexIdentifier(config.identifier)
   const node = identity.public.signingKey
   // Key generations in progress (in memory: a DKG interrupted by a restart is started again).
-  const dkgs = new Map<string, { participant: DkgParticipant; setup: DkgSetup; client: Address }>()
+  const dkgs = new Map<string, { participant: DkgParticipant; setup: DkgSetup; client: Address; startedAt: number }>()
+  const allowedDkgClients = config.dkgClients ? new Set(config.dkgClients.map((c) => c.toLowerCase())) : undefined
   const pending = new Map<string, PendingNonces>()
   const chain = config.rpcUrl ? new BlockPinnedReads(createPublicClient({ transport: http(config.rpcUrl) })) : undefined
 
@@ -93,9 +107,13 @@ export async function startSignerNode(config: SignerNodeConfig): Promise<SignerN
   app.post('/dkg/round1', async (request) => {
     const { setup, auth } = request.body as { setup: DkgSetup; auth: RequestAuth }
     const client = await authenticate(store, node, '/dkg/round1', { setup }, auth)
+    if (allowedDkgClients && !allowedDkgClients.has(client.toLowerCase())) throw new RequestRefusedError('this client may not start a key generation on this node')
+    const now = Date.now()
+    for (const [id, dkg] of dkgs) if (now - dkg.startedAt > DKG_LIFETIME_MS) dkgs.delete(id)
+    if (dkgs.size >= MAX_PENDING_DKGS) throw new Error(`${MAX_PENDING_DKGS} key generations are in progress: try again later`)
     if (dkgs.has(setup.dkgId)) throw new Error(`DKG ${setup.dkgId} already started`)
-    const participant = new DkgParticipant(identity, me, setup)
-    dkgs.set(setup.dkgId, { participant, setup, client })
+    const participant = new DkgParticipant(identity, me, setup, { sendBadShares: config.testFault === 'bad-dkg-share' })
+    dkgs.set(setup.dkgId, { participant, setup, client, startedAt: now })
     return { message: participant.round1() }
   })
 
@@ -185,6 +203,7 @@ export async function startSignerNode(config: SignerNodeConfig): Promise<SignerN
     // Used once, ever: marked durably before the share leaves, and forgotten from memory.
     pending.delete(commitmentId)
     if (!(await store.markNonceUsed(commitmentId))) throw new Error('this nonce was already used')
+    if (config.testFault === 'crash-after-nonce-mark') process.kill(process.pid, 'SIGKILL')
     const share = frost.signShare(
       { identifier: key.unsealed.identifier, signingShare: hexBytes(key.unsealed.signingShare) },
       publicPackage(key.unsealed),
@@ -193,9 +212,11 @@ export async function startSignerNode(config: SignerNodeConfig): Promise<SignerN
       checked.message,
     )
     request.log.info({ event: 'signed', groupPublicKey, commitmentId }, 'signature share released')
-    return { identifier: me, share: Buffer.from(share).toString('hex') }
+    const sent = config.testFault === 'bad-signature-share' ? frostScalars.toBytes(frostScalars.add(frostScalars.fromBytes(share), 1n)) : share
+    return { identifier: me, share: Buffer.from(sent).toString('hex') }
   })
 
+  if (config.testFault) app.log.warn({ event: 'test-fault', fault: config.testFault }, 'this node runs with a test fault: it misbehaves on purpose')
   const address = await app.listen({ host: config.host ?? '127.0.0.1', port: config.port ?? 0 })
   app.log.info({ event: 'listening', url: address, identifier: me, signingKey: node }, 'signer node listening')
   return {

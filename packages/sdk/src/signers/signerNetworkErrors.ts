@@ -1,11 +1,15 @@
 import { LatchkeyError } from '../errors/LatchkeyError.ts'
 
-/** A node refused a step, or its answer does not hold up. */
+/**
+ * A node refused a step, or its answer does not hold up. `misbehaving` names a node found to break the
+ * protocol (by its FROST identifier): in key generation, the participant whose message a node rejected.
+ */
 export class SignerNetworkError extends LatchkeyError {
   override name = 'SignerNetworkError'
   constructor(
     readonly node: string,
     reason: string,
+    readonly misbehaving?: string,
   ) {
     super(`Signer node ${node}: ${reason}`)
   }
