@@ -1,17 +1,17 @@
 /**
- * A distributed session end to end (the distributed-sessions issue): a 2-of-3 signer network of node
- * processes generates the group key by DKG, the owner grants a session whose signer is that key, and the
- * session's userOps are signed by the nodes (each checking the request against the session's policy on
- * chain) and sent through the bundler; a request outside the policy is refused by the nodes before it
- * reaches the chain, and the session keeps working while one node is down.
+ * A distributed session end to end (the distributed-sessions issue), on each node store: a 2-of-3 signer
+ * network of node processes generates the group key by DKG (`createDistributedSession`), the owner grants a
+ * session whose signer is that key, and the session's userOps are signed by the nodes (each checking the
+ * request against the session's policy on chain) and sent through the bundler: with every pair of nodes in
+ * turn, and while one node is down; a request outside the policy is refused by the nodes before it reaches
+ * the chain.
  */
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import {
-  createSession,
+  createDistributedSession,
   erc20Policy,
-  generateDistributedKey,
   grantSessions,
   networkSessionSigner,
   sendUserOperationAndWait,
@@ -22,60 +22,80 @@ import {
 } from '@latchkey/sdk'
 import { startSignerNetwork, type SignerNetwork } from '@latchkey/node'
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
+import { nodeStoreBackends } from './fixtures/nodeStores.ts'
 import { balanceOf, erc20Call, mintUsd, prepareWithFixedGas } from './fixtures/policySessions.ts'
 import { deployedOwnerAccount } from './fixtures/sessions.ts'
 
 let devnet: DevnetFixture
-let network: SignerNetwork
 before(async () => {
   devnet = await useDevnet()
-  network = await startSignerNetwork(3, { rpcUrl: devnet.rpcUrl })
-})
-after(async () => {
-  await network?.stop()
 })
 
-describe('a distributed session (2-of-3 signer nodes)', () => {
-  it('signs in-policy userOps through the nodes, with one node down too; the nodes refuse an out-of-policy one', async () => {
-    const owner = await deployedOwnerAccount(devnet)
-    await mintUsd(devnet, owner.address, 1_000n)
-    const client = privateKeyToAccount(generatePrivateKey())
-    const key = await generateDistributedKey({ nodes: network.nodes.map((n) => n.url), threshold: 2, client })
-    const signer = networkSessionSigner({ ...key, client })
-    const recipient = privateKeyToAccount(generatePrivateKey()).address
-    const session = createSession({ signer, validFor: 3600, permissions: [erc20Policy({ token: devnet.contracts.demoToken, recipients: [recipient], total: 100n })] })
-    const { grants } = await grantSessions(devnet.bundlerClient, { account: owner, manager: devnet.contracts.sessionKeyManager, sessions: [session] })
-    const account = await toSessionAccount({ client: devnet.publicClient, grant: grants[0]!, signer })
-    const pay = (amount: bigint) => erc20Call(devnet.contracts.demoToken, 'transfer', [recipient, amount])
-
-    await sendUserOperationAndWait(devnet.bundlerClient, { account, calls: [pay(60n)] })
-    assert.equal(await balanceOf(devnet, devnet.contracts.demoToken, recipient), 60n)
-
-    // Over the total: with the SDK's own check off, the request reaches the nodes, and they refuse it.
-    const unchecked = await toSessionAccount({ client: devnet.publicClient, grant: grants[0]!, signer, precheck: false })
-    await assert.rejects(
-      sendUserOperationAndWait(devnet.bundlerClient, { account: unchecked, calls: [pay(60n)], gas: { callGasLimit: 200_000n, verificationGasLimit: 600_000n, preVerificationGas: 100_000n } }),
-      (error: unknown) => {
-        assert.ok(error instanceof SignerNetworkRefusedError, String(error))
-        assert.match(error.reason, /policy/)
-        return true
-      },
-    )
-    assert.equal(await balanceOf(devnet, devnet.contracts.demoToken, recipient), 60n)
-
-    // A request whose call names a session it does not carry: refused by the nodes (never signed unchecked).
-    const prepared = await prepareWithFixedGas(devnet, unchecked, [pay(1n)])
-    const stray: SessionSigningRequest = { userOperation: prepared, parts: [{ grant: grants[0]!, mode: 'root' }], entries: [{ session: 1, permission: 0 }], declaredTime: Math.floor(Date.now() / 1000) }
-    await assert.rejects(signer.signSessionRequest!(stray, sessionRequestSigningHash(stray, devnet.chainId)), (error: unknown) => {
-      assert.ok(error instanceof SignerNetworkRefusedError, String(error))
-      assert.match(error.reason, /names session 1, which the request does not carry/)
-      return true
+for (const backend of nodeStoreBackends('distributed session tests')) {
+  describe(`a distributed session (2-of-3 signer nodes, ${backend.name})`, () => {
+    let network: SignerNetwork
+    before(async () => {
+      await backend.prepare([1, 2, 3])
+      network = await startSignerNetwork(3, { rpcUrl: devnet.rpcUrl, ...(backend.databaseUrl ? { databaseUrl: backend.databaseUrl } : {}) })
+    })
+    after(async () => {
+      await network?.stop()
     })
 
-    // One node down (killed): the other two sign.
-    await network.kill(1)
-    await sendUserOperationAndWait(devnet.bundlerClient, { account, calls: [pay(40n)] })
-    assert.equal(await balanceOf(devnet, devnet.contracts.demoToken, recipient), 100n)
-    await network.restart(1)
+    it('signs in-policy userOps through the nodes, with every pair and with one node down; the nodes refuse an out-of-policy one', async () => {
+      const owner = await deployedOwnerAccount(devnet)
+      await mintUsd(devnet, owner.address, 1_000n)
+      const client = privateKeyToAccount(generatePrivateKey())
+      const recipient = privateKeyToAccount(generatePrivateKey()).address
+      const { session, signer, key } = await createDistributedSession({
+        nodes: network.nodes.map((n) => n.url),
+        threshold: 2,
+        client,
+        validFor: 3600,
+        permissions: [erc20Policy({ token: devnet.contracts.demoToken, recipients: [recipient], total: 100n })],
+      })
+      assert.equal(session.signer.toLowerCase(), signer.key.toLowerCase())
+      const { grants } = await grantSessions(devnet.bundlerClient, { account: owner, manager: devnet.contracts.sessionKeyManager, sessions: [session] })
+      const account = await toSessionAccount({ client: devnet.publicClient, grant: grants[0]!, signer })
+      const pay = (amount: bigint) => erc20Call(devnet.contracts.demoToken, 'transfer', [recipient, amount])
+
+      await sendUserOperationAndWait(devnet.bundlerClient, { account, calls: [pay(50n)] })
+      assert.equal(await balanceOf(devnet, devnet.contracts.demoToken, recipient), 50n)
+
+      // Every pair of nodes signs on its own (a signer that knows only those two).
+      for (const pair of [[0, 1], [0, 2], [1, 2]] as const) {
+        const pairSigner = networkSessionSigner({ ...key, nodes: pair.map((i) => key.nodes[i]!), client })
+        const pairAccount = await toSessionAccount({ client: devnet.publicClient, grant: grants[0]!, signer: pairSigner })
+        await sendUserOperationAndWait(devnet.bundlerClient, { account: pairAccount, calls: [pay(10n)] })
+      }
+      assert.equal(await balanceOf(devnet, devnet.contracts.demoToken, recipient), 80n)
+
+      // Over the total: with the SDK's own check off, the request reaches the nodes, and they refuse it.
+      const unchecked = await toSessionAccount({ client: devnet.publicClient, grant: grants[0]!, signer, precheck: false })
+      await assert.rejects(
+        sendUserOperationAndWait(devnet.bundlerClient, { account: unchecked, calls: [pay(30n)], gas: { callGasLimit: 200_000n, verificationGasLimit: 600_000n, preVerificationGas: 100_000n } }),
+        (error: unknown) => {
+          assert.ok(error instanceof SignerNetworkRefusedError, String(error))
+          assert.match(error.reason, /policy/)
+          return true
+        },
+      )
+      assert.equal(await balanceOf(devnet, devnet.contracts.demoToken, recipient), 80n)
+
+      // A request whose call names a session it does not carry: refused by the nodes (never signed unchecked).
+      const prepared = await prepareWithFixedGas(devnet, unchecked, [pay(1n)])
+      const stray: SessionSigningRequest = { userOperation: prepared, parts: [{ grant: grants[0]!, mode: 'root' }], entries: [{ session: 1, permission: 0 }], declaredTime: Math.floor(Date.now() / 1000) }
+      await assert.rejects(signer.signSessionRequest!(stray, sessionRequestSigningHash(stray, devnet.chainId)), (error: unknown) => {
+        assert.ok(error instanceof SignerNetworkRefusedError, String(error))
+        assert.match(error.reason, /names session 1, which the request does not carry/)
+        return true
+      })
+
+      // One node down (killed): the other two sign.
+      await network.kill(1)
+      await sendUserOperationAndWait(devnet.bundlerClient, { account, calls: [pay(20n)] })
+      assert.equal(await balanceOf(devnet, devnet.contracts.demoToken, recipient), 100n)
+      await network.restart(1)
+    })
   })
-})
+}
