@@ -1,8 +1,10 @@
 /**
  * The signer network on loopback (wall clock, this machine; three node processes on 2 cores, the devnet
  * beside them): key generation time for 2-of-3, and the latency of one 2-of-3 signature with every node's
- * policy checks (the request rebuilt, the grant, window and counters read from the chain over RPC), as
- * p50/p95/p99 over many signatures, and signatures per second with 4 requests in flight.
+ * policy checks (the request rebuilt, the grant, window and counters read from the chain over RPC, pinned
+ * to the latest block and remembered for it), as p50/p95/p99 over many signatures, and signatures per
+ * second with 4 requests in flight. The signer takes nonce commitments from pools it fills 16 at a time
+ * (FROST's preprocessing); the refills happen during the run, as they would in use, and are in the figures.
  */
 import { performance } from 'node:perf_hooks'
 import { encodeFunctionData, erc20Abi, type Hex } from 'viem'

@@ -75,6 +75,7 @@ export { canonicalJson } from './signers/canonicalJson.ts'
 export { nodeRequestHash, signNodeRequest, type NodeRequestAuth } from './signers/nodeRequest.ts'
 export { networkSessionSigner, type NetworkSessionSignerParameters, type SignerNodeFailure } from './signers/networkSessionSigner.ts'
 export { SignerNetworkError, SignerNetworkRefusedError } from './signers/signerNetworkErrors.ts'
+export { callSignerNode } from './signers/callSignerNode.ts'
 export { createDistributedSession, type CreateDistributedSessionParameters, type CreateDistributedSessionReturnType } from './sessions/createDistributedSession.ts'
 export {
   generateDistributedKey,

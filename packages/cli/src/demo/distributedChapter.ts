@@ -2,7 +2,7 @@ import { encodeFunctionData, erc20Abi, http, type Address } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { createBundlerClient, type SmartAccount } from 'viem/account-abstraction'
 import { startSignerNetwork } from '@latchkey/node'
-import { createSession, erc20Policy, generateDistributedKey, grantSessions, LatchkeyError, networkSessionSigner, sendUserOperationAndWait, toSessionAccount } from '@latchkey/sdk'
+import { createDistributedSession, erc20Policy, grantSessions, LatchkeyError, sendUserOperationAndWait, toSessionAccount } from '@latchkey/sdk'
 import type { DemoContext } from './runDemo.ts'
 
 /**
@@ -20,13 +20,17 @@ export async function distributedChapter(context: DemoContext, owner: SmartAccou
   try {
     for (const node of network.nodes) report.detail(`node ${node.identifier}  ${node.url}`)
     const client = privateKeyToAccount(generatePrivateKey())
-    const key = await report.step('key generation by DKG between the nodes (the SDK relays encrypted shares it cannot read)', () =>
-      generateDistributedKey({ nodes: network.nodes.map((n) => n.url), threshold: 2, client }),
+    const payee: Address = privateKeyToAccount(generatePrivateKey()).address
+    const { session, signer, key } = await report.step('createDistributedSession: key generation by DKG between the nodes (the SDK relays encrypted shares it cannot read)', () =>
+      createDistributedSession({
+        nodes: network.nodes.map((n) => n.url),
+        threshold: 2,
+        client,
+        validFor: 3600,
+        permissions: [erc20Policy({ token: devnet.contracts.demoToken, recipients: [payee], total: 100_000000n })],
+      }),
     )
     report.detail(`group key ${key.groupPublicKey}: no node, and not this process, holds its secret`)
-    const signer = networkSessionSigner({ ...key, client })
-    const payee: Address = privateKeyToAccount(generatePrivateKey()).address
-    const session = createSession({ signer, validFor: 3600, permissions: [erc20Policy({ token: devnet.contracts.demoToken, recipients: [payee], total: 100_000000n })] })
     const { grants } = await report.step('owner userOp: grant the distributed session (pay at most 100 LKUSD in all, to one address)', () =>
       grantSessions(bundler, { account: owner, manager: devnet.contracts.sessionKeyManager, sessions: [session], chainClient: publicClient }),
     )

@@ -12,7 +12,7 @@ export type SignerNetwork = {
   nodes: NetworkNode[]
   /** Kills node `identifier` with `signal` (default SIGKILL) and waits for it to exit. */
   kill(identifier: number, signal?: NodeJS.Signals): Promise<void>
-  /** Starts node `identifier` again on the same data directory (a new port), without any test fault unless given one. */
+  /** Starts node `identifier` again on the same data directory and port, without any test fault unless given one. */
   restart(identifier: number, options?: { testFault?: TestFault }): Promise<NetworkNode>
   stop(): Promise<void>
 }
@@ -20,16 +20,16 @@ export type SignerNetwork = {
 const entry = join(import.meta.dirname, '..', 'nodeMain.ts')
 
 /** Starts one node process and resolves when it logs that it listens. */
-type SpawnOptions = { rpcUrl?: string | undefined; databaseUrl?: string | undefined; dkgClients?: readonly string[] | undefined; testFault?: TestFault | undefined }
+type SpawnOptions = { port?: number | undefined; rpcUrl?: string | undefined; databaseUrl?: string | undefined; dkgClients?: readonly string[] | undefined; testFault?: TestFault | undefined }
 
-function spawnNode(identifier: number, dataDir: string, { rpcUrl, databaseUrl, dkgClients, testFault }: SpawnOptions): Promise<NetworkNode> {
+function spawnNode(identifier: number, dataDir: string, { port = 0, rpcUrl, databaseUrl, dkgClients, testFault }: SpawnOptions): Promise<NetworkNode> {
   const flags = [
     ...(rpcUrl ? ['--rpc-url', rpcUrl] : []),
     ...(databaseUrl ? ['--database-url', databaseUrl] : []),
     ...(dkgClients ? ['--dkg-clients', dkgClients.join(',')] : []),
     ...(testFault ? ['--test-fault', testFault] : []),
   ]
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, '--identifier', String(identifier), '--data-dir', dataDir, '--port', '0', ...flags], {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, '--identifier', String(identifier), '--data-dir', dataDir, '--port', String(port), ...flags], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   return new Promise((resolve, reject) => {
@@ -78,7 +78,7 @@ export async function startSignerNetwork(
     async restart(identifier, restartOptions = {}) {
       const index = nodes.findIndex((n) => n.identifier === identifier)
       await network.kill(identifier)
-      nodes[index] = await spawnNode(identifier, nodes[index]!.dataDir, spawnOptions(identifier, restartOptions.testFault))
+      nodes[index] = await spawnNode(identifier, nodes[index]!.dataDir, { ...spawnOptions(identifier, restartOptions.testFault), port: Number(new URL(nodes[index]!.url).port) })
       return nodes[index]!
     },
     async stop() {

@@ -42,6 +42,10 @@ export type SignerNode = { url: string; identity: NodeIdentity; app: FastifyInst
 const frostScalars = secp256k1.Point.Fn
 /** Key generations a node holds in memory at once, and how long one may take before it is dropped. */
 const MAX_PENDING_DKGS = 32
+/** Nonce pairs one commit request may ask for (clients ask ahead), how many a node holds, and for how long. */
+const MAX_COMMITMENTS_PER_REQUEST = 32
+const MAX_PENDING_NONCES = 8192
+const NONCE_LIFETIME_MS = 10 * 60_000
 const DKG_LIFETIME_MS = 120_000
 const hexIdentifier = (n: number) => n.toString(16).padStart(64, '0')
 
@@ -56,7 +60,7 @@ class PolicyRefusal extends Error {
 type KeyPackage = { identifier: string; signingShare: string; signers: { min: number; max: number }; commitments: string[]; verifyingShares: Record<string, string> }
 
 /** Signing nonces that were committed to and not used yet: in memory only, so a restart can never reuse one. */
-type PendingNonces = { groupPublicKey: string; nonces: ReturnType<typeof frost.commit>['nonces']; commitments: ReturnType<typeof frost.commit>['commitments'] }
+type PendingNonces = { groupPublicKey: string; createdAt: number; nonces: ReturnType<typeof frost.commit>['nonces']; commitments: ReturnType<typeof frost.commit>['commitments'] }
 
 /**
  * One signer node: an HTTP API (fastify, JSON logs) over its store (SQLite in its data directory, or
@@ -168,17 +172,28 @@ export async function startSignerNode(config: SignerNodeConfig): Promise<SignerN
     return { signers: key.unsealed.signers, commitments: key.unsealed.commitments, verifyingShares: key.unsealed.verifyingShares }
   })
 
-  // Round 1 of signing: fresh nonces for this group's key, kept in memory; their commitments go back.
+  // Round 1 of signing (or its preprocessing): `count` fresh nonce pairs for this group's key, kept in memory
+  // only; their commitments go back, each under a random id.
   app.post('/sign/commit', async (request, reply) => {
-    const { groupPublicKey, auth } = request.body as { groupPublicKey: string; auth: RequestAuth }
+    const { groupPublicKey, count = 1, auth } = request.body as { groupPublicKey: string; count?: number; auth: RequestAuth }
     const key = await keyOf(groupPublicKey)
     if (!key) return reply.code(404).send({ error: 'not-found' })
-    await authenticate(store, node, '/sign/commit', { groupPublicKey }, auth, key.stored.client as Address)
-    const generated = frost.commit({ identifier: key.unsealed.identifier, signingShare: hexBytes(key.unsealed.signingShare) })
-    const commitmentId = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('hex')
-    pending.set(commitmentId, { groupPublicKey, ...generated })
-    const c = generated.commitments
-    return { commitmentId, commitments: { identifier: c.identifier, hiding: Buffer.from(c.hiding).toString('hex'), binding: Buffer.from(c.binding).toString('hex') } }
+    await authenticate(store, node, '/sign/commit', { groupPublicKey, count }, auth, key.stored.client as Address)
+    if (!Number.isInteger(count) || count < 1 || count > MAX_COMMITMENTS_PER_REQUEST) throw new Error(`count: 1 to ${MAX_COMMITMENTS_PER_REQUEST}`)
+    const signing = { identifier: key.unsealed.identifier, signingShare: hexBytes(key.unsealed.signingShare) }
+    const nonces = Array.from({ length: count }, () => {
+      const generated = frost.commit(signing)
+      const commitmentId = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('hex')
+      pending.set(commitmentId, { groupPublicKey, createdAt: Date.now(), ...generated })
+      const c = generated.commitments
+      return { commitmentId, commitments: { identifier: c.identifier, hiding: Buffer.from(c.hiding).toString('hex'), binding: Buffer.from(c.binding).toString('hex') } }
+    })
+    // Bounded: past the cap, the oldest pending nonces are forgotten (never used).
+    for (const oldest of pending.keys()) {
+      if (pending.size <= MAX_PENDING_NONCES) break
+      pending.delete(oldest)
+    }
+    return { nonces }
   })
 
   // Round 2 of signing: the node checks the request itself, marks the nonce used (durably), then signs.
@@ -189,7 +204,9 @@ export async function startSignerNode(config: SignerNodeConfig): Promise<SignerN
     if (!key) return reply.code(404).send({ error: 'not-found' })
     await authenticate(store, node, '/sign/share', { groupPublicKey, commitmentId, commitments, request: body.request }, auth, key.stored.client as Address)
     const nonces = pending.get(commitmentId)
-    if (!nonces || nonces.groupPublicKey !== groupPublicKey) throw new Error('no such commitment (used, or lost in a restart): commit again')
+    if (!nonces || nonces.groupPublicKey !== groupPublicKey || Date.now() - nonces.createdAt > NONCE_LIFETIME_MS) {
+      return reply.code(409).send({ error: 'unknown-commitment', reason: 'no such commitment (used, expired, or lost in a restart): commit again' })
+    }
     const own = commitments.find((c) => c.identifier === me)
     if (!own || own.hiding !== Buffer.from(nonces.commitments.hiding).toString('hex') || own.binding !== Buffer.from(nonces.commitments.binding).toString('hex')) {
       throw new Error("the signing package does not carry this node's commitment")

@@ -184,6 +184,12 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
   }
 
   /** The sessions one userOp uses (in order of first use), each call's entry, and the declared time. */
+  // Verification gas measured for an op of one shape (which sessions, proven how, which calls under which
+  // permissions, how much calldata, deploying or not, which paymaster), reused for the next op of that
+  // shape: measuring signs ≈11 probes, which a remote signer (a signer network) should do once, not per op.
+  // The first op of a shape is the dearest (counters go from zero to non-zero), and the margin stays.
+  const measuredGas = new Map<string, bigint>()
+
   type Plan = {
     parts: (BatchSessionPart & { checkGas?: SessionState['checkGas'] })[]
     entries: SessionCallEntry[]
@@ -352,7 +358,19 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
             `the session's gas policy bounds the op's gas limits to ${gasLimitBound} in all, and estimating needs larger ones: give callGasLimit, verificationGasLimit and preVerificationGas (sendUserOperationAndWait's \`gas\`) summing to at most that`,
           )
         }
-        return measuredVerificationGas(client, grant.account, (op) => sign(op, planned)).estimateGas(request)
+        const shape = JSON.stringify([
+          planned.parts.map((part) => [part.grant.digest, part.mode]),
+          planned.entries,
+          request.callData.length,
+          request.factory ?? null,
+          request.paymaster ?? null,
+          request.paymasterData?.length ?? 0,
+        ])
+        const known = measuredGas.get(shape)
+        if (known !== undefined) return { verificationGasLimit: known }
+        const measured = await measuredVerificationGas(client, grant.account, (op) => sign(op, planned)).estimateGas(request)
+        if (measured) measuredGas.set(shape, measured.verificationGasLimit)
+        return measured
       },
     },
     async signUserOperation(userOperation) {

@@ -14,7 +14,7 @@ export async function callSignerNode<T>(url: string, init?: { body: unknown }): 
   if (response.status === 403 && json.error === 'policy') throw new SignerNetworkRefusedError(json.reason ?? 'refused')
   if (!response.ok) {
     const who = json.participant ? ` (participant ${json.participant})` : ''
-    throw new SignerNetworkError(url, `${json.error ?? response.status}${who}: ${json.reason ?? response.statusText}`, json.participant)
+    throw new SignerNetworkError(url, `${json.error ?? response.status}${who}: ${json.reason ?? response.statusText}`, json.participant, json.error)
   }
   return json
 }

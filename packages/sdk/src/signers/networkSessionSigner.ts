@@ -31,8 +31,14 @@ export type NetworkSessionSignerParameters = {
 }
 
 type Commitment = { identifier: string; hiding: string; binding: string }
+type Pooled = { commitmentId: string; commitments: Commitment; until: number }
+/** Commitments asked of a node at a time, and how long the SDK uses one (the nodes keep them 10 minutes). */
+const POOL_SIZE = 16
+const POOL_LIFETIME_MS = 5 * 60_000
 type PublicPackage = { signers: { min: number; max: number }; commitments: Uint8Array[]; verifyingShares: Record<string, Uint8Array> }
 const bytes = (hex: string) => hexToBytes(`0x${hex}`)
+/** How long a node that failed is asked after the others. */
+const DEMOTION_MS = 60_000
 
 /** The package's first commitment is the group key, and each verifying share is the commitment polynomial at its identifier. */
 function checkPublicPackage(groupKey: string, commitments: readonly string[], verifyingShares: Record<string, string>) {
@@ -54,16 +60,48 @@ function checkPublicPackage(groupKey: string, commitments: readonly string[], ve
 
 /**
  * The session signer of a group key held by signer nodes. For each signature it picks `threshold` reachable
- * nodes, gathers their nonce commitments, and sends each the signing package with the whole request (every
+ * nodes and takes one nonce commitment of each (asked for ahead, 16 at a time, so that a signature is one
+ * round trip), and sends each the signing package with the whole request (every
  * node rebuilds the hash and checks the sessions and their policies itself). It aggregates the shares and
  * verifies the signature before it is used; when the signature does not verify, it checks each share to
  * name the node that sent a bad one (RFC 9591 §5.3). A node that is down, slow or sends a bad share is left
- * out and the round is run again with another. A request the nodes refuse throws their reason.
+ * out and the round is run again with another, and for the next minute it is asked only after the others.
+ * A request the nodes refuse throws their reason.
  */
 export function networkSessionSigner(parameters: NetworkSessionSignerParameters): SessionSigner {
   const { nodes, threshold, client } = parameters
   const groupKey = parameters.groupPublicKey.slice(2)
   let publicPackage: Promise<PublicPackage> | undefined
+  // Nodes that failed (down, slow, a bad share), until when they are asked last.
+  const demoted = new Map<string, number>()
+  // Commitments each node made ahead of time (FROST's preprocessing), so that a signature needs one round.
+  const pools = new Map<string, { taken: Pooled[]; refilling?: Promise<void> | undefined }>()
+
+  function refill(node: SignerNodeInfo): Promise<void> {
+    const pool = pools.get(node.identifier) ?? { taken: [] }
+    pools.set(node.identifier, pool)
+    pool.refilling ??= post<{ nonces: { commitmentId: string; commitments: Commitment }[] }>(node, '/sign/commit', { groupPublicKey: groupKey, count: POOL_SIZE })
+      .then(({ nonces }) => {
+        if (nonces.some((n) => n.commitments.identifier !== node.identifier)) throw new SignerNetworkError(node.url, 'it committed under another identifier')
+        pool.taken.push(...nonces.map((n) => ({ ...n, until: Date.now() + POOL_LIFETIME_MS })))
+      })
+      .finally(() => {
+        pool.refilling = undefined
+      })
+    return pool.refilling
+  }
+
+  /** One of the node's commitments, made ahead (asked for when none is left); the pool is topped up behind. */
+  async function commitmentOf(node: SignerNodeInfo): Promise<Pooled> {
+    const pool = pools.get(node.identifier)
+    const now = Date.now()
+    if (pool) pool.taken = pool.taken.filter((p) => p.until > now)
+    if (!pool || pool.taken.length === 0) await refill(node)
+    const taken = pools.get(node.identifier)!.taken.shift()
+    if (!taken) throw new SignerNetworkError(node.url, 'it gave no commitments')
+    if (pools.get(node.identifier)!.taken.length < POOL_SIZE / 4) refill(node).catch(() => undefined)
+    return taken
+  }
   const post = async <T>(node: SignerNodeInfo, path: string, payload: Record<string, unknown>) =>
     callSignerNode<T>(`${node.url}${path}`, { body: { ...payload, auth: await signNodeRequest(client, node.signingKey, path, payload) } })
 
@@ -93,52 +131,72 @@ export function networkSessionSigner(parameters: NetworkSessionSignerParameters)
     const pub = await groupPublic()
     const excluded = new Set<string>()
     const failures: string[] = []
+    let misbehaving: string | undefined
+    let staleRetries = nodes.length
     const leaveOut = (node: SignerNodeInfo, kind: SignerNodeFailure['kind'], reason: string) => {
       excluded.add(node.identifier)
+      demoted.set(node.identifier, Date.now() + DEMOTION_MS)
+      if (kind === 'bad-share') misbehaving ??= node.identifier
       failures.push(kind === 'bad-share' ? `node ${node.identifier} (${node.url}): ${reason}` : reason)
       parameters.onNodeFailure?.({ node, kind, reason })
     }
+    const wire = encodeSessionSigningRequest(request)
     for (let attempt = 0; attempt <= nodes.length - threshold; attempt++) {
-      // Round 1: commitments from `threshold` nodes, asked at once; a node that fails is replaced by the next.
-      const wire = encodeSessionSigningRequest(request)
+      // A commitment of each of `threshold` nodes, from their pools (asked for at once when a pool is
+      // empty); a node that fails is replaced by the next.
       const chosen: { node: SignerNodeInfo; commitmentId: string; commitments: Commitment }[] = []
-      const waiting = nodes.filter((node) => !excluded.has(node.identifier))
+      // Nodes that failed lately are asked last.
+      const now = Date.now()
+      const recent = (node: SignerNodeInfo) => (demoted.get(node.identifier) ?? 0) > now
+      const waiting = nodes.filter((node) => !excluded.has(node.identifier)).sort((a, b) => Number(recent(a)) - Number(recent(b)))
       while (chosen.length < threshold && waiting.length > 0) {
         const asked = waiting.splice(0, threshold - chosen.length)
-        const answers = await Promise.allSettled(asked.map((node) => post<{ commitmentId: string; commitments: Commitment }>(node, '/sign/commit', { groupPublicKey: groupKey })))
+        const answers = await Promise.allSettled(asked.map((node) => commitmentOf(node)))
         answers.forEach((answer, i) => {
-          if (answer.status === 'fulfilled' && answer.value.commitments.identifier === asked[i]!.identifier) chosen.push({ node: asked[i]!, ...answer.value })
-          else leaveOut(asked[i]!, 'unreachable', answer.status === 'rejected' ? String((answer.reason as Error).message) : `node ${asked[i]!.url} committed under another identifier`)
+          if (answer.status === 'fulfilled') chosen.push({ node: asked[i]!, ...answer.value })
+          else leaveOut(asked[i]!, 'unreachable', String((answer.reason as Error).message))
         })
       }
       if (chosen.length < threshold) break
       const commitments = chosen.map((c) => c.commitments)
       const list = commitments.map((c) => ({ identifier: c.identifier, hiding: bytes(c.hiding), binding: bytes(c.binding) }))
-      // Round 2: every chosen node checks the request and signs its share.
+      // The signing round: every chosen node checks the request and signs its share.
       const answers = await Promise.allSettled(
         chosen.map(({ node, commitmentId }) => post<{ identifier: string; share: string }>(node, '/sign/share', { groupPublicKey: groupKey, commitmentId, commitments, request: wire })),
       )
       const shares: Record<string, Uint8Array> = {}
+      let stale = false
       for (const [i, answer] of answers.entries()) {
         const node = chosen[i]!.node
         if (answer.status === 'rejected') {
           if (answer.reason instanceof SignerNetworkRefusedError) throw answer.reason
+          if (answer.reason instanceof SignerNetworkError && answer.reason.code === 'unknown-commitment' && staleRetries > 0) {
+            // The node no longer holds the nonces it committed to (restarted, or they expired): its pool
+            // is dropped and the round runs again, the node included, with fresh commitments.
+            staleRetries--
+            pools.delete(node.identifier)
+            stale = true
+            continue
+          }
           leaveOut(node, 'unreachable', String((answer.reason as Error).message))
         } else if (answer.value.identifier !== node.identifier || !/^[0-9a-f]{64}$/.test(answer.value.share)) {
           leaveOut(node, 'bad-share', 'its answer is not a signature share under its identifier')
         } else shares[node.identifier] = bytes(answer.value.share)
       }
+      if (stale) attempt--
       if (Object.keys(shares).length < threshold) continue
       // Aggregation verifies the signature; only when it fails are the shares checked one by one.
       try {
-        return frost.aggregate(pub, list, message, shares)
+        const signature = frost.aggregate(pub, list, message, shares)
+        for (const { node } of chosen) demoted.delete(node.identifier)
+        return signature
       } catch (error) {
         const cheaters = (error as { cheaters?: string[] }).cheaters ?? []
         if (cheaters.length === 0) throw new LatchkeyError(`The signature shares could not be aggregated: ${(error as Error).message}`)
         for (const id of cheaters) leaveOut(chosen.find((c) => c.node.identifier === id)!.node, 'bad-share', 'sent a signature share that does not verify against its verifying share')
       }
     }
-    throw new SignerNetworkError(nodes.map((n) => n.url).join(', '), `fewer than ${threshold} nodes could sign: ${failures.join('; ')}`)
+    throw new SignerNetworkError(nodes.map((n) => n.url).join(', '), `fewer than ${threshold} nodes could sign: ${failures.join('; ')}`, misbehaving)
   }
 
   const base = frostSessionSigner({

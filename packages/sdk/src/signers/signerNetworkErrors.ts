@@ -2,7 +2,8 @@ import { LatchkeyError } from '../errors/LatchkeyError.ts'
 
 /**
  * A node refused a step, or its answer does not hold up. `misbehaving` names a node found to break the
- * protocol (by its FROST identifier): in key generation, the participant whose message a node rejected.
+ * protocol (by its FROST identifier): in key generation, the participant whose message a node rejected; in
+ * signing, a node whose signature share did not verify.
  */
 export class SignerNetworkError extends LatchkeyError {
   override name = 'SignerNetworkError'
@@ -10,6 +11,8 @@ export class SignerNetworkError extends LatchkeyError {
     readonly node: string,
     reason: string,
     readonly misbehaving?: string,
+    /** The node's error code, when it answered with one (e.g. `unknown-commitment`, `unauthenticated`). */
+    readonly code?: string,
   ) {
     super(`Signer node ${node}: ${reason}`)
   }

@@ -1,0 +1,197 @@
+/**
+ * The signer network around a faulty node, every node its own process (the distributed-sessions issue):
+ * a node that sends a bad share in key generation is named by the others; a node that sends a bad
+ * signature share is detected and named, and the signature is made without it; a node killed between
+ * marking a signing nonce used and releasing its share never uses that nonce after its restart; a node
+ * restarted has forgotten the commitments it made ahead, and the signer recovers without a failure. The faults
+ * are the nodes' own test faults (`--test-fault`): the node itself misbehaves, authenticated as itself.
+ */
+import { describe, it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import {
+  callSignerNode,
+  createDistributedSession,
+  encodeSessionSigningRequest,
+  erc20Policy,
+  generateDistributedKey,
+  grantSessions,
+  networkSessionSigner,
+  sendUserOperationAndWait,
+  SignerNetworkError,
+  signNodeRequest,
+  toSessionAccount,
+  type SessionSigningRequest,
+  type SignerNodeFailure,
+  type SignerNodeInfo,
+} from '@latchkey/sdk'
+import { startSignerNetwork, type SignerNetwork } from '@latchkey/node'
+import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
+import { balanceOf, erc20Call, mintUsd, prepareWithFixedGas } from './fixtures/policySessions.ts'
+import { deployedOwnerAccount } from './fixtures/sessions.ts'
+
+const identifierOf = (n: number) => n.toString(16).padStart(64, '0')
+
+let devnet: DevnetFixture
+let network: SignerNetwork
+before(async () => {
+  devnet = await useDevnet()
+  network = await startSignerNetwork(3, { rpcUrl: devnet.rpcUrl, testFaults: { 3: 'bad-dkg-share' } })
+})
+after(async () => {
+  await network?.stop()
+})
+
+/** The nodes as the client pinned them, at their current URLs (a restarted node listens on a new port). */
+const current = (nodes: readonly SignerNodeInfo[]) => nodes.map((n) => ({ ...n, url: network.nodes.find((p) => identifierOf(p.identifier) === n.identifier)!.url }))
+
+describe('signer network: faulty nodes', () => {
+  it('a node that sends a wrong share in key generation is named by the others, and no key is made', async () => {
+    const client = privateKeyToAccount(generatePrivateKey())
+    await assert.rejects(generateDistributedKey({ nodes: network.nodes.map((n) => n.url), threshold: 2, client }), (error: unknown) => {
+      assert.ok(error instanceof SignerNetworkError, String(error))
+      assert.equal(error.misbehaving, identifierOf(3))
+      assert.match(error.message, /misbehaviour .*its share does not match its round-1 commitment/)
+      return true
+    })
+    // Restarted without the fault, the same three nodes make a key.
+    await network.restart(3)
+    const { groupPublicKey } = await generateDistributedKey({ nodes: network.nodes.map((n) => n.url), threshold: 2, client })
+    assert.equal(groupPublicKey.length, 68)
+  })
+
+  it('a node that sends a bad signature share is detected and named; the others sign without it', async () => {
+    await network.restart(2, { testFault: 'bad-signature-share' })
+    const owner = await deployedOwnerAccount(devnet)
+    await mintUsd(devnet, owner.address, 100n)
+    const client = privateKeyToAccount(generatePrivateKey())
+    const recipient = privateKeyToAccount(generatePrivateKey()).address
+    const failures: SignerNodeFailure[] = []
+    const { session, signer, key } = await createDistributedSession({
+      nodes: network.nodes.map((n) => n.url),
+      threshold: 2,
+      client,
+      onNodeFailure: (failure) => failures.push(failure),
+      validFor: 3600,
+      permissions: [erc20Policy({ token: devnet.contracts.demoToken, recipients: [recipient], total: 100n })],
+    })
+    const { grants } = await grantSessions(devnet.bundlerClient, { account: owner, manager: devnet.contracts.sessionKeyManager, sessions: [session] })
+    const account = await toSessionAccount({ client: devnet.publicClient, grant: grants[0]!, signer })
+    await sendUserOperationAndWait(devnet.bundlerClient, { account, calls: [erc20Call(devnet.contracts.demoToken, 'transfer', [recipient, 10n])] })
+    assert.equal(await balanceOf(devnet, devnet.contracts.demoToken, recipient), 10n)
+    // Nodes 1 and 2 were asked first; node 2's share failed, and node 3 took its place. Node 2 is then asked
+    // last, so the op's other signatures (the gas probes) do not meet it again.
+    assert.deepEqual(
+      failures.map((f) => [f.node.identifier, f.kind]),
+      [[identifierOf(2), 'bad-share']],
+    )
+
+    // With only nodes 1 and 2 to ask, no signature can be made, and the error names node 2.
+    const pair = networkSessionSigner({ ...key, nodes: [key.nodes[0]!, key.nodes[1]!], client })
+    const pairAccount = await toSessionAccount({ client: devnet.publicClient, grant: grants[0]!, signer: pair })
+    await assert.rejects(sendUserOperationAndWait(devnet.bundlerClient, { account: pairAccount, calls: [erc20Call(devnet.contracts.demoToken, 'transfer', [recipient, 10n])] }), (error: unknown) => {
+      assert.ok(error instanceof SignerNetworkError, String(error))
+      assert.equal(error.misbehaving, identifierOf(2))
+      assert.match(error.message, /fewer than 2 nodes could sign: node 0+2 .*does not verify/)
+      return true
+    })
+    assert.equal(await balanceOf(devnet, devnet.contracts.demoToken, recipient), 10n)
+    await network.restart(2)
+  })
+
+  it('a node killed between marking a nonce used and releasing its share never uses that nonce after its restart', async () => {
+    await network.restart(1, { testFault: 'crash-after-nonce-mark' })
+    const owner = await deployedOwnerAccount(devnet)
+    await mintUsd(devnet, owner.address, 100n)
+    const client = privateKeyToAccount(generatePrivateKey())
+    const recipient = privateKeyToAccount(generatePrivateKey()).address
+    const { session, key } = await createDistributedSession({
+      nodes: network.nodes.map((n) => n.url),
+      threshold: 2,
+      client,
+      validFor: 3600,
+      permissions: [erc20Policy({ token: devnet.contracts.demoToken, recipients: [recipient], total: 100n })],
+    })
+    const { grants } = await grantSessions(devnet.bundlerClient, { account: owner, manager: devnet.contracts.sessionKeyManager, sessions: [session] })
+    const signer = networkSessionSigner({ ...key, client })
+    const account = await toSessionAccount({ client: devnet.publicClient, grant: grants[0]!, signer, precheck: false })
+    const op = await prepareWithFixedGas(devnet, account, [erc20Call(devnet.contracts.demoToken, 'transfer', [recipient, 10n])])
+    const request: SessionSigningRequest = { userOperation: op, parts: [{ grant: grants[0]!, mode: 'root' }], entries: [{ session: 0, permission: 0 }], declaredTime: Math.floor(Date.now() / 1000) }
+    const groupPublicKey = key.groupPublicKey.slice(2)
+    const post = async <T>(node: SignerNodeInfo, path: string, payload: Record<string, unknown>) =>
+      callSignerNode<T>(`${node.url}${path}`, { body: { ...payload, auth: await signNodeRequest(client, node.signingKey, path, payload) } })
+
+    // The signing protocol by hand with nodes 1 and 2: node 1 marks its nonce used, then dies.
+    type Commit = { commitmentId: string; commitments: { identifier: string; hiding: string; binding: string } }
+    const commit = async (node: SignerNodeInfo) => (await post<{ nonces: Commit[] }>(node, '/sign/commit', { groupPublicKey, count: 1 })).nonces[0]!
+    const [one, two] = current(key.nodes)
+    const first = await commit(one!)
+    const second = await commit(two!)
+    const commitments = [first.commitments, second.commitments]
+    const share = { groupPublicKey, commitmentId: first.commitmentId, commitments, request: encodeSessionSigningRequest(request) }
+    await assert.rejects(post(one!, '/sign/share', share), (error: unknown) => error instanceof SignerNetworkError && /unreachable/.test(error.message))
+    const dead = network.nodes[0]!.process
+    if (dead.signalCode === null) await new Promise((resolve) => dead.once('exit', resolve))
+    assert.equal(dead.signalCode, 'SIGKILL')
+
+    // The mark reached the store before the crash.
+    const Database = (await import('better-sqlite3')).default
+    const db = new Database(join(network.nodes[0]!.dataDir, 'node.sqlite'), { readonly: true })
+    const marked = db.prepare('SELECT id FROM used_nonces WHERE id = ?').get(first.commitmentId)
+    db.close()
+    assert.deepEqual(marked, { id: first.commitmentId })
+
+    // Restarted, the node refuses to sign under that commitment, and its next commitment is a new nonce.
+    await network.restart(1)
+    const [again] = current(key.nodes)
+    await assert.rejects(post(again!, '/sign/share', share), (error: unknown) => error instanceof SignerNetworkError && error.code === 'unknown-commitment' && /no such commitment/.test(error.message))
+    const next = await commit(again!)
+    assert.notEqual(next.commitments.hiding, first.commitments.hiding)
+    assert.notEqual(next.commitments.binding, first.commitments.binding)
+
+    // And the session signs through the restarted node as before.
+    const fresh = networkSessionSigner({ ...key, nodes: current(key.nodes), client })
+    const user = await toSessionAccount({ client: devnet.publicClient, grant: grants[0]!, signer: fresh })
+    await sendUserOperationAndWait(devnet.bundlerClient, { account: user, calls: [erc20Call(devnet.contracts.demoToken, 'transfer', [recipient, 10n])] })
+    assert.equal(await balanceOf(devnet, devnet.contracts.demoToken, recipient), 10n)
+  })
+
+  it('a node restarted has forgotten the commitments it made ahead: the signer asks it for new ones, and nothing fails', async () => {
+    const owner = await deployedOwnerAccount(devnet)
+    await mintUsd(devnet, owner.address, 100n)
+    const client = privateKeyToAccount(generatePrivateKey())
+    const recipient = privateKeyToAccount(generatePrivateKey()).address
+    const failures: SignerNodeFailure[] = []
+    const { session, signer } = await createDistributedSession({
+      nodes: network.nodes.map((n) => n.url),
+      threshold: 2,
+      client,
+      onNodeFailure: (failure) => failures.push(failure),
+      validFor: 3600,
+      permissions: [erc20Policy({ token: devnet.contracts.demoToken, recipients: [recipient], total: 100n })],
+    })
+    const { grants } = await grantSessions(devnet.bundlerClient, { account: owner, manager: devnet.contracts.sessionKeyManager, sessions: [session] })
+    const account = await toSessionAccount({ client: devnet.publicClient, grant: grants[0]!, signer })
+    const pay = () => sendUserOperationAndWait(devnet.bundlerClient, { account, calls: [erc20Call(devnet.contracts.demoToken, 'transfer', [recipient, 10n])] })
+    await pay()
+    // Node 1 (asked first, its pool of commitments filled) restarts on the same address.
+    await network.restart(1)
+    const answers: number[] = []
+    const realFetch = globalThis.fetch
+    globalThis.fetch = async (input, init) => {
+      const response = await realFetch(input, init)
+      if (String(input).startsWith(`${network.nodes[0]!.url}/sign/share`)) answers.push(response.status)
+      return response
+    }
+    try {
+      await pay()
+    } finally {
+      globalThis.fetch = realFetch
+    }
+    assert.equal(answers[0], 409, 'the restarted node was first asked under a commitment it made before its restart')
+    assert.ok(answers.slice(1).every((status) => status === 200))
+    assert.deepEqual(failures, [])
+    assert.equal(await balanceOf(devnet, devnet.contracts.demoToken, recipient), 20n)
+  })
+})
