@@ -175,10 +175,11 @@ export async function startSignerNode(config: SignerNodeConfig): Promise<SignerN
   // Round 1 of signing (or its preprocessing): `count` fresh nonce pairs for this group's key, kept in memory
   // only; their commitments go back, each under a random id.
   app.post('/sign/commit', async (request, reply) => {
-    const { groupPublicKey, count = 1, auth } = request.body as { groupPublicKey: string; count?: number; auth: RequestAuth }
+    const { groupPublicKey, count: asked, auth } = request.body as { groupPublicKey: string; count?: number; auth: RequestAuth }
     const key = await keyOf(groupPublicKey)
     if (!key) return reply.code(404).send({ error: 'not-found' })
-    await authenticate(store, node, '/sign/commit', { groupPublicKey, count }, auth, key.stored.client as Address)
+    await authenticate(store, node, '/sign/commit', asked === undefined ? { groupPublicKey } : { groupPublicKey, count: asked }, auth, key.stored.client as Address)
+    const count = asked ?? 1
     if (!Number.isInteger(count) || count < 1 || count > MAX_COMMITMENTS_PER_REQUEST) throw new Error(`count: 1 to ${MAX_COMMITMENTS_PER_REQUEST}`)
     const signing = { identifier: key.unsealed.identifier, signingShare: hexBytes(key.unsealed.signingShare) }
     const nonces = Array.from({ length: count }, () => {
