@@ -3,12 +3,14 @@
  * network of node processes generates the group key by DKG (`createDistributedSession`), the owner grants a
  * session whose signer is that key, and the session's userOps are signed by the nodes (each checking the
  * request against the session's policy on chain) and sent through the bundler: with every pair of nodes in
- * turn, and while one node is down; a request outside the policy is refused by the nodes before it reaches
- * the chain.
+ * turn, and while one node is down; 40 signatures at once through one signer; a request outside the policy
+ * is refused by the nodes before it reaches the chain.
  */
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
+import { bytesToBigInt, concatBytes, hashMessage, hexToBytes } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import { secp256k1, secp256k1_FROST } from '@noble/curves/secp256k1.js'
 import {
   createDistributedSession,
   erc20Policy,
@@ -19,6 +21,7 @@ import {
   SignerNetworkRefusedError,
   toSessionAccount,
   type SessionSigningRequest,
+  type SignerNodeFailure,
 } from '@latchkey/sdk'
 import { startSignerNetwork, type SignerNetwork } from '@latchkey/node'
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
@@ -90,6 +93,23 @@ for (const backend of nodeStoreBackends('distributed session tests')) {
         assert.match(error.reason, /names session 1, which the request does not carry/)
         return true
       })
+
+      // Many signatures at once through one signer share its pools of commitments (16 per node per fill):
+      // every one is valid, and no node is reported as failing.
+      const failures: SignerNodeFailure[] = []
+      const busy = networkSessionSigner({ ...key, client, onNodeFailure: (failure) => failures.push(failure) })
+      const op = await prepareWithFixedGas(devnet, unchecked, [pay(1n)])
+      const request: SessionSigningRequest = { userOperation: op, parts: [{ grant: grants[0]!, mode: 'root' }], entries: [{ session: 0, permission: 0 }], declaredTime: Math.floor(Date.now() / 1000) }
+      const signingHash = sessionRequestSigningHash(request, devnet.chainId)
+      const signatures = await Promise.all(Array.from({ length: 40 }, () => busy.signSessionRequest!(request, signingHash)))
+      const message = hexToBytes(hashMessage({ raw: signingHash }))
+      for (const signature of signatures) {
+        const raw = hexToBytes(signature)
+        const R = secp256k1.Point.fromAffine({ x: bytesToBigInt(raw.slice(0, 32)), y: bytesToBigInt(raw.slice(32, 64)) })
+        assert.ok(secp256k1_FROST.verify(concatBytes([R.toBytes(true), raw.slice(64)]), message, hexToBytes(key.groupPublicKey)))
+      }
+      assert.equal(new Set(signatures).size, 40)
+      assert.deepEqual(failures, [])
 
       // One node down (killed): the other two sign.
       await network.kill(1)

@@ -3,7 +3,9 @@
  * a node that sends a bad share in key generation is named by the others; a node that sends a bad
  * signature share is detected and named, and the signature is made without it; a node killed between
  * marking a signing nonce used and releasing its share never uses that nonce after its restart; a node
- * restarted has forgotten the commitments it made ahead, and the signer recovers without a failure. The faults
+ * restarted has forgotten the commitments it made ahead, and the signer recovers without a failure; a node
+ * answering commitments that are not points, or a share that is not a scalar, is named; a malformed signing
+ * package is refused before a node uses its nonce. The faults
  * are the nodes' own test faults (`--test-fault`): the node itself misbehaves, authenticated as itself.
  */
 import { describe, it, before, after } from 'node:test'
@@ -43,8 +45,25 @@ after(async () => {
   await network?.stop()
 })
 
-/** The nodes as the client pinned them, at their current URLs (a restarted node listens on a new port). */
-const current = (nodes: readonly SignerNodeInfo[]) => nodes.map((n) => ({ ...n, url: network.nodes.find((p) => identifierOf(p.identifier) === n.identifier)!.url }))
+/** A granted 2-of-3 distributed session paying `recipient` at most 100 LKUSD, and its session account. */
+async function distributedPayments(failures: SignerNodeFailure[] = []) {
+  const owner = await deployedOwnerAccount(devnet)
+  await mintUsd(devnet, owner.address, 100n)
+  const client = privateKeyToAccount(generatePrivateKey())
+  const recipient = privateKeyToAccount(generatePrivateKey()).address
+  const { session, signer, key } = await createDistributedSession({
+    nodes: network.nodes.map((n) => n.url),
+    threshold: 2,
+    client,
+    onNodeFailure: (failure) => failures.push(failure),
+    validFor: 3600,
+    permissions: [erc20Policy({ token: devnet.contracts.demoToken, recipients: [recipient], total: 100n })],
+  })
+  const { grants } = await grantSessions(devnet.bundlerClient, { account: owner, manager: devnet.contracts.sessionKeyManager, sessions: [session] })
+  const account = await toSessionAccount({ client: devnet.publicClient, grant: grants[0]!, signer })
+  const pay = (amount: bigint) => sendUserOperationAndWait(devnet.bundlerClient, { account, calls: [erc20Call(devnet.contracts.demoToken, 'transfer', [recipient, amount])] })
+  return { client, recipient, key, grants, signer, account, pay }
+}
 
 describe('signer network: faulty nodes', () => {
   it('a node that sends a wrong share in key generation is named by the others, and no key is made', async () => {
@@ -125,7 +144,7 @@ describe('signer network: faulty nodes', () => {
     // The signing protocol by hand with nodes 1 and 2: node 1 marks its nonce used, then dies.
     type Commit = { commitmentId: string; commitments: { identifier: string; hiding: string; binding: string } }
     const commit = async (node: SignerNodeInfo) => (await post<{ nonces: Commit[] }>(node, '/sign/commit', { groupPublicKey, count: 1 })).nonces[0]!
-    const [one, two] = current(key.nodes)
+    const [one, two] = key.nodes
     const first = await commit(one!)
     const second = await commit(two!)
     const commitments = [first.commitments, second.commitments]
@@ -144,14 +163,13 @@ describe('signer network: faulty nodes', () => {
 
     // Restarted, the node refuses to sign under that commitment, and its next commitment is a new nonce.
     await network.restart(1)
-    const [again] = current(key.nodes)
-    await assert.rejects(post(again!, '/sign/share', share), (error: unknown) => error instanceof SignerNetworkError && error.code === 'unknown-commitment' && /no such commitment/.test(error.message))
-    const next = await commit(again!)
+    await assert.rejects(post(one!, '/sign/share', share), (error: unknown) => error instanceof SignerNetworkError && error.code === 'unknown-commitment' && /no such commitment/.test(error.message))
+    const next = await commit(one!)
     assert.notEqual(next.commitments.hiding, first.commitments.hiding)
     assert.notEqual(next.commitments.binding, first.commitments.binding)
 
     // And the session signs through the restarted node as before.
-    const fresh = networkSessionSigner({ ...key, nodes: current(key.nodes), client })
+    const fresh = networkSessionSigner({ ...key, client })
     const user = await toSessionAccount({ client: devnet.publicClient, grant: grants[0]!, signer: fresh })
     await sendUserOperationAndWait(devnet.bundlerClient, { account: user, calls: [erc20Call(devnet.contracts.demoToken, 'transfer', [recipient, 10n])] })
     assert.equal(await balanceOf(devnet, devnet.contracts.demoToken, recipient), 10n)
@@ -190,8 +208,57 @@ describe('signer network: faulty nodes', () => {
       globalThis.fetch = realFetch
     }
     assert.equal(answers[0], 409, 'the restarted node was first asked under a commitment it made before its restart')
-    assert.ok(answers.slice(1).every((status) => status === 200))
+    assert.ok(answers.length >= 2 && answers.slice(1).every((status) => status === 200), `answers ${answers.join(', ')}`)
     assert.deepEqual(failures, [])
     assert.equal(await balanceOf(devnet, devnet.contracts.demoToken, recipient), 20n)
+  })
+
+  it('a node answering commitments that are not curve points, or a share that is not a scalar, is named; the others sign', async () => {
+    const failures: SignerNodeFailure[] = []
+    await network.restart(1, { testFault: 'bad-commitment' })
+    const { pay, recipient } = await distributedPayments(failures)
+    await pay(10n)
+    assert.deepEqual([...new Set(failures.map((f) => `${f.node.identifier}:${f.kind}`))], [`${identifierOf(1)}:bad-commitment`])
+    failures.length = 0
+    await network.restart(1)
+    await network.restart(2, { testFault: 'out-of-range-share' })
+    const second = await distributedPayments(failures)
+    await second.pay(10n)
+    assert.deepEqual([...new Set(failures.map((f) => `${f.node.identifier}:${f.kind}`))], [`${identifierOf(2)}:bad-share`])
+    assert.equal(await balanceOf(devnet, devnet.contracts.demoToken, recipient), 10n)
+    assert.equal(await balanceOf(devnet, devnet.contracts.demoToken, second.recipient), 10n)
+    await network.restart(2)
+  })
+
+  it('a signing package with a malformed co-signer commitment is refused before the node uses its nonce', async () => {
+    const { client, key, grants, account, recipient } = await distributedPayments()
+    const op = await prepareWithFixedGas(devnet, account, [erc20Call(devnet.contracts.demoToken, 'transfer', [recipient, 1n])])
+    const request: SessionSigningRequest = { userOperation: op, parts: [{ grant: grants[0]!, mode: 'root' }], entries: [{ session: 0, permission: 0 }], declaredTime: Math.floor(Date.now() / 1000) }
+    const groupPublicKey = key.groupPublicKey.slice(2)
+    const post = async <T>(node: SignerNodeInfo, path: string, payload: Record<string, unknown>) =>
+      callSignerNode<T>(`${node.url}${path}`, { body: { ...payload, auth: await signNodeRequest(client, node.signingKey, path, payload) } })
+    type Commit = { commitmentId: string; commitments: { identifier: string; hiding: string; binding: string } }
+    const commit = async (node: SignerNodeInfo) => (await post<{ nonces: Commit[] }>(node, '/sign/commit', { groupPublicKey })).nonces[0]!
+    const [one, two] = key.nodes
+    const first = await commit(one!)
+    const second = await commit(two!)
+    const wire = encodeSessionSigningRequest(request)
+    const cases: [string, unknown[], RegExp][] = [
+      ['a co-signer commitment off the curve', [first.commitments, { ...second.commitments, hiding: `02${'ff'.repeat(32)}` }], /participant 0+2's commitment is not two curve points/],
+      ['a participant named twice', [first.commitments, first.commitments], /named twice|does not carry/],
+      ['too few commitments', [first.commitments], /1 commitments; the key needs 2 to 3/],
+      ['a stranger', [first.commitments, { ...second.commitments, identifier: identifierOf(9) }], /not a participant of the key/],
+    ]
+    for (const [what, commitments, reason] of cases) {
+      await assert.rejects(post(one!, '/sign/share', { groupPublicKey, commitmentId: first.commitmentId, commitments, request: wire }), (error: unknown) => {
+        assert.ok(error instanceof SignerNetworkError, `${what}: ${String(error)}`)
+        assert.match(error.message, reason, what)
+        return true
+      })
+    }
+    // The nonce was not used: the well-formed package is signed under the same commitment.
+    const share = await post<{ identifier: string; share: string }>(one!, '/sign/share', { groupPublicKey, commitmentId: first.commitmentId, commitments: [first.commitments, second.commitments], request: wire })
+    assert.equal(share.identifier, one!.identifier)
+    assert.match(share.share, /^[0-9a-f]{64}$/)
   })
 })

@@ -31,6 +31,8 @@ export async function runSignerNode(argv: string[]): Promise<void> {
   const dataDir = pick(values['data-dir'], 'LATCHKEY_NODE_DATA_DIR', file.dataDir)
   if (!identifier || !dataDir) throw new Error('give --identifier and --data-dir (or a --config file, or LATCHKEY_NODE_* variables)')
   const dkgClients = pick(values['dkg-clients'], 'LATCHKEY_NODE_DKG_CLIENTS', Array.isArray(file.dkgClients) ? file.dkgClients.join(',') : file.dkgClients)
+  const testFault = parseTestFault(pick(values['test-fault'], 'LATCHKEY_NODE_TEST_FAULT', file.testFault))
+  if (testFault && env.LATCHKEY_NODE_ALLOW_TEST_FAULTS !== '1') throw new Error('test faults are for tests only: the test harness sets LATCHKEY_NODE_ALLOW_TEST_FAULTS=1')
   const port = pick(values.port, 'LATCHKEY_NODE_PORT', file.port)
   const node = await startSignerNode({
     identifier: Number(identifier),
@@ -40,7 +42,7 @@ export async function runSignerNode(argv: string[]): Promise<void> {
     rpcUrl: pick(values['rpc-url'], 'LATCHKEY_NODE_RPC_URL', file.rpcUrl),
     databaseUrl: pick(values['database-url'], 'LATCHKEY_NODE_DATABASE_URL', file.databaseUrl),
     dkgClients: dkgClients === undefined ? undefined : parseAddresses(dkgClients),
-    testFault: parseTestFault(pick(values['test-fault'], 'LATCHKEY_NODE_TEST_FAULT', file.testFault)),
+    testFault,
   })
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void node.close().then(() => process.exit(0)))
 }

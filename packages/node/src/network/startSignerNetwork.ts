@@ -31,6 +31,7 @@ function spawnNode(identifier: number, dataDir: string, { port = 0, rpcUrl, data
   ]
   const child = spawn(process.execPath, ['--import', 'tsx', entry, '--identifier', String(identifier), '--data-dir', dataDir, '--port', String(port), ...flags], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    ...(testFault ? { env: { ...process.env, LATCHKEY_NODE_ALLOW_TEST_FAULTS: '1' } } : {}),
   })
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! })

@@ -27,6 +27,8 @@ export async function authenticate(
   payload: unknown,
   auth: RequestAuth | undefined,
   expectedClient?: Address,
+  /** A further check of the client, before its nonce is stored: returns why it may not make this request. */
+  refuseClient?: (client: Address) => string | undefined,
 ): Promise<Address> {
   if (!auth || typeof auth !== 'object') throw new RequestRefusedError('no authentication')
   const now = Math.floor(Date.now() / 1000)
@@ -42,7 +44,9 @@ export async function authenticate(
   }
   if (signer.toLowerCase() !== String(auth.client).toLowerCase()) throw new RequestRefusedError('the signature is not the client’s')
   if (expectedClient && signer.toLowerCase() !== expectedClient.toLowerCase()) throw new RequestRefusedError('the client is not the one registered')
-  // Last, so that a refused request does not burn its nonce.
+  const refusal = refuseClient?.(signer)
+  if (refusal !== undefined) throw new RequestRefusedError(refusal)
+  // Last, so that a refused request does not burn its nonce (nor store one).
   if (!(await store.rememberRequest(auth.nonce, auth.expiresAt))) throw new RequestRefusedError('the request was replayed')
   return signer
 }

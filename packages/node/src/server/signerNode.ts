@@ -6,6 +6,8 @@ import { createPublicClient, http, type Address } from 'viem'
 import { decodeSessionSigningRequest, type SessionSigningRequestJson } from '@latchkey/sdk'
 import { BlockPinnedReads } from '../signing/blockPinnedReads.ts'
 import { checkSigningRequest } from '../signing/checkSigningRequest.ts'
+import { signingPackageProblem } from '../signing/checkSigningPackage.ts'
+import { NodeBusyError, PendingNonces } from '../signing/pendingNonces.ts'
 import { DkgMisbehaviourError, DkgParticipant, type DkgSetup, type Round1Body, type Round2Body, type SignedDkgMessage } from '../dkg/dkgParticipant.ts'
 import { exportNodeIdentity, generateNodeIdentity, importNodeIdentity, type NodeIdentity } from '../identity/nodeIdentity.ts'
 import type { TestFault } from '../faults/testFault.ts'
@@ -44,7 +46,8 @@ const frostScalars = secp256k1.Point.Fn
 const MAX_PENDING_DKGS = 32
 /** Nonce pairs one commit request may ask for (clients ask ahead), how many a node holds, and for how long. */
 const MAX_COMMITMENTS_PER_REQUEST = 32
-const MAX_PENDING_NONCES = 8192
+const MAX_PENDING_NONCES_PER_KEY = 256
+const MAX_PENDING_NONCES = 16_384
 const NONCE_LIFETIME_MS = 10 * 60_000
 const DKG_LIFETIME_MS = 120_000
 const hexIdentifier = (n: number) => n.toString(16).padStart(64, '0')
@@ -59,8 +62,8 @@ class PolicyRefusal extends Error {
 /** A key package as sealed in the store. */
 type KeyPackage = { identifier: string; signingShare: string; signers: { min: number; max: number }; commitments: string[]; verifyingShares: Record<string, string> }
 
-/** Signing nonces that were committed to and not used yet: in memory only, so a restart can never reuse one. */
-type PendingNonces = { groupPublicKey: string; createdAt: number; nonces: ReturnType<typeof frost.commit>['nonces']; commitments: ReturnType<typeof frost.commit>['commitments'] }
+/** A nonce pair and its commitments, as the signing library makes them. */
+type FrostNonces = ReturnType<typeof frost.commit>
 
 /**
  * One signer node: an HTTP API (fastify, JSON logs) over its store (SQLite in its data directory, or
@@ -86,7 +89,7 @@ export async function startSignerNode(config: SignerNodeConfig): Promise<SignerN
   // Key generations in progress (in memory: a DKG interrupted by a restart is started again).
   const dkgs = new Map<string, { participant: DkgParticipant; setup: DkgSetup; client: Address; startedAt: number }>()
   const allowedDkgClients = config.dkgClients ? new Set(config.dkgClients.map((c) => c.toLowerCase())) : undefined
-  const pending = new Map<string, PendingNonces>()
+  const pending = new PendingNonces<FrostNonces>({ perKey: MAX_PENDING_NONCES_PER_KEY, total: MAX_PENDING_NONCES, lifetimeMs: NONCE_LIFETIME_MS })
   const chain = config.rpcUrl ? new BlockPinnedReads(createPublicClient({ transport: http(config.rpcUrl) })) : undefined
 
   async function keyOf(groupPublicKey: string) {
@@ -103,6 +106,7 @@ export async function startSignerNode(config: SignerNodeConfig): Promise<SignerN
     if (error instanceof RequestRefusedError) return reply.code(401).send({ error: 'unauthenticated', reason: error.reason })
     if (error instanceof DkgMisbehaviourError) return reply.code(422).send({ error: 'misbehaviour', participant: error.participant, reason: error.reason })
     if (error instanceof PolicyRefusal) return reply.code(403).send({ error: 'policy', reason: error.reason })
+    if (error instanceof NodeBusyError) return reply.code(503).send({ error: 'busy', reason: error.message })
     return reply.code(400).send({ error: 'bad-request', reason: error instanceof Error ? error.message : String(error) })
   })
 
@@ -110,8 +114,9 @@ export async function startSignerNode(config: SignerNodeConfig): Promise<SignerN
 
   app.post('/dkg/round1', async (request) => {
     const { setup, auth } = request.body as { setup: DkgSetup; auth: RequestAuth }
-    const client = await authenticate(store, node, '/dkg/round1', { setup }, auth)
-    if (allowedDkgClients && !allowedDkgClients.has(client.toLowerCase())) throw new RequestRefusedError('this client may not start a key generation on this node')
+    const client = await authenticate(store, node, '/dkg/round1', { setup }, auth, undefined, (signer) =>
+      allowedDkgClients && !allowedDkgClients.has(signer.toLowerCase()) ? 'this client may not start a key generation on this node' : undefined,
+    )
     const now = Date.now()
     for (const [id, dkg] of dkgs) if (now - dkg.startedAt > DKG_LIFETIME_MS) dkgs.delete(id)
     if (dkgs.size >= MAX_PENDING_DKGS) throw new Error(`${MAX_PENDING_DKGS} key generations are in progress: try again later`)
@@ -185,15 +190,11 @@ export async function startSignerNode(config: SignerNodeConfig): Promise<SignerN
     const nonces = Array.from({ length: count }, () => {
       const generated = frost.commit(signing)
       const commitmentId = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('hex')
-      pending.set(commitmentId, { groupPublicKey, createdAt: Date.now(), ...generated })
+      pending.add(groupPublicKey, commitmentId, generated)
       const c = generated.commitments
-      return { commitmentId, commitments: { identifier: c.identifier, hiding: Buffer.from(c.hiding).toString('hex'), binding: Buffer.from(c.binding).toString('hex') } }
+      const hiding = config.testFault === 'bad-commitment' ? `02${'ff'.repeat(32)}` : Buffer.from(c.hiding).toString('hex')
+      return { commitmentId, commitments: { identifier: c.identifier, hiding, binding: Buffer.from(c.binding).toString('hex') } }
     })
-    // Bounded: past the cap, the oldest pending nonces are forgotten (never used).
-    for (const oldest of pending.keys()) {
-      if (pending.size <= MAX_PENDING_NONCES) break
-      pending.delete(oldest)
-    }
     return { nonces }
   })
 
@@ -204,14 +205,16 @@ export async function startSignerNode(config: SignerNodeConfig): Promise<SignerN
     const key = await keyOf(groupPublicKey)
     if (!key) return reply.code(404).send({ error: 'not-found' })
     await authenticate(store, node, '/sign/share', { groupPublicKey, commitmentId, commitments, request: body.request }, auth, key.stored.client as Address)
-    const nonces = pending.get(commitmentId)
-    if (!nonces || nonces.groupPublicKey !== groupPublicKey || Date.now() - nonces.createdAt > NONCE_LIFETIME_MS) {
+    const nonces = pending.get(groupPublicKey, commitmentId)
+    if (!nonces) {
       return reply.code(409).send({ error: 'unknown-commitment', reason: 'no such commitment (used, expired, or lost in a restart): commit again' })
     }
     const own = commitments.find((c) => c.identifier === me)
     if (!own || own.hiding !== Buffer.from(nonces.commitments.hiding).toString('hex') || own.binding !== Buffer.from(nonces.commitments.binding).toString('hex')) {
       throw new Error("the signing package does not carry this node's commitment")
     }
+    const problem = signingPackageProblem(commitments, { min: key.unsealed.signers.min, max: key.unsealed.signers.max, participants: Object.keys(key.unsealed.verifyingShares) })
+    if (problem) throw new Error(`the signing package is malformed: ${problem}`)
     if (!chain) throw new PolicyRefusal('this node has no chain to check requests against (start it with an RPC URL)')
     const checked = await checkSigningRequest(await chain.atLatestBlock(), groupPublicKey, decodeSessionSigningRequest(body.request))
     if (!checked.ok) {
@@ -230,6 +233,7 @@ export async function startSignerNode(config: SignerNodeConfig): Promise<SignerN
       checked.message,
     )
     request.log.info({ event: 'signed', groupPublicKey, commitmentId }, 'signature share released')
+    if (config.testFault === 'out-of-range-share') return { identifier: me, share: frostScalars.ORDER.toString(16).padStart(64, '0') }
     const sent = config.testFault === 'bad-signature-share' ? frostScalars.toBytes(frostScalars.add(frostScalars.fromBytes(share), 1n)) : share
     return { identifier: me, share: Buffer.from(sent).toString('hex') }
   })

@@ -1,17 +1,23 @@
-import { createPublicClient, custom, numberToHex, type Chain, type Client, type EIP1193RequestFn, type Transport } from 'viem'
+import { createPublicClient, custom, type Chain, type Client, type EIP1193RequestFn, type Transport } from 'viem'
 
-/** Read methods whose last parameter is a block tag, and where that parameter sits. */
-const BLOCK_PARAMETER: Record<string, number> = { eth_call: 1, eth_getCode: 1, eth_getBalance: 1, eth_getStorageAt: 2, eth_getBlockByNumber: 0 }
+/** Read methods that take a block, and where that parameter sits. */
+const BLOCK_PARAMETER: Record<string, number> = { eth_call: 1, eth_getCode: 1, eth_getBalance: 1, eth_getStorageAt: 2 }
+/** Answers remembered for one block at most (a chain whose blocks come only with transactions can sit on one block long). */
+const MAX_ANSWERS = 10_000
+
+type RawBlock = { number: `0x${string}`; hash: `0x${string}` }
 
 /**
  * The node's chain reads, pinned to one block and remembered for it. Every check of a signing request
- * asks for the latest block number once, then reads everything else at that block: the reads of one check
- * are consistent with each other, and a read already made at that block (by an earlier request, the
- * other session of a batch, or the commit before the share) is answered from memory. State at a given
- * block never changes, so the memory holds exact answers; it is dropped as soon as a new block appears.
+ * fetches the latest block once, then makes every other read at that block, by its hash (EIP-1898): the
+ * reads of one check are consistent with each other, and a read already made at that block (by an earlier
+ * request, or for another session of the same batch) is answered from memory. State at a given block never
+ * changes, so the memory holds exact answers; it is dropped when another block is pinned (a new one, or a
+ * reorg's replacement at the same height). A block lower than the one pinned (an RPC behind a load balancer
+ * that answered from a lagging backend) is not pinned: reads stay at the newer block.
  */
 export class BlockPinnedReads {
-  #block: bigint | undefined
+  #block: RawBlock | undefined
   #answers = new Map<string, Promise<unknown>>()
   #chainId: Promise<unknown> | undefined
 
@@ -19,26 +25,35 @@ export class BlockPinnedReads {
 
   /** A client whose reads are pinned to the chain's latest block now. */
   async atLatestBlock(): Promise<Client<Transport, Chain | undefined>> {
-    const block = BigInt((await this.base.request({ method: 'eth_blockNumber' })) as string)
-    if (block !== this.#block) {
-      this.#block = block
+    const latest = (await this.base.request({ method: 'eth_getBlockByNumber', params: ['latest', false] })) as unknown as RawBlock | null
+    if (!latest) throw new Error('the RPC has no latest block')
+    if (!this.#block || (latest.hash !== this.#block.hash && BigInt(latest.number) >= BigInt(this.#block.number))) {
+      this.#block = latest
       this.#answers.clear()
     }
-    const tag = numberToHex(block)
+    const block = this.#block
     const answers = this.#answers
     const request = (async ({ method, params }) => {
-      if (method === 'eth_chainId') return (this.#chainId ??= this.base.request({ method: 'eth_chainId' }))
-      if (method === 'eth_blockNumber') return tag
+      if (method === 'eth_chainId') {
+        this.#chainId ??= this.base.request({ method: 'eth_chainId' }).catch((error: unknown) => {
+          this.#chainId = undefined
+          throw error
+        })
+        return this.#chainId
+      }
+      if (method === 'eth_blockNumber') return block.number
+      const args = [...((params as unknown[] | undefined) ?? [])]
+      if (method === 'eth_getBlockByNumber' && (args[0] === 'latest' || args[0] === 'pending') && args[1] === false) return block
       const position = BLOCK_PARAMETER[method]
       if (position === undefined) return this.base.request({ method, params } as never)
-      const pinned = [...((params as unknown[] | undefined) ?? [])]
-      const given = pinned[position]
+      const given = args[position]
       if (given !== undefined && given !== 'latest' && given !== 'pending') return this.base.request({ method, params } as never)
-      pinned[position] = tag
-      const key = `${method}:${JSON.stringify(pinned)}`
+      args[position] = { blockHash: block.hash }
+      const key = `${method}:${JSON.stringify(args)}`
       let answer = answers.get(key)
       if (!answer) {
-        answer = this.base.request({ method, params: pinned } as never)
+        if (answers.size >= MAX_ANSWERS) answers.clear()
+        answer = this.base.request({ method, params: args } as never)
         answers.set(key, answer)
         // A failed read is not remembered.
         answer.catch(() => answers.get(key) === answer && answers.delete(key))

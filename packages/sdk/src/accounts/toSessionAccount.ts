@@ -78,6 +78,9 @@ const BLOCK_WAIT_SECONDS = 30
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** Added to a reused verification-gas figure: one storage slot written from zero (22.1k), rounded up. */
+const REUSE_ALLOWANCE = 25_000n
+
 /**
  * A viem `SmartAccount` for an existing ERC-7579 account that signs as one of its sessions: userOps go
  * through the SessionKeyManager (selected in the nonce key) and carry the session, its grant and the
@@ -183,13 +186,15 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
     return declaredTime
   }
 
-  /** The sessions one userOp uses (in order of first use), each call's entry, and the declared time. */
   // Verification gas measured for an op of one shape (which sessions, proven how, which calls under which
   // permissions, how much calldata, deploying or not, which paymaster), reused for the next op of that
   // shape: measuring signs ≈11 probes, which a remote signer (a signer network) should do once, not per op.
-  // The first op of a shape is the dearest (counters go from zero to non-zero), and the margin stays.
+  // A reused figure gets REUSE_ALLOWANCE on top of its margin: a later op may write a storage slot the
+  // measured one did not (a counter that a zero amount left at zero). A reused figure skips the replay, so
+  // an op that would fail validation is refused by the bundler instead of before sending.
   const measuredGas = new Map<string, bigint>()
 
+  /** The sessions one userOp uses (in order of first use), each call's entry, and the declared time. */
   type Plan = {
     parts: (BatchSessionPart & { checkGas?: SessionState['checkGas'] })[]
     entries: SessionCallEntry[]
@@ -367,7 +372,7 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
           request.paymasterData?.length ?? 0,
         ])
         const known = measuredGas.get(shape)
-        if (known !== undefined) return { verificationGasLimit: known }
+        if (known !== undefined) return { verificationGasLimit: known + REUSE_ALLOWANCE }
         const measured = await measuredVerificationGas(client, grant.account, (op) => sign(op, planned)).estimateGas(request)
         if (measured) measuredGas.set(shape, measured.verificationGasLimit)
         return measured

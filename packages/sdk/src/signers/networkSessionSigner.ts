@@ -2,21 +2,22 @@ import { secp256k1, secp256k1_FROST as frost } from '@noble/curves/secp256k1.js'
 import { hashMessage, hexToBytes, type Hex, type LocalAccount } from 'viem'
 import { LatchkeyError } from '../errors/LatchkeyError.ts'
 import { callSignerNode } from './callSignerNode.ts'
-import { canonicalJson } from './canonicalJson.ts'
+import { CommitmentPools, MalformedCommitmentError, type Commitment, type PooledCommitment } from './commitmentPools.ts'
 import { frostOnChainSignature } from './frostOnChain.ts'
 import { frostSessionSigner } from './frostSessionSigner.ts'
 import type { SignerNodeInfo } from './generateDistributedKey.ts'
+import { groupPublicPackage, type GroupPublicPackage } from './groupPublicPackage.ts'
 import { signNodeRequest } from './nodeRequest.ts'
 import { encodeSessionSigningRequest, type SessionSigningRequest } from './sessionSigningRequest.ts'
 import type { SessionSigner } from './sessionSigner.ts'
 import { SignerNetworkError, SignerNetworkRefusedError } from './signerNetworkErrors.ts'
 
 /**
- * A node left out of a signature: it did not answer (`unreachable`: down, timed out, or an error), or it
- * sent a signature share that does not verify against its verifying share (`bad-share`: a faulty or
- * dishonest node, named by its identifier).
+ * A node left out of a signature: it did not answer (`unreachable`: down, timed out, or an error), it
+ * answered with commitments that are not curve points (`bad-commitment`), or it sent a signature share that
+ * does not verify against its verifying share (`bad-share`). The last two name a faulty or dishonest node.
  */
-export type SignerNodeFailure = { node: SignerNodeInfo; kind: 'unreachable' | 'bad-share'; reason: string }
+export type SignerNodeFailure = { node: SignerNodeInfo; kind: 'unreachable' | 'bad-commitment' | 'bad-share'; reason: string }
 
 export type NetworkSessionSignerParameters = {
   /** The group public key (33-byte compressed), from `generateDistributedKey`. */
@@ -30,97 +31,33 @@ export type NetworkSessionSignerParameters = {
   onNodeFailure?: ((failure: SignerNodeFailure) => void) | undefined
 }
 
-type Commitment = { identifier: string; hiding: string; binding: string }
-type Pooled = { commitmentId: string; commitments: Commitment; until: number }
-/** Commitments asked of a node at a time, and how long the SDK uses one (the nodes keep them 10 minutes). */
-const POOL_SIZE = 16
-const POOL_LIFETIME_MS = 5 * 60_000
-type PublicPackage = { signers: { min: number; max: number }; commitments: Uint8Array[]; verifyingShares: Record<string, Uint8Array> }
 const bytes = (hex: string) => hexToBytes(`0x${hex}`)
 /** How long a node that failed is asked after the others. */
 const DEMOTION_MS = 60_000
-
-/** The package's first commitment is the group key, and each verifying share is the commitment polynomial at its identifier. */
-function checkPublicPackage(groupKey: string, commitments: readonly string[], verifyingShares: Record<string, string>) {
-  const { Point } = secp256k1
-  const n = Point.Fn.ORDER
-  const points = commitments.map((c) => Point.fromHex(c))
-  if (points.length === 0 || !points[0]!.equals(Point.fromHex(groupKey))) throw new LatchkeyError('The nodes’ public data is not for this group key.')
-  for (const [id, share] of Object.entries(verifyingShares)) {
-    const x = BigInt(`0x${id}`) % n
-    let expected = Point.ZERO
-    let power = 1n
-    for (const point of points) {
-      expected = expected.add(point.multiplyUnsafe(power))
-      power = (power * x) % n
-    }
-    if (!expected.equals(Point.fromHex(share))) throw new LatchkeyError(`The nodes’ public data gives node ${id} a verifying share that its commitment does not.`)
-  }
-}
+const isScalar = (hex: string) => /^[0-9a-f]{64}$/.test(hex) && secp256k1.Point.Fn.isValid(BigInt(`0x${hex}`))
 
 /**
  * The session signer of a group key held by signer nodes. For each signature it picks `threshold` reachable
- * nodes and takes one nonce commitment of each (asked for ahead, 16 at a time, so that a signature is one
- * round trip), and sends each the signing package with the whole request (every
- * node rebuilds the hash and checks the sessions and their policies itself). It aggregates the shares and
- * verifies the signature before it is used; when the signature does not verify, it checks each share to
- * name the node that sent a bad one (RFC 9591 §5.3). A node that is down, slow or sends a bad share is left
- * out and the round is run again with another, and for the next minute it is asked only after the others.
- * A request the nodes refuse throws their reason.
+ * nodes, takes one nonce commitment of each (made ahead, 16 at a time: a signature is one round trip), and
+ * sends each the signing package with the whole request (every node rebuilds the hash and checks the
+ * sessions and their policies itself). It aggregates the shares, which verifies the signature; only when
+ * that fails does it check each share to name the node that sent a bad one (RFC 9591 §5.3). A node that is
+ * down, slow, or misbehaves is left out and the round is run again with another, and for the next minute it
+ * is asked only after the others. A node that refuses the request is left out too (it may be a block
+ * behind); when too few nodes remain, their reason is thrown (`SignerNetworkRefusedError`).
  */
 export function networkSessionSigner(parameters: NetworkSessionSignerParameters): SessionSigner {
   const { nodes, threshold, client } = parameters
   const groupKey = parameters.groupPublicKey.slice(2)
-  let publicPackage: Promise<PublicPackage> | undefined
-  // Nodes that failed (down, slow, a bad share), until when they are asked last.
+  let publicPackage: Promise<GroupPublicPackage> | undefined
+  // Nodes that failed (down, slow, misbehaving), until when they are asked last.
   const demoted = new Map<string, number>()
-  // Commitments each node made ahead of time (FROST's preprocessing), so that a signature needs one round.
-  const pools = new Map<string, { taken: Pooled[]; refilling?: Promise<void> | undefined }>()
-
-  function refill(node: SignerNodeInfo): Promise<void> {
-    const pool = pools.get(node.identifier) ?? { taken: [] }
-    pools.set(node.identifier, pool)
-    pool.refilling ??= post<{ nonces: { commitmentId: string; commitments: Commitment }[] }>(node, '/sign/commit', { groupPublicKey: groupKey, count: POOL_SIZE })
-      .then(({ nonces }) => {
-        if (nonces.some((n) => n.commitments.identifier !== node.identifier)) throw new SignerNetworkError(node.url, 'it committed under another identifier')
-        pool.taken.push(...nonces.map((n) => ({ ...n, until: Date.now() + POOL_LIFETIME_MS })))
-      })
-      .finally(() => {
-        pool.refilling = undefined
-      })
-    return pool.refilling
-  }
-
-  /** One of the node's commitments, made ahead (asked for when none is left); the pool is topped up behind. */
-  async function commitmentOf(node: SignerNodeInfo): Promise<Pooled> {
-    const pool = pools.get(node.identifier)
-    const now = Date.now()
-    if (pool) pool.taken = pool.taken.filter((p) => p.until > now)
-    if (!pool || pool.taken.length === 0) await refill(node)
-    const taken = pools.get(node.identifier)!.taken.shift()
-    if (!taken) throw new SignerNetworkError(node.url, 'it gave no commitments')
-    if (pools.get(node.identifier)!.taken.length < POOL_SIZE / 4) refill(node).catch(() => undefined)
-    return taken
-  }
   const post = async <T>(node: SignerNodeInfo, path: string, payload: Record<string, unknown>) =>
     callSignerNode<T>(`${node.url}${path}`, { body: { ...payload, auth: await signNodeRequest(client, node.signingKey, path, payload) } })
+  const pools = new CommitmentPools(async (node, count) => (await post<{ nonces: { commitmentId: string; commitments: Commitment }[] }>(node, '/sign/commit', { groupPublicKey: groupKey, count })).nonces)
 
-  // The group's public package (its VSS commitment and every node's verifying share), asked of every node:
-  // the answers must agree, start with the group key, and give each verifying share as the commitment's
-  // value at that node's identifier, so a node cannot skew which shares verify.
-  async function groupPublic() {
-    publicPackage ??= (async () => {
-      const answers = await Promise.allSettled(
-        nodes.map((node) => callSignerNode<{ signers: { min: number; max: number }; commitments: string[]; verifyingShares: Record<string, string> }>(`${node.url}/keys/${groupKey}/public`)),
-      )
-      const received = answers.flatMap((answer) => (answer.status === 'fulfilled' ? [answer.value] : []))
-      if (received.length < threshold) throw new LatchkeyError(`Only ${received.length} signer nodes answered with the group key’s public data; ${threshold} are needed.`)
-      const agreed = canonicalJson(received[0]!)
-      if (received.some((r) => canonicalJson(r) !== agreed)) throw new LatchkeyError('The signer nodes disagree on the group key’s public data: one of them is faulty.')
-      const raw = received[0]!
-      checkPublicPackage(groupKey, raw.commitments, raw.verifyingShares)
-      return { signers: raw.signers, commitments: raw.commitments.map(bytes), verifyingShares: Object.fromEntries(Object.entries(raw.verifyingShares).map(([id, v]) => [id, bytes(v)])) }
-    })().catch((error: unknown) => {
+  function groupPublic() {
+    publicPackage ??= groupPublicPackage(nodes, groupKey, threshold).catch((error: unknown) => {
       publicPackage = undefined
       throw error
     })
@@ -131,71 +68,85 @@ export function networkSessionSigner(parameters: NetworkSessionSignerParameters)
     const pub = await groupPublic()
     const excluded = new Set<string>()
     const failures: string[] = []
+    const refusals: SignerNetworkRefusedError[] = []
     let misbehaving: string | undefined
     let staleRetries = nodes.length
     const leaveOut = (node: SignerNodeInfo, kind: SignerNodeFailure['kind'], reason: string) => {
       excluded.add(node.identifier)
       demoted.set(node.identifier, Date.now() + DEMOTION_MS)
-      if (kind === 'bad-share') misbehaving ??= node.identifier
-      failures.push(kind === 'bad-share' ? `node ${node.identifier} (${node.url}): ${reason}` : reason)
+      if (kind !== 'unreachable') misbehaving ??= node.identifier
+      failures.push(kind !== 'unreachable' ? `node ${node.identifier} (${node.url}): ${reason}` : reason)
       parameters.onNodeFailure?.({ node, kind, reason })
     }
     const wire = encodeSessionSigningRequest(request)
-    for (let attempt = 0; attempt <= nodes.length - threshold; attempt++) {
+    for (let attempt = 0; attempt <= nodes.length; attempt++) {
       // A commitment of each of `threshold` nodes, from their pools (asked for at once when a pool is
-      // empty); a node that fails is replaced by the next.
-      const chosen: { node: SignerNodeInfo; commitmentId: string; commitments: Commitment }[] = []
-      // Nodes that failed lately are asked last.
+      // empty); a node that fails is replaced by the next. Nodes that failed lately are asked last.
+      const chosen: { node: SignerNodeInfo; pooled: PooledCommitment }[] = []
       const now = Date.now()
       const recent = (node: SignerNodeInfo) => (demoted.get(node.identifier) ?? 0) > now
       const waiting = nodes.filter((node) => !excluded.has(node.identifier)).sort((a, b) => Number(recent(a)) - Number(recent(b)))
       while (chosen.length < threshold && waiting.length > 0) {
         const asked = waiting.splice(0, threshold - chosen.length)
-        const answers = await Promise.allSettled(asked.map((node) => commitmentOf(node)))
+        const answers = await Promise.allSettled(asked.map((node) => pools.take(node)))
         answers.forEach((answer, i) => {
-          if (answer.status === 'fulfilled') chosen.push({ node: asked[i]!, ...answer.value })
-          else leaveOut(asked[i]!, 'unreachable', String((answer.reason as Error).message))
+          if (answer.status === 'fulfilled') chosen.push({ node: asked[i]!, pooled: answer.value })
+          else leaveOut(asked[i]!, answer.reason instanceof MalformedCommitmentError ? 'bad-commitment' : 'unreachable', String((answer.reason as Error).message))
         })
       }
       if (chosen.length < threshold) break
-      const commitments = chosen.map((c) => c.commitments)
+      const commitments = chosen.map((c) => c.pooled.commitments)
       const list = commitments.map((c) => ({ identifier: c.identifier, hiding: bytes(c.hiding), binding: bytes(c.binding) }))
       // The signing round: every chosen node checks the request and signs its share.
       const answers = await Promise.allSettled(
-        chosen.map(({ node, commitmentId }) => post<{ identifier: string; share: string }>(node, '/sign/share', { groupPublicKey: groupKey, commitmentId, commitments, request: wire })),
+        chosen.map(({ node, pooled }) => post<{ identifier: string; share: string }>(node, '/sign/share', { groupPublicKey: groupKey, commitmentId: pooled.commitmentId, commitments, request: wire })),
       )
       const shares: Record<string, Uint8Array> = {}
-      let stale = false
       for (const [i, answer] of answers.entries()) {
-        const node = chosen[i]!.node
+        const { node, pooled } = chosen[i]!
         if (answer.status === 'rejected') {
-          if (answer.reason instanceof SignerNetworkRefusedError) throw answer.reason
-          if (answer.reason instanceof SignerNetworkError && answer.reason.code === 'unknown-commitment' && staleRetries > 0) {
-            // The node no longer holds the nonces it committed to (restarted, or they expired): its pool
-            // is dropped and the round runs again, the node included, with fresh commitments.
+          const reason = answer.reason as Error
+          if (reason instanceof SignerNetworkRefusedError) {
+            // Refused by the node's own policy check: not a failure of the node, but it will not sign this.
+            refusals.push(reason)
+            excluded.add(node.identifier)
+          } else if (reason instanceof SignerNetworkError && reason.code === 'unknown-commitment' && staleRetries > 0) {
+            // The node no longer holds the nonces it committed to (restarted, or they expired): those are
+            // dropped and the round runs again, the node included, with fresh commitments.
             staleRetries--
-            pools.delete(node.identifier)
-            stale = true
-            continue
-          }
-          leaveOut(node, 'unreachable', String((answer.reason as Error).message))
-        } else if (answer.value.identifier !== node.identifier || !/^[0-9a-f]{64}$/.test(answer.value.share)) {
-          leaveOut(node, 'bad-share', 'its answer is not a signature share under its identifier')
+            attempt--
+            pools.forget(node, pooled)
+          } else leaveOut(node, 'unreachable', String(reason.message))
+        } else if (answer.value.identifier !== node.identifier || !isScalar(answer.value.share)) {
+          leaveOut(node, 'bad-share', 'its answer is not a signature share (a scalar below the group order) under its identifier')
         } else shares[node.identifier] = bytes(answer.value.share)
       }
-      if (stale) attempt--
-      if (Object.keys(shares).length < threshold) continue
-      // Aggregation verifies the signature; only when it fails are the shares checked one by one.
-      try {
-        const signature = frost.aggregate(pub, list, message, shares)
-        for (const { node } of chosen) demoted.delete(node.identifier)
-        return signature
-      } catch (error) {
-        const cheaters = (error as { cheaters?: string[] }).cheaters ?? []
-        if (cheaters.length === 0) throw new LatchkeyError(`The signature shares could not be aggregated: ${(error as Error).message}`)
-        for (const id of cheaters) leaveOut(chosen.find((c) => c.node.identifier === id)!.node, 'bad-share', 'sent a signature share that does not verify against its verifying share')
+      if (Object.keys(shares).length < threshold) {
+        if (refusals.length > 0 && nodes.length - excluded.size < threshold) throw refusals[0]
+        continue
       }
+      // Aggregation verifies the signature; only when it fails are the shares checked one by one.
+      let signature: Uint8Array | undefined
+      try {
+        signature = frost.aggregate(pub, list, message, shares)
+      } catch {
+        // Named by checking each share against its node's verifying share.
+        for (const { node } of chosen) {
+          let valid = false
+          try {
+            valid = frost.verifyShare(pub, list, message, node.identifier, shares[node.identifier]!)
+          } catch {
+            valid = false
+          }
+          if (!valid) leaveOut(node, 'bad-share', 'sent a signature share that does not verify against its verifying share')
+        }
+        if (chosen.every(({ node }) => !excluded.has(node.identifier))) throw new LatchkeyError('The signature shares verify one by one but do not aggregate to a valid signature.')
+        continue
+      }
+      for (const { node } of chosen) demoted.delete(node.identifier)
+      return signature
     }
+    if (refusals.length > 0) throw refusals[0]!
     throw new SignerNetworkError(nodes.map((n) => n.url).join(', '), `fewer than ${threshold} nodes could sign: ${failures.join('; ')}`, misbehaving)
   }
 
