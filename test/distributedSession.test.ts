@@ -3,16 +3,19 @@
  * network of node processes generates the group key by DKG (`createDistributedSession`), the owner grants a
  * session whose signer is that key, and the session's userOps are signed by the nodes (each checking the
  * request against the session's policy on chain) and sent through the bundler: with every pair of nodes in
- * turn, and while one node is down; 40 signatures at once through one signer; a request outside the policy
+ * turn, and while one node is down; a session granted by an owner approval that each node checks through
+ * the account's ERC-1271 (a forged one refused); 40 signatures at once through one signer; a request outside the policy
  * is refused by the nodes before it reaches the chain.
  */
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { bytesToBigInt, concatBytes, hashMessage, hexToBytes } from 'viem'
+import { bytesToBigInt, concatBytes, hashMessage, hexToBytes, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { secp256k1, secp256k1_FROST } from '@noble/curves/secp256k1.js'
 import {
   createDistributedSession,
+  createSession,
+  createSessionApproval,
   erc20Policy,
   grantSessions,
   networkSessionSigner,
@@ -30,6 +33,7 @@ import { balanceOf, erc20Call, mintUsd, prepareWithFixedGas } from './fixtures/p
 import { deployedOwnerAccount } from './fixtures/sessions.ts'
 
 let devnet: DevnetFixture
+const flipLastByte = (hex: Hex): Hex => `${hex.slice(0, -2)}${(Number.parseInt(hex.slice(-2), 16) ^ 1).toString(16).padStart(2, '0')}` as Hex
 before(async () => {
   devnet = await useDevnet()
 })
@@ -73,17 +77,33 @@ for (const backend of nodeStoreBackends('distributed session tests')) {
       }
       assert.equal(await balanceOf(devnet, devnet.contracts.demoToken, recipient), 80n)
 
+      // A second session of the same group key, granted by an owner approval off chain: each node checks the
+      // approval through the account's ERC-1271 before it signs the op that carries it. A forged one is refused.
+      const approvedSession = createSession({ signer, validFor: 3600, permissions: [erc20Policy({ token: devnet.contracts.demoToken, recipients: [recipient], total: 5n })] })
+      const approved = await createSessionApproval({ account: owner, manager: devnet.contracts.sessionKeyManager, session: approvedSession })
+      assert.equal(approved.grant.type, 'approval')
+      const forgedApproval = approved.grant.type === 'approval' ? { ...approved, grant: { ...approved.grant, approval: flipLastByte(approved.grant.approval) } } : approved
+      const forgedAccount = await toSessionAccount({ client: devnet.publicClient, grant: forgedApproval, signer, precheck: false })
+      await assert.rejects(sendUserOperationAndWait(devnet.bundlerClient, { account: forgedAccount, calls: [pay(1n)] }), (error: unknown) => {
+        assert.ok(error instanceof SignerNetworkRefusedError, String(error))
+        assert.match(error.reason, /the owner approval does not validate through the account’s ERC-1271/)
+        return true
+      })
+      const approvedAccount = await toSessionAccount({ client: devnet.publicClient, grant: approved, signer })
+      await sendUserOperationAndWait(devnet.bundlerClient, { account: approvedAccount, calls: [pay(5n)] })
+      assert.equal(await balanceOf(devnet, devnet.contracts.demoToken, recipient), 85n)
+
       // Over the total: with the SDK's own check off, the request reaches the nodes, and they refuse it.
       const unchecked = await toSessionAccount({ client: devnet.publicClient, grant: grants[0]!, signer, precheck: false })
       await assert.rejects(
-        sendUserOperationAndWait(devnet.bundlerClient, { account: unchecked, calls: [pay(30n)], gas: { callGasLimit: 200_000n, verificationGasLimit: 600_000n, preVerificationGas: 100_000n } }),
+        sendUserOperationAndWait(devnet.bundlerClient, { account: unchecked, calls: [pay(25n)], gas: { callGasLimit: 200_000n, verificationGasLimit: 600_000n, preVerificationGas: 100_000n } }),
         (error: unknown) => {
           assert.ok(error instanceof SignerNetworkRefusedError, String(error))
           assert.match(error.reason, /policy/)
           return true
         },
       )
-      assert.equal(await balanceOf(devnet, devnet.contracts.demoToken, recipient), 80n)
+      assert.equal(await balanceOf(devnet, devnet.contracts.demoToken, recipient), 85n)
 
       // A request whose call names a session it does not carry: refused by the nodes (never signed unchecked).
       const prepared = await prepareWithFixedGas(devnet, unchecked, [pay(1n)])
@@ -114,7 +134,7 @@ for (const backend of nodeStoreBackends('distributed session tests')) {
       // One node down (killed): the other two sign.
       await network.kill(1)
       await sendUserOperationAndWait(devnet.bundlerClient, { account, calls: [pay(20n)] })
-      assert.equal(await balanceOf(devnet, devnet.contracts.demoToken, recipient), 100n)
+      assert.equal(await balanceOf(devnet, devnet.contracts.demoToken, recipient), 105n)
       await network.restart(1)
     })
   })

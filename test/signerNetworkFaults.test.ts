@@ -11,7 +11,8 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import type { Address } from 'viem'
+import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
 import {
   callSignerNode,
   createDistributedSession,
@@ -24,6 +25,7 @@ import {
   SignerNetworkError,
   signNodeRequest,
   toSessionAccount,
+  type SessionGrant,
   type SessionSigningRequest,
   type SignerNodeFailure,
   type SignerNodeInfo,
@@ -65,6 +67,21 @@ async function distributedPayments(failures: SignerNodeFailure[] = []) {
   return { client, recipient, key, grants, signer, account, pay }
 }
 
+/** The signing protocol by hand, as the coordinator would run it, for `client`'s key. */
+function byHand(client: PrivateKeyAccount, groupPublicKey: string) {
+  const post = async <T>(node: SignerNodeInfo, path: string, payload: Record<string, unknown>) =>
+    callSignerNode<T>(`${node.url}${path}`, { body: { ...payload, auth: await signNodeRequest(client, node.signingKey, path, payload) } })
+  type Commit = { commitmentId: string; commitments: { identifier: string; hiding: string; binding: string } }
+  const commit = async (node: SignerNodeInfo) => (await post<{ nonces: Commit[] }>(node, '/sign/commit', { groupPublicKey, count: 1 })).nonces[0]!
+  return { post, commit }
+}
+
+/** A request to sign one in-policy payment by `account` (a userOp with fixed gas, not sent). */
+async function paymentRequest(account: Awaited<ReturnType<typeof toSessionAccount>>, grant: SessionGrant, recipient: Address): Promise<SessionSigningRequest> {
+  const op = await prepareWithFixedGas(devnet, account, [erc20Call(devnet.contracts.demoToken, 'transfer', [recipient, 1n])])
+  return { userOperation: op, parts: [{ grant, mode: 'root' }], entries: [{ session: 0, permission: 0 }], declaredTime: Math.floor(Date.now() / 1000) }
+}
+
 describe('signer network: faulty nodes', () => {
   it('a node that sends a wrong share in key generation is named by the others, and no key is made', async () => {
     const client = privateKeyToAccount(generatePrivateKey())
@@ -82,22 +99,9 @@ describe('signer network: faulty nodes', () => {
 
   it('a node that sends a bad signature share is detected and named; the others sign without it', async () => {
     await network.restart(2, { testFault: 'bad-signature-share' })
-    const owner = await deployedOwnerAccount(devnet)
-    await mintUsd(devnet, owner.address, 100n)
-    const client = privateKeyToAccount(generatePrivateKey())
-    const recipient = privateKeyToAccount(generatePrivateKey()).address
     const failures: SignerNodeFailure[] = []
-    const { session, signer, key } = await createDistributedSession({
-      nodes: network.nodes.map((n) => n.url),
-      threshold: 2,
-      client,
-      onNodeFailure: (failure) => failures.push(failure),
-      validFor: 3600,
-      permissions: [erc20Policy({ token: devnet.contracts.demoToken, recipients: [recipient], total: 100n })],
-    })
-    const { grants } = await grantSessions(devnet.bundlerClient, { account: owner, manager: devnet.contracts.sessionKeyManager, sessions: [session] })
-    const account = await toSessionAccount({ client: devnet.publicClient, grant: grants[0]!, signer })
-    await sendUserOperationAndWait(devnet.bundlerClient, { account, calls: [erc20Call(devnet.contracts.demoToken, 'transfer', [recipient, 10n])] })
+    const { client, recipient, key, grants, pay } = await distributedPayments(failures)
+    await pay(10n)
     assert.equal(await balanceOf(devnet, devnet.contracts.demoToken, recipient), 10n)
     // Nodes 1 and 2 were asked first; node 2's share failed, and node 3 took its place. Node 2 is then asked
     // last, so the op's other signatures (the gas probes) do not meet it again.
@@ -121,29 +125,11 @@ describe('signer network: faulty nodes', () => {
 
   it('a node killed between marking a nonce used and releasing its share never uses that nonce after its restart', async () => {
     await network.restart(1, { testFault: 'crash-after-nonce-mark' })
-    const owner = await deployedOwnerAccount(devnet)
-    await mintUsd(devnet, owner.address, 100n)
-    const client = privateKeyToAccount(generatePrivateKey())
-    const recipient = privateKeyToAccount(generatePrivateKey()).address
-    const { session, key } = await createDistributedSession({
-      nodes: network.nodes.map((n) => n.url),
-      threshold: 2,
-      client,
-      validFor: 3600,
-      permissions: [erc20Policy({ token: devnet.contracts.demoToken, recipients: [recipient], total: 100n })],
-    })
-    const { grants } = await grantSessions(devnet.bundlerClient, { account: owner, manager: devnet.contracts.sessionKeyManager, sessions: [session] })
-    const signer = networkSessionSigner({ ...key, client })
-    const account = await toSessionAccount({ client: devnet.publicClient, grant: grants[0]!, signer, precheck: false })
-    const op = await prepareWithFixedGas(devnet, account, [erc20Call(devnet.contracts.demoToken, 'transfer', [recipient, 10n])])
-    const request: SessionSigningRequest = { userOperation: op, parts: [{ grant: grants[0]!, mode: 'root' }], entries: [{ session: 0, permission: 0 }], declaredTime: Math.floor(Date.now() / 1000) }
+    const { client, recipient, key, grants, account } = await distributedPayments()
+    const request = await paymentRequest(account, grants[0]!, recipient)
     const groupPublicKey = key.groupPublicKey.slice(2)
-    const post = async <T>(node: SignerNodeInfo, path: string, payload: Record<string, unknown>) =>
-      callSignerNode<T>(`${node.url}${path}`, { body: { ...payload, auth: await signNodeRequest(client, node.signingKey, path, payload) } })
-
     // The signing protocol by hand with nodes 1 and 2: node 1 marks its nonce used, then dies.
-    type Commit = { commitmentId: string; commitments: { identifier: string; hiding: string; binding: string } }
-    const commit = async (node: SignerNodeInfo) => (await post<{ nonces: Commit[] }>(node, '/sign/commit', { groupPublicKey, count: 1 })).nonces[0]!
+    const { post, commit } = byHand(client, groupPublicKey)
     const [one, two] = key.nodes
     const first = await commit(one!)
     const second = await commit(two!)
@@ -176,22 +162,9 @@ describe('signer network: faulty nodes', () => {
   })
 
   it('a node restarted has forgotten the commitments it made ahead: the signer asks it for new ones, and nothing fails', async () => {
-    const owner = await deployedOwnerAccount(devnet)
-    await mintUsd(devnet, owner.address, 100n)
-    const client = privateKeyToAccount(generatePrivateKey())
-    const recipient = privateKeyToAccount(generatePrivateKey()).address
     const failures: SignerNodeFailure[] = []
-    const { session, signer } = await createDistributedSession({
-      nodes: network.nodes.map((n) => n.url),
-      threshold: 2,
-      client,
-      onNodeFailure: (failure) => failures.push(failure),
-      validFor: 3600,
-      permissions: [erc20Policy({ token: devnet.contracts.demoToken, recipients: [recipient], total: 100n })],
-    })
-    const { grants } = await grantSessions(devnet.bundlerClient, { account: owner, manager: devnet.contracts.sessionKeyManager, sessions: [session] })
-    const account = await toSessionAccount({ client: devnet.publicClient, grant: grants[0]!, signer })
-    const pay = () => sendUserOperationAndWait(devnet.bundlerClient, { account, calls: [erc20Call(devnet.contracts.demoToken, 'transfer', [recipient, 10n])] })
+    const { recipient, pay: payAmount } = await distributedPayments(failures)
+    const pay = () => payAmount(10n)
     await pay()
     // Node 1 (asked first, its pool of commitments filled) restarts on the same address.
     await network.restart(1)
@@ -232,13 +205,9 @@ describe('signer network: faulty nodes', () => {
 
   it('a signing package with a malformed co-signer commitment is refused before the node uses its nonce', async () => {
     const { client, key, grants, account, recipient } = await distributedPayments()
-    const op = await prepareWithFixedGas(devnet, account, [erc20Call(devnet.contracts.demoToken, 'transfer', [recipient, 1n])])
-    const request: SessionSigningRequest = { userOperation: op, parts: [{ grant: grants[0]!, mode: 'root' }], entries: [{ session: 0, permission: 0 }], declaredTime: Math.floor(Date.now() / 1000) }
+    const request = await paymentRequest(account, grants[0]!, recipient)
     const groupPublicKey = key.groupPublicKey.slice(2)
-    const post = async <T>(node: SignerNodeInfo, path: string, payload: Record<string, unknown>) =>
-      callSignerNode<T>(`${node.url}${path}`, { body: { ...payload, auth: await signNodeRequest(client, node.signingKey, path, payload) } })
-    type Commit = { commitmentId: string; commitments: { identifier: string; hiding: string; binding: string } }
-    const commit = async (node: SignerNodeInfo) => (await post<{ nonces: Commit[] }>(node, '/sign/commit', { groupPublicKey })).nonces[0]!
+    const { post, commit } = byHand(client, groupPublicKey)
     const [one, two] = key.nodes
     const first = await commit(one!)
     const second = await commit(two!)

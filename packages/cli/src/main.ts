@@ -26,15 +26,28 @@ program
 const node = program.command('node').description('A Latchkey signer node (one party of a FROST threshold group).')
 node
   .command('start')
-  .description('Run one signer node until Ctrl-C: HTTP API on 127.0.0.1, JSON logs, SQLite in its data directory.')
-  .option('--config <file>', 'a JSON file with identifier, dataDir, port, host')
+  .description('Run one signer node until Ctrl-C: HTTP API, JSON logs, SQLite in its data directory (or PostgreSQL).')
+  .option('--config <file>', 'a JSON file with identifier, dataDir, port, host, rpcUrl, databaseUrl, dkgClients')
   .option('--identifier <n>', 'its FROST identifier, 1–255')
   .option('--data-dir <dir>', 'its database and node key')
   .option('--port <port>', 'its port (default: a free port)')
-  .action(async (options: { config?: string; identifier?: string; dataDir?: string; port?: string }) => {
+  .option('--host <host>', 'the address it listens on (default: 127.0.0.1)')
+  .option('--rpc-url <url>', 'the chain it checks signing requests against (needed to sign)')
+  .option('--database-url <url>', 'a PostgreSQL connection URL: its store there instead of SQLite')
+  .option('--dkg-clients <addresses>', 'comma-separated client addresses allowed to start a key generation (default: any)')
+  .action(async (options: { config?: string; identifier?: string; dataDir?: string; port?: string; host?: string; rpcUrl?: string; databaseUrl?: string; dkgClients?: string }) => {
     const { runSignerNode } = await import('@latchkey/node')
-    const argv = Object.entries({ config: options.config, identifier: options.identifier, 'data-dir': options.dataDir, port: options.port }).flatMap(([k, v]) => (v === undefined ? [] : [`--${k}`, v]))
-    await runSignerNode(argv)
+    const flags = {
+      config: options.config,
+      identifier: options.identifier,
+      'data-dir': options.dataDir,
+      port: options.port,
+      host: options.host,
+      'rpc-url': options.rpcUrl,
+      'database-url': options.databaseUrl,
+      'dkg-clients': options.dkgClients,
+    }
+    await runSignerNode(Object.entries(flags).flatMap(([k, v]) => (v === undefined ? [] : [`--${k}`, v])))
   })
 
 program
@@ -45,9 +58,10 @@ program
   .option('--nodes <n>', 'how many nodes', '3')
   .option('--threshold <t>', 'how many must sign (recorded for the key generation you run next)', '2')
   .option('--dir <dir>', 'where the nodes keep their data (default: a new temporary directory)')
-  .action(async (options: { nodes: string; threshold: string; dir?: string }) => {
+  .option('--rpc-url <url>', 'the chain the nodes check signing requests against (needed to sign)')
+  .action(async (options: { nodes: string; threshold: string; dir?: string; rpcUrl?: string }) => {
     const { startSignerNetwork } = await import('@latchkey/node')
-    const network = await startSignerNetwork(Number(options.nodes), options.dir ? { dir: options.dir } : {})
+    const network = await startSignerNetwork(Number(options.nodes), { ...(options.dir ? { dir: options.dir } : {}), ...(options.rpcUrl ? { rpcUrl: options.rpcUrl } : {}) })
     process.stdout.write(`${JSON.stringify({ threshold: Number(options.threshold), nodes: network.nodes.map((n) => ({ identifier: n.identifier, url: n.url, dataDir: n.dataDir })) })}\n`)
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void network.stop().then(() => process.exit(0)))
   })

@@ -1,5 +1,6 @@
-import { hexToBytes, zeroAddress, type Chain, type Client, type Transport } from 'viem'
-import { checkSessionCalls, decodeExecute, frostSignerKey, readSessionState, sessionRequestMessage, userOpCost, type Call, type SessionSigningRequest } from '@latchkey/sdk'
+import { hashTypedData, hexToBytes, parseAbi, zeroAddress, type Chain, type Client, type Transport } from 'viem'
+import { getCode, readContract } from 'viem/actions'
+import { checkSessionCalls, decodeExecute, frostSignerKey, readSessionState, sessionApprovalTypedData, sessionRequestMessage, userOpCost, type Call, type SessionGrant, type SessionSigningRequest } from '@latchkey/sdk'
 
 const chainIds = new WeakMap<object, Promise<number>>()
 /** The chain's id, asked once per client (a node signs on one chain). */
@@ -12,13 +13,34 @@ function chainIdOf(client: Client<Transport, Chain | undefined>): Promise<number
   return id
 }
 
+const erc1271Abi = parseAbi(['function isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)'])
+const ERC1271_MAGIC = '0x1626ba7e'
+
+/**
+ * A carried owner approval is checked as the manager will check it: the EIP-712 `ApproveSession` for this
+ * account, chain, manager and epoch, through the account's own ERC-1271 (`eth_call`). An account not yet
+ * deployed cannot answer, so the node refuses (deploy it first, or grant by root).
+ */
+async function approvalProblem(client: Client<Transport, Chain | undefined>, chainId: number, grant: SessionGrant): Promise<string | undefined> {
+  if (grant.grant.type !== 'approval') return 'an approval mode without an approval'
+  const code = await getCode(client, { address: grant.account })
+  if (!code || code === '0x') return 'the account is not deployed, so its ERC-1271 cannot check the owner approval'
+  const hash = hashTypedData(sessionApprovalTypedData(chainId, grant.manager, grant.account, grant.grant.epoch, grant.session) as never)
+  try {
+    const magic = await readContract(client, { address: grant.account, abi: erc1271Abi, functionName: 'isValidSignature', args: [hash, grant.grant.approval] })
+    return magic.toLowerCase() === ERC1271_MAGIC ? undefined : 'the owner approval does not validate through the account’s ERC-1271'
+  } catch {
+    return 'the owner approval does not validate through the account’s ERC-1271 (it reverted)'
+  }
+}
+
 /**
  * What a node checks before it signs (the distributed-sessions issue): it rebuilds the userOpHash from the
  * full userOp and the signing hash from the request (it never signs a hash it is handed), and it checks the
  * sessions as the manager will: signed for by this group's key, granted (root or record on chain, or an
- * approval), not revoked, inside their windows, every call allowed under the permission the request names,
- * with the policies and their counters read from the chain, and each session's gas policy. Returns the
- * message to sign, or why not.
+ * owner approval checked through the account's ERC-1271), not revoked, inside their windows, every call
+ * allowed under the permission the request names, with the policies and their counters read from the
+ * chain, and each session's gas policy. Returns the message to sign, or why not.
  */
 export async function checkSigningRequest(
   client: Client<Transport, Chain | undefined>,
@@ -47,6 +69,10 @@ export async function checkSigningRequest(
     if (mine.length === 0) return { ok: false, reason: `session ${index} is carried but no call uses it` }
     const state = await readSessionState(client, part.grant)
     if (state.mode !== part.mode && state.grant === 'granted') return { ok: false, reason: `session ${index} must prove its grant as ${state.mode}, not ${part.mode}` }
+    if (part.mode === 'enable') {
+      const refused = await approvalProblem(client, chainId, part.grant)
+      if (refused) return { ok: false, reason: `session ${index}: ${refused}` }
+    }
     const result = await checkSessionCalls({
       session: part.grant.session,
       digest: part.grant.digest,
