@@ -5,7 +5,8 @@
  * marking a signing nonce used and releasing its share never uses that nonce after its restart; a node
  * restarted has forgotten the commitments it made ahead, and the signer recovers without a failure; a node
  * answering commitments that are not points, or a share that is not a scalar, is named; a malformed signing
- * package is refused before a node uses its nonce. The faults
+ * package is refused before a node uses its nonce; every node refuses an out-of-policy request, and
+ * unauthenticated or replayed signing requests. The faults
  * are the nodes' own test faults (`--test-fault`): the node itself misbehaves, authenticated as itself.
  */
 import { describe, it, before, after } from 'node:test'
@@ -23,6 +24,7 @@ import {
   networkSessionSigner,
   sendUserOperationAndWait,
   SignerNetworkError,
+  SignerNetworkRefusedError,
   signNodeRequest,
   toSessionAccount,
   type SessionGrant,
@@ -76,9 +78,9 @@ function byHand(client: PrivateKeyAccount, groupPublicKey: string) {
   return { post, commit }
 }
 
-/** A request to sign one in-policy payment by `account` (a userOp with fixed gas, not sent). */
-async function paymentRequest(account: Awaited<ReturnType<typeof toSessionAccount>>, grant: SessionGrant, recipient: Address): Promise<SessionSigningRequest> {
-  const op = await prepareWithFixedGas(devnet, account, [erc20Call(devnet.contracts.demoToken, 'transfer', [recipient, 1n])])
+/** A request to sign one payment by `account` (a userOp with fixed gas, not sent; in policy unless `amount` is too much). */
+async function paymentRequest(account: Awaited<ReturnType<typeof toSessionAccount>>, grant: SessionGrant, recipient: Address, amount = 1n): Promise<SessionSigningRequest> {
+  const op = await prepareWithFixedGas(devnet, account, [erc20Call(devnet.contracts.demoToken, 'transfer', [recipient, amount])])
   return { userOperation: op, parts: [{ grant, mode: 'root' }], entries: [{ session: 0, permission: 0 }], declaredTime: Math.floor(Date.now() / 1000) }
 }
 
@@ -229,5 +231,31 @@ describe('signer network: faulty nodes', () => {
     const share = await post<{ identifier: string; share: string }>(one!, '/sign/share', { groupPublicKey, commitmentId: first.commitmentId, commitments: [first.commitments, second.commitments], request: wire })
     assert.equal(share.identifier, one!.identifier)
     assert.match(share.share, /^[0-9a-f]{64}$/)
+  })
+
+  it('every node refuses, each with the reason, an out-of-policy request, and unauthenticated or replayed signing requests', async () => {
+    const { client, key, grants, signer, recipient } = await distributedPayments()
+    const unchecked = await toSessionAccount({ client: devnet.publicClient, grant: grants[0]!, signer, precheck: false })
+    const tooMuch = encodeSessionSigningRequest(await paymentRequest(unchecked, grants[0]!, recipient, 101n))
+    const groupPublicKey = key.groupPublicKey.slice(2)
+    const { post, commit } = byHand(client, groupPublicKey)
+    for (const node of key.nodes) {
+      const own = await commit(node)
+      const body = { groupPublicKey, commitmentId: own.commitmentId, commitments: [own.commitments, (await commit(key.nodes.find((n) => n !== node)!)).commitments], request: tooMuch }
+      await assert.rejects(post(node, '/sign/share', body), (error: unknown) => {
+        assert.ok(error instanceof SignerNetworkRefusedError, `node ${node.identifier}: ${String(error)}`)
+        assert.match(error.reason, /session 0: call 0: policy: .*101.*above the limit of 100/)
+        return true
+      })
+      // No authentication, then a well-signed request sent twice: 401 each time, with the reason.
+      const raw = async (payload: unknown) => {
+        const response = await fetch(`${node.url}/sign/share`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) })
+        return [response.status, ((await response.json()) as { reason: string }).reason]
+      }
+      assert.deepEqual(await raw(body), [401, 'no authentication'])
+      const auth = await signNodeRequest(client, node.signingKey, '/sign/share', body)
+      assert.equal((await raw({ ...body, auth }))[0], 403)
+      assert.deepEqual(await raw({ ...body, auth }), [401, 'the request was replayed'])
+    }
   })
 })
