@@ -258,4 +258,32 @@ describe('signer network: faulty nodes', () => {
       assert.deepEqual(await raw({ ...body, auth }), [401, 'the request was replayed'])
     }
   })
+
+  it('a node that refuses (here: it has no chain to check against) is left out without being counted a failure; the others sign', async () => {
+    await network.restart(1, { withoutChain: true })
+    const failures: SignerNodeFailure[] = []
+    const { pay, recipient, grants, signer } = await distributedPayments(failures)
+    const answers: number[] = []
+    const realFetch = globalThis.fetch
+    globalThis.fetch = async (input, init) => {
+      const response = await realFetch(input, init)
+      if (String(input).startsWith(`${network.nodes[0]!.url}/sign/share`)) answers.push(response.status)
+      return response
+    }
+    try {
+      await pay(10n)
+      assert.equal(await balanceOf(devnet, devnet.contracts.demoToken, recipient), 10n)
+      assert.ok(answers.length > 0 && answers.every((status) => status === 403), `node 1 answered ${answers.join(', ')}`)
+      assert.deepEqual(failures, [])
+      // An out-of-policy request is still refused, with the other nodes' reason.
+      const unchecked = await toSessionAccount({ client: devnet.publicClient, grant: grants[0]!, signer, precheck: false })
+      await assert.rejects(
+        sendUserOperationAndWait(devnet.bundlerClient, { account: unchecked, calls: [erc20Call(devnet.contracts.demoToken, 'transfer', [recipient, 91n])], gas: { callGasLimit: 200_000n, verificationGasLimit: 600_000n, preVerificationGas: 100_000n } }),
+        (error: unknown) => error instanceof SignerNetworkRefusedError && /above the limit of 100/.test(error.reason),
+      )
+    } finally {
+      globalThis.fetch = realFetch
+      await network.restart(1)
+    }
+  })
 })

@@ -12,8 +12,11 @@ export type SignerNetwork = {
   nodes: NetworkNode[]
   /** Kills node `identifier` with `signal` (default SIGKILL) and waits for it to exit. */
   kill(identifier: number, signal?: NodeJS.Signals): Promise<void>
-  /** Starts node `identifier` again on the same data directory and port, without any test fault unless given one. */
-  restart(identifier: number, options?: { testFault?: TestFault }): Promise<NetworkNode>
+  /**
+   * Starts node `identifier` again on the same data directory and port, without any test fault unless given
+   * one; `withoutChain` starts it with no RPC URL (it then refuses every signing request: tests only).
+   */
+  restart(identifier: number, options?: { testFault?: TestFault; withoutChain?: boolean }): Promise<NetworkNode>
   stop(): Promise<void>
 }
 
@@ -79,7 +82,11 @@ export async function startSignerNetwork(
     async restart(identifier, restartOptions = {}) {
       const index = nodes.findIndex((n) => n.identifier === identifier)
       await network.kill(identifier)
-      nodes[index] = await spawnNode(identifier, nodes[index]!.dataDir, { ...spawnOptions(identifier, restartOptions.testFault), port: Number(new URL(nodes[index]!.url).port) })
+      nodes[index] = await spawnNode(identifier, nodes[index]!.dataDir, {
+        ...spawnOptions(identifier, restartOptions.testFault),
+        ...(restartOptions.withoutChain ? { rpcUrl: undefined } : {}),
+        port: Number(new URL(nodes[index]!.url).port),
+      })
       return nodes[index]!
     },
     async stop() {

@@ -34,6 +34,9 @@ export type NetworkSessionSignerParameters = {
 const bytes = (hex: string) => hexToBytes(`0x${hex}`)
 /** How long a node that failed is asked after the others. */
 const DEMOTION_MS = 60_000
+/** The nodes' refusals as one error: their distinct reasons, in the order they came. */
+const refused = (refusals: readonly SignerNetworkRefusedError[]) =>
+  refusals.length === 1 ? refusals[0]! : new SignerNetworkRefusedError([...new Set(refusals.map((r) => r.reason))].join('; '))
 const isScalar = (hex: string) => /^[0-9a-f]{64}$/.test(hex) && secp256k1.Point.Fn.isValid(BigInt(`0x${hex}`))
 
 /**
@@ -44,7 +47,7 @@ const isScalar = (hex: string) => /^[0-9a-f]{64}$/.test(hex) && secp256k1.Point.
  * that fails does it check each share to name the node that sent a bad one (RFC 9591 §5.3). A node that is
  * down, slow, or misbehaves is left out and the round is run again with another, and for the next minute it
  * is asked only after the others. A node that refuses the request is left out too (it may be a block
- * behind); when too few nodes remain, their reason is thrown (`SignerNetworkRefusedError`).
+ * behind); when too few nodes remain, their reasons are thrown (`SignerNetworkRefusedError`).
  */
 export function networkSessionSigner(parameters: NetworkSessionSignerParameters): SessionSigner {
   const { nodes, threshold, client } = parameters
@@ -122,7 +125,7 @@ export function networkSessionSigner(parameters: NetworkSessionSignerParameters)
         } else shares[node.identifier] = bytes(answer.value.share)
       }
       if (Object.keys(shares).length < threshold) {
-        if (refusals.length > 0 && nodes.length - excluded.size < threshold) throw refusals[0]
+        if (refusals.length > 0 && nodes.length - excluded.size < threshold) throw refused(refusals)
         continue
       }
       // Aggregation verifies the signature; only when it fails are the shares checked one by one.
@@ -146,7 +149,7 @@ export function networkSessionSigner(parameters: NetworkSessionSignerParameters)
       for (const { node } of chosen) demoted.delete(node.identifier)
       return signature
     }
-    if (refusals.length > 0) throw refusals[0]!
+    if (refusals.length > 0) throw refused(refusals)
     throw new SignerNetworkError(nodes.map((n) => n.url).join(', '), `fewer than ${threshold} nodes could sign: ${failures.join('; ')}`, misbehaving)
   }
 
