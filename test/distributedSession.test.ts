@@ -9,7 +9,7 @@
  */
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { bytesToBigInt, concatBytes, hashMessage, hexToBytes, type Hex } from 'viem'
+import { bytesToBigInt, concatBytes, hashMessage, hexToBytes } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { secp256k1, secp256k1_FROST } from '@noble/curves/secp256k1.js'
 import {
@@ -33,7 +33,6 @@ import { balanceOf, erc20Call, mintUsd, prepareWithFixedGas } from './fixtures/p
 import { deployedOwnerAccount } from './fixtures/sessions.ts'
 
 let devnet: DevnetFixture
-const flipLastByte = (hex: Hex): Hex => `${hex.slice(0, -2)}${(Number.parseInt(hex.slice(-2), 16) ^ 1).toString(16).padStart(2, '0')}` as Hex
 before(async () => {
   devnet = await useDevnet()
 })
@@ -82,7 +81,9 @@ for (const backend of nodeStoreBackends('distributed session tests')) {
       const approvedSession = createSession({ signer, validFor: 3600, permissions: [erc20Policy({ token: devnet.contracts.demoToken, recipients: [recipient], total: 5n })] })
       const approved = await createSessionApproval({ account: owner, manager: devnet.contracts.sessionKeyManager, session: approvedSession })
       assert.equal(approved.grant.type, 'approval')
-      const forgedApproval = approved.grant.type === 'approval' ? { ...approved, grant: { ...approved.grant, approval: flipLastByte(approved.grant.approval) } } : approved
+      // Forged: well formed, but signed by another owner's account for this one's session.
+      const stranger = await deployedOwnerAccount(devnet)
+      const forgedApproval = await createSessionApproval({ account: owner, manager: devnet.contracts.sessionKeyManager, session: approvedSession, signApproval: (typedData) => stranger.signTypedData(typedData as never) })
       const forgedAccount = await toSessionAccount({ client: devnet.publicClient, grant: forgedApproval, signer, precheck: false })
       await assert.rejects(sendUserOperationAndWait(devnet.bundlerClient, { account: forgedAccount, calls: [pay(1n)] }), (error: unknown) => {
         assert.ok(error instanceof SignerNetworkRefusedError, String(error))

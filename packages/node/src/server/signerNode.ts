@@ -187,14 +187,21 @@ export async function startSignerNode(config: SignerNodeConfig): Promise<SignerN
     const count = asked ?? 1
     if (!Number.isInteger(count) || count < 1 || count > MAX_COMMITMENTS_PER_REQUEST) throw new Error(`count: 1 to ${MAX_COMMITMENTS_PER_REQUEST}`)
     const signing = { identifier: key.unsealed.identifier, signingShare: hexBytes(key.unsealed.signingShare) }
-    const nonces = Array.from({ length: count }, () => {
-      const generated = frost.commit(signing)
-      const commitmentId = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('hex')
-      pending.add(groupPublicKey, commitmentId, generated)
-      const c = generated.commitments
-      const hiding = config.testFault === 'bad-commitment' ? `02${'ff'.repeat(32)}` : Buffer.from(c.hiding).toString('hex')
-      return { commitmentId, commitments: { identifier: c.identifier, hiding, binding: Buffer.from(c.binding).toString('hex') } }
-    })
+    const nonces: { commitmentId: string; commitments: { identifier: string; hiding: string; binding: string } }[] = []
+    try {
+      for (let i = 0; i < count; i++) {
+        const generated = frost.commit(signing)
+        const commitmentId = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('hex')
+        pending.add(groupPublicKey, commitmentId, generated)
+        const c = generated.commitments
+        const hiding = config.testFault === 'bad-commitment' ? `02${'ff'.repeat(32)}` : Buffer.from(c.hiding).toString('hex')
+        nonces.push({ commitmentId, commitments: { identifier: c.identifier, hiding, binding: Buffer.from(c.binding).toString('hex') } })
+      }
+    } catch (error) {
+      // All or none: the nonces of a refused batch are not held.
+      for (const { commitmentId } of nonces) pending.delete(commitmentId)
+      throw error
+    }
     return { nonces }
   })
 

@@ -27,7 +27,8 @@ async function approvalProblem(client: Client<Transport, Chain | undefined>, cha
   if (!code || code === '0x') return 'the account is not deployed, so its ERC-1271 cannot check the owner approval'
   const hash = hashTypedData(sessionApprovalTypedData(chainId, grant.manager, grant.account, grant.grant.epoch, grant.session) as never)
   try {
-    const magic = await readContract(client, { address: grant.account, abi: erc1271Abi, functionName: 'isValidSignature', args: [hash, grant.grant.approval] })
+    // Asked as the manager asks it (the sender matters to some accounts' validators).
+    const magic = await readContract(client, { account: grant.manager, address: grant.account, abi: erc1271Abi, functionName: 'isValidSignature', args: [hash, grant.grant.approval] })
     return magic.toLowerCase() === ERC1271_MAGIC ? undefined : 'the owner approval does not validate through the account’s ERC-1271'
   } catch {
     return 'the owner approval does not validate through the account’s ERC-1271 (it reverted)'

@@ -16,8 +16,7 @@ export class PendingNonces<Nonce> {
   constructor(private readonly limits: { perKey: number; total: number; lifetimeMs: number }) {}
 
   add(groupPublicKey: string, id: string, nonce: Nonce): void {
-    if (this.#entries.size >= this.limits.total) this.#sweep()
-    if (this.#entries.size >= this.limits.total) throw new NodeBusyError(`this node holds ${this.limits.total} unused commitments: try again later`)
+    // The key's own oldest first (replacing it takes no room), then room in the node.
     if ((this.#perKeyCount.get(groupPublicKey) ?? 0) >= this.limits.perKey) {
       for (const [oldest, entry] of this.#entries) {
         if (entry.groupPublicKey !== groupPublicKey) continue
@@ -25,6 +24,8 @@ export class PendingNonces<Nonce> {
         break
       }
     }
+    if (this.#entries.size >= this.limits.total) this.#sweep()
+    if (this.#entries.size >= this.limits.total) throw new NodeBusyError(`this node holds ${this.limits.total} unused commitments: try again later`)
     this.#entries.set(id, { groupPublicKey, createdAt: Date.now(), nonce })
     this.#perKeyCount.set(groupPublicKey, (this.#perKeyCount.get(groupPublicKey) ?? 0) + 1)
   }

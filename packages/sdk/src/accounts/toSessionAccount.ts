@@ -80,6 +80,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Added to a reused verification-gas figure: one storage slot written from zero (22.1k), rounded up. */
 const REUSE_ALLOWANCE = 25_000n
+/** How many ops reuse one measured figure before it is measured again. */
+const MAX_REUSES = 8
 
 /**
  * A viem `SmartAccount` for an existing ERC-7579 account that signs as one of its sessions: userOps go
@@ -191,8 +193,9 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
   // shape: measuring signs ≈11 probes, which a remote signer (a signer network) should do once, not per op.
   // A reused figure gets REUSE_ALLOWANCE on top of its margin: a later op may write a storage slot the
   // measured one did not (a counter that a zero amount left at zero). A reused figure skips the replay, so
-  // an op that would fail validation is refused by the bundler instead of before sending.
-  const measuredGas = new Map<string, bigint>()
+  // an op that would fail validation is refused by the bundler instead of before sending; and a figure is
+  // measured again after MAX_REUSES, so that one that proves too low cannot fail ops for long.
+  const measuredGas = new Map<string, { limit: bigint; uses: number }>()
 
   /** The sessions one userOp uses (in order of first use), each call's entry, and the declared time. */
   type Plan = {
@@ -372,9 +375,12 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
           request.paymasterData?.length ?? 0,
         ])
         const known = measuredGas.get(shape)
-        if (known !== undefined) return { verificationGasLimit: known + REUSE_ALLOWANCE }
+        if (known !== undefined && known.uses < MAX_REUSES) {
+          known.uses++
+          return { verificationGasLimit: known.limit + REUSE_ALLOWANCE }
+        }
         const measured = await measuredVerificationGas(client, grant.account, (op) => sign(op, planned)).estimateGas(request)
-        if (measured) measuredGas.set(shape, measured.verificationGasLimit)
+        if (measured) measuredGas.set(shape, { limit: measured.verificationGasLimit, uses: 0 })
         return measured
       },
     },

@@ -1,5 +1,6 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import type { SignerNodeInfo } from './generateDistributedKey.ts'
+import { LatchkeyError } from '../errors/LatchkeyError.ts'
 import { SignerNetworkError } from './signerNetworkErrors.ts'
 
 export type Commitment = { identifier: string; hiding: string; binding: string }
@@ -8,6 +9,8 @@ export type PooledCommitment = { commitmentId: string; commitments: Commitment; 
 /** Commitments asked of a node at a time, and how long the SDK uses one (the nodes keep them 10 minutes). */
 const POOL_SIZE = 16
 const POOL_LIFETIME_MS = 5 * 60_000
+/** Fills one take may wait for while concurrent signatures empty the pool first (16 × 64 = 1,024 at once). */
+const MAX_REFILLS_PER_TAKE = 64
 
 /** A node's commitment is two valid, non-zero curve points under its own identifier, or the node misbehaves. */
 function isWellFormed(node: SignerNodeInfo, c: Commitment): boolean {
@@ -18,6 +21,11 @@ function isWellFormed(node: SignerNodeInfo, c: Commitment): boolean {
   } catch {
     return false
   }
+}
+
+/** More signatures at once than the pools can feed (not a failure of any node). */
+export class CommitmentsExhaustedError extends LatchkeyError {
+  override name = 'CommitmentsExhaustedError'
 }
 
 /** A node answered its commitments with something that is not commitments (it is named, not just down). */
@@ -63,9 +71,9 @@ export class CommitmentPools {
     return pool.refilling
   }
 
-  /** One of the node's commitments (asked for when none is left, a few times if concurrent signatures take them first). */
+  /** One of the node's commitments (asked for when none is left, again while concurrent signatures take them first). */
   async take(node: SignerNodeInfo): Promise<PooledCommitment> {
-    for (let tries = 0; tries < 4; tries++) {
+    for (let tries = 0; tries < MAX_REFILLS_PER_TAKE; tries++) {
       const pool = this.#pool(node)
       const now = Date.now()
       pool.taken = pool.taken.filter((p) => p.until > now)
@@ -76,7 +84,7 @@ export class CommitmentPools {
       }
       await this.#refill(node)
     }
-    throw new SignerNetworkError(node.url, 'its commitments were all taken by concurrent signatures')
+    throw new CommitmentsExhaustedError(`Node ${node.url}'s commitments were all taken by concurrent signatures, ${MAX_REFILLS_PER_TAKE} fills in a row: too many signatures at once for one signer.`)
   }
 
   /** The node no longer holds `stale` (restarted): drops it and everything fetched with or before it. */

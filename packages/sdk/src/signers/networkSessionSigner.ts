@@ -2,7 +2,7 @@ import { secp256k1, secp256k1_FROST as frost } from '@noble/curves/secp256k1.js'
 import { hashMessage, hexToBytes, type Hex, type LocalAccount } from 'viem'
 import { LatchkeyError } from '../errors/LatchkeyError.ts'
 import { callSignerNode } from './callSignerNode.ts'
-import { CommitmentPools, MalformedCommitmentError, type Commitment, type PooledCommitment } from './commitmentPools.ts'
+import { CommitmentPools, CommitmentsExhaustedError, MalformedCommitmentError, type Commitment, type PooledCommitment } from './commitmentPools.ts'
 import { frostOnChainSignature } from './frostOnChain.ts'
 import { frostSessionSigner } from './frostSessionSigner.ts'
 import type { SignerNodeInfo } from './generateDistributedKey.ts'
@@ -15,9 +15,11 @@ import { SignerNetworkError, SignerNetworkRefusedError } from './signerNetworkEr
 /**
  * A node left out of a signature: it did not answer (`unreachable`: down, timed out, or an error), it
  * answered with commitments that are not curve points (`bad-commitment`), or it sent a signature share that
- * does not verify against its verifying share (`bad-share`). The last two name a faulty or dishonest node.
+ * does not verify against its verifying share (`bad-share`); those two name a faulty or dishonest node. A
+ * node that refused a request that `threshold` others then signed (`refused`) reads the chain behind them,
+ * or is faulty.
  */
-export type SignerNodeFailure = { node: SignerNodeInfo; kind: 'unreachable' | 'bad-commitment' | 'bad-share'; reason: string }
+export type SignerNodeFailure = { node: SignerNodeInfo; kind: 'unreachable' | 'bad-commitment' | 'bad-share' | 'refused'; reason: string }
 
 export type NetworkSessionSignerParameters = {
   /** The group public key (33-byte compressed), from `generateDistributedKey`. */
@@ -47,7 +49,8 @@ const isScalar = (hex: string) => /^[0-9a-f]{64}$/.test(hex) && secp256k1.Point.
  * that fails does it check each share to name the node that sent a bad one (RFC 9591 §5.3). A node that is
  * down, slow, or misbehaves is left out and the round is run again with another, and for the next minute it
  * is asked only after the others. A node that refuses the request is left out too (it may be a block
- * behind); when too few nodes remain, their reasons are thrown (`SignerNetworkRefusedError`).
+ * behind), and reported and asked last if others then sign; when refusals alone leave too few nodes, their
+ * reasons are thrown (`SignerNetworkRefusedError`).
  */
 export function networkSessionSigner(parameters: NetworkSessionSignerParameters): SessionSigner {
   const { nodes, threshold, client } = parameters
@@ -72,6 +75,7 @@ export function networkSessionSigner(parameters: NetworkSessionSignerParameters)
     const excluded = new Set<string>()
     const failures: string[] = []
     const refusals: SignerNetworkRefusedError[] = []
+    const refusers: SignerNodeInfo[] = []
     let misbehaving: string | undefined
     let staleRetries = nodes.length
     const leaveOut = (node: SignerNodeInfo, kind: SignerNodeFailure['kind'], reason: string) => {
@@ -93,6 +97,7 @@ export function networkSessionSigner(parameters: NetworkSessionSignerParameters)
         const asked = waiting.splice(0, threshold - chosen.length)
         const answers = await Promise.allSettled(asked.map((node) => pools.take(node)))
         answers.forEach((answer, i) => {
+          if (answer.status === 'rejected' && answer.reason instanceof CommitmentsExhaustedError) throw answer.reason
           if (answer.status === 'fulfilled') chosen.push({ node: asked[i]!, pooled: answer.value })
           else leaveOut(asked[i]!, answer.reason instanceof MalformedCommitmentError ? 'bad-commitment' : 'unreachable', String((answer.reason as Error).message))
         })
@@ -110,8 +115,10 @@ export function networkSessionSigner(parameters: NetworkSessionSignerParameters)
         if (answer.status === 'rejected') {
           const reason = answer.reason as Error
           if (reason instanceof SignerNetworkRefusedError) {
-            // Refused by the node's own policy check: not a failure of the node, but it will not sign this.
+            // Refused by the node's own policy check. Every honest node refuses an out-of-policy request; a
+            // node that refuses what others then sign (behind the chain, or faulty) is reported after.
             refusals.push(reason)
+            refusers.push(node)
             excluded.add(node.identifier)
           } else if (reason instanceof SignerNetworkError && reason.code === 'unknown-commitment' && staleRetries > 0) {
             // The node no longer holds the nonces it committed to (restarted, or they expired): those are
@@ -125,7 +132,7 @@ export function networkSessionSigner(parameters: NetworkSessionSignerParameters)
         } else shares[node.identifier] = bytes(answer.value.share)
       }
       if (Object.keys(shares).length < threshold) {
-        if (refusals.length > 0 && nodes.length - excluded.size < threshold) throw refused(refusals)
+        if (nodes.length - excluded.size < threshold) break
         continue
       }
       // Aggregation verifies the signature; only when it fails are the shares checked one by one.
@@ -147,9 +154,16 @@ export function networkSessionSigner(parameters: NetworkSessionSignerParameters)
         continue
       }
       for (const { node } of chosen) demoted.delete(node.identifier)
+      for (const node of refusers) {
+        demoted.set(node.identifier, Date.now() + DEMOTION_MS)
+        parameters.onNodeFailure?.({ node, kind: 'refused', reason: `refused what ${threshold} other nodes signed` })
+      }
       return signature
     }
-    if (refusals.length > 0) throw refused(refusals)
+    // Refusals alone leave fewer than `threshold` nodes: the request is refused (the nodes' reasons).
+    // Otherwise nodes that failed share the blame, and the error says so.
+    if (refusals.length > nodes.length - threshold) throw refused(refusals)
+    if (refusals.length > 0) failures.push(...refusers.map((node, i) => `node ${node.identifier} refused: ${refusals[i]!.reason}`))
     throw new SignerNetworkError(nodes.map((n) => n.url).join(', '), `fewer than ${threshold} nodes could sign: ${failures.join('; ')}`, misbehaving)
   }
 
