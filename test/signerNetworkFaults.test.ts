@@ -84,6 +84,33 @@ async function paymentRequest(account: Awaited<ReturnType<typeof toSessionAccoun
   return { userOperation: op, parts: [{ grant, mode: 'root' }], entries: [{ session: 0, permission: 0 }], declaredTime: Math.floor(Date.now() / 1000) }
 }
 
+/** The statuses node 1 answered to signing-share requests while `run` ran (it watches this process's fetch). */
+async function node1ShareAnswers(run: () => Promise<unknown>): Promise<number[]> {
+  const answers: number[] = []
+  const realFetch = globalThis.fetch
+  globalThis.fetch = async (input, init) => {
+    const response = await realFetch(input, init)
+    if (String(input).startsWith(`${network.nodes[0]!.url}/sign/share`)) answers.push(response.status)
+    return response
+  }
+  try {
+    await run()
+  } finally {
+    globalThis.fetch = realFetch
+  }
+  return answers
+}
+
+/** A distributed session, an in-policy request to sign, and commitments of nodes 1 and 2 asked by hand. */
+async function twoCommitments() {
+  const { client, recipient, key, grants, account } = await distributedPayments()
+  const request = await paymentRequest(account, grants[0]!, recipient)
+  const groupPublicKey = key.groupPublicKey.slice(2)
+  const { post, commit } = byHand(client, groupPublicKey)
+  const [one, two] = key.nodes as [SignerNodeInfo, SignerNodeInfo, SignerNodeInfo]
+  return { client, recipient, key, grants, request, groupPublicKey, post, commit, one, two, first: await commit(one), second: await commit(two) }
+}
+
 describe('signer network: faulty nodes', () => {
   it('a node that sends a wrong share in key generation is named by the others, and no key is made', async () => {
     const client = privateKeyToAccount(generatePrivateKey())
@@ -127,14 +154,8 @@ describe('signer network: faulty nodes', () => {
 
   it('a node killed between marking a nonce used and releasing its share never uses that nonce after its restart', async () => {
     await network.restart(1, { testFault: 'crash-after-nonce-mark' })
-    const { client, recipient, key, grants, account } = await distributedPayments()
-    const request = await paymentRequest(account, grants[0]!, recipient)
-    const groupPublicKey = key.groupPublicKey.slice(2)
     // The signing protocol by hand with nodes 1 and 2: node 1 marks its nonce used, then dies.
-    const { post, commit } = byHand(client, groupPublicKey)
-    const [one, two] = key.nodes
-    const first = await commit(one!)
-    const second = await commit(two!)
+    const { client, recipient, key, grants, request, groupPublicKey, post, commit, one, first, second } = await twoCommitments()
     const commitments = [first.commitments, second.commitments]
     const share = { groupPublicKey, commitmentId: first.commitmentId, commitments, request: encodeSessionSigningRequest(request) }
     await assert.rejects(post(one!, '/sign/share', share), (error: unknown) => error instanceof SignerNetworkError && /unreachable/.test(error.message))
@@ -170,18 +191,7 @@ describe('signer network: faulty nodes', () => {
     await pay()
     // Node 1 (asked first, its pool of commitments filled) restarts on the same address.
     await network.restart(1)
-    const answers: number[] = []
-    const realFetch = globalThis.fetch
-    globalThis.fetch = async (input, init) => {
-      const response = await realFetch(input, init)
-      if (String(input).startsWith(`${network.nodes[0]!.url}/sign/share`)) answers.push(response.status)
-      return response
-    }
-    try {
-      await pay()
-    } finally {
-      globalThis.fetch = realFetch
-    }
+    const answers = await node1ShareAnswers(pay)
     assert.equal(answers[0], 409, 'the restarted node was first asked under a commitment it made before its restart')
     assert.ok(answers.length >= 2 && answers.slice(1).every((status) => status === 200), `answers ${answers.join(', ')}`)
     assert.deepEqual(failures, [])
@@ -206,13 +216,7 @@ describe('signer network: faulty nodes', () => {
   })
 
   it('a signing package with a malformed co-signer commitment is refused before the node uses its nonce', async () => {
-    const { client, key, grants, account, recipient } = await distributedPayments()
-    const request = await paymentRequest(account, grants[0]!, recipient)
-    const groupPublicKey = key.groupPublicKey.slice(2)
-    const { post, commit } = byHand(client, groupPublicKey)
-    const [one, two] = key.nodes
-    const first = await commit(one!)
-    const second = await commit(two!)
+    const { request, groupPublicKey, post, one, first, second } = await twoCommitments()
     const wire = encodeSessionSigningRequest(request)
     const cases: [string, unknown[], RegExp][] = [
       ['a co-signer commitment off the curve', [first.commitments, { ...second.commitments, hiding: `02${'ff'.repeat(32)}` }], /participant 0+2's commitment is not two curve points/],
@@ -263,15 +267,8 @@ describe('signer network: faulty nodes', () => {
     await network.restart(1, { withoutChain: true })
     const failures: SignerNodeFailure[] = []
     const { pay, recipient, grants, signer } = await distributedPayments(failures)
-    const answers: number[] = []
-    const realFetch = globalThis.fetch
-    globalThis.fetch = async (input, init) => {
-      const response = await realFetch(input, init)
-      if (String(input).startsWith(`${network.nodes[0]!.url}/sign/share`)) answers.push(response.status)
-      return response
-    }
     try {
-      await pay(10n)
+      const answers = await node1ShareAnswers(() => pay(10n))
       assert.equal(await balanceOf(devnet, devnet.contracts.demoToken, recipient), 10n)
       assert.ok(answers.length > 0 && answers.every((status) => status === 403), `node 1 answered ${answers.join(', ')}`)
       // Reported once as refusing what the others signed, then asked last (the op's other signatures did not meet it).
@@ -287,7 +284,6 @@ describe('signer network: faulty nodes', () => {
         (error: unknown) => error instanceof SignerNetworkRefusedError && /above the limit of 100/.test(error.reason),
       )
     } finally {
-      globalThis.fetch = realFetch
       await network.restart(1)
     }
   })
