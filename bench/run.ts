@@ -27,8 +27,8 @@ const calldataGas = (input: `0x${string}`) => hexToBytes(input).reduce((sum, byt
 
 // The signer network needs a chain for its policy checks: it gets a devnet of its own (so that the gas cases
 // below start from the same chain state as the snapshot test's), and is measured first, while this process
-// (where the coordinator runs) is fresh. Measured after the gas cases, whose heap this process then
-// carries, the same figures came out about twice as slow (p50 70 ms, DKG 238 ms).
+// (where the coordinator runs) is fresh. Measured after all the gas cases, the same figures came out about
+// twice as slow (p50 70 ms, DKG 238 ms; after only a few, p50 29.6 ms); the cause was not pinned down.
 let networkTimings: Timing[]
 const networkDevnet = await startDevnet()
 try {
