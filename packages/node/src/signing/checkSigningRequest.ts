@@ -2,17 +2,6 @@ import { hashTypedData, hexToBytes, parseAbi, zeroAddress, type Chain, type Clie
 import { getCode, readContract } from 'viem/actions'
 import { checkSessionCalls, decodeExecute, frostSignerKey, readSessionState, sessionApprovalTypedData, sessionRequestMessage, userOpCost, type Call, type SessionGrant, type SessionSigningRequest } from '@latchkey/sdk'
 
-const chainIds = new WeakMap<object, Promise<number>>()
-/** The chain's id, asked once per client (a node signs on one chain). */
-function chainIdOf(client: Client<Transport, Chain | undefined>): Promise<number> {
-  let id = chainIds.get(client)
-  if (!id) {
-    id = client.request({ method: 'eth_chainId' }).then(Number)
-    chainIds.set(client, id)
-  }
-  return id
-}
-
 const erc1271Abi = parseAbi(['function isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)'])
 const ERC1271_MAGIC = '0x1626ba7e'
 
@@ -48,7 +37,8 @@ export async function checkSigningRequest(
   groupPublicKey: string,
   request: SessionSigningRequest,
 ): Promise<{ ok: true; message: Uint8Array } | { ok: false; reason: string }> {
-  const chainId = client.chain?.id ?? (await chainIdOf(client))
+  // Asked of the client each time (the node's BlockPinnedReads answers it from memory after the first).
+  const chainId = client.chain?.id ?? Number(await client.request({ method: 'eth_chainId' }))
   const key = frostSignerKey(`0x${groupPublicKey}`).toLowerCase()
   const { userOperation, parts, entries, declaredTime } = request
   for (const [index, { grant }] of parts.entries()) {
