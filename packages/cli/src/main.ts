@@ -8,6 +8,12 @@ function port(value: string): number {
   return n
 }
 
+function bytes(value: string): number {
+  const n = Number(value)
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive number of bytes`)
+  return n
+}
+
 const program = new Command()
   .name('latchkey')
   .description('Session keys for ERC-4337 smart accounts: local devnet and demo.')
@@ -19,7 +25,8 @@ program
   .option('--json', 'print one JSON object (chainId, rpcUrl, bundlerUrl, entryPoint, contracts, testKeys)')
   .option('--anvil-port <port>', 'anvil port (default: a free port)', port)
   .option('--bundler-port <port>', 'bundler port (default: a free port)', port)
-  .action(async (options: { json?: boolean; anvilPort?: number; bundlerPort?: number }) => {
+  .option('--code-size-limit <bytes>', "anvil's EIP-170 code-size limit (default: 24576, as on mainnet)", bytes)
+  .action(async (options: { json?: boolean; anvilPort?: number; bundlerPort?: number; codeSizeLimit?: number }) => {
     process.exitCode = await runDevnetCommand(options)
   })
 

@@ -21,15 +21,21 @@ export type StartAnvilOptions = {
   port: number
   chainId: number
   hardfork: string
+  /** EIP-170 limit on deployed code, in bytes (anvil `--code-size-limit`); anvil's 24,576 when omitted. */
+  codeSizeLimit?: number | undefined
 }
 
 /** Starts anvil on the loopback address and waits until it answers `eth_chainId`. */
-export async function startAnvil({ port, chainId, hardfork }: StartAnvilOptions): Promise<ChildService> {
+export async function startAnvil({ port, chainId, hardfork, codeSizeLimit }: StartAnvilOptions): Promise<ChildService> {
   const rpcUrl = `http://${LOOPBACK}:${port}`
+  if (codeSizeLimit !== undefined && !(Number.isSafeInteger(codeSizeLimit) && codeSizeLimit > 0)) {
+    throw new Error(`codeSizeLimit must be a positive integer number of bytes, got ${codeSizeLimit}`)
+  }
+  const limit = codeSizeLimit === undefined ? [] : ['--code-size-limit', String(codeSizeLimit)]
   return ChildService.start({
     name: 'anvil',
     command: anvilBinary(),
-    args: ['--host', LOOPBACK, '--port', String(port), '--chain-id', String(chainId), '--hardfork', hardfork, '--silent'],
+    args: ['--host', LOOPBACK, '--port', String(port), '--chain-id', String(chainId), '--hardfork', hardfork, ...limit, '--silent'],
     isReady: async () => (await jsonRpc(rpcUrl, 'eth_chainId', [])) !== undefined,
   })
 }

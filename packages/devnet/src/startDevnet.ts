@@ -18,6 +18,12 @@ export type StartDevnetParameters = {
   bundlerPort?: number
   /** Chain id; anvil's default 31337 when omitted. */
   chainId?: number
+  /**
+   * EIP-170 limit on deployed code, in bytes (anvil `--code-size-limit`); the mainnet 24,576 when omitted.
+   * Some third-party accounts are larger (Kernel v3.1 ≈ 28.6 KB, Rhinestone's MSA ≈ 30.1 KB). The limit
+   * changes what can be deployed, not what anything costs (EIP-3860's initcode limit follows it: twice it).
+   */
+  codeSizeLimit?: number
   /** Called with a line for each step, for progress output. */
   onProgress?: (step: string) => void
 }
@@ -80,8 +86,9 @@ export async function startDevnet(parameters: StartDevnetParameters = {}): Promi
   }
 
   try {
-    progress(`starting anvil on ${rpcUrl} (hardfork ${evmVersion})`)
-    const anvil = await startAnvil({ port: anvilPort, chainId, hardfork: evmVersion })
+    const limit = parameters.codeSizeLimit === undefined ? '' : `, code-size limit ${parameters.codeSizeLimit} bytes`
+    progress(`starting anvil on ${rpcUrl} (hardfork ${evmVersion}${limit})`)
+    const anvil = await startAnvil({ port: anvilPort, chainId, hardfork: evmVersion, codeSizeLimit: parameters.codeSizeLimit })
     services.push(anvil)
 
     const publicClient = createPublicClient({ chain, transport: http(rpcUrl) })

@@ -1,6 +1,6 @@
 import { startDevnet, type Devnet } from '@latchkey/devnet'
 
-export type DevnetCommandOptions = { json?: boolean; anvilPort?: number; bundlerPort?: number }
+export type DevnetCommandOptions = { json?: boolean; anvilPort?: number; bundlerPort?: number; codeSizeLimit?: number }
 
 /** What `latchkey devnet` prints: the same fields in JSON and for people. */
 export function describeDevnet(devnet: Devnet) {
@@ -31,6 +31,7 @@ export async function runDevnetCommand(options: DevnetCommandOptions): Promise<n
     devnet = await startDevnet({
       ...(options.anvilPort === undefined ? {} : { anvilPort: options.anvilPort }),
       ...(options.bundlerPort === undefined ? {} : { bundlerPort: options.bundlerPort }),
+      ...(options.codeSizeLimit === undefined ? {} : { codeSizeLimit: options.codeSizeLimit }),
       onProgress: log,
     })
   } catch (error) {
