@@ -34,7 +34,18 @@ export { SessionCallRefusedError, SessionGasRefusedError, SessionNotUsableError,
 export { getSessions, type GetSessionsParameters, type GetSessionsReturnType } from './actions/getSessions.ts'
 export { measuredVerificationGas } from './userOperation/measuredVerificationGas.ts'
 export { useFixedNonceKey } from './accounts/fixedNonceKey.ts'
-export { erc7579ModuleConfigAbi, installedModuleType } from './erc7579/moduleConfig.ts'
+export {
+  erc7579ModuleConfigAbi,
+  installedModuleType,
+  installedModule,
+  describeInstalledModule,
+  INSTALLED_MODULE_QUESTIONS,
+  installedModuleContext,
+  type InstalledModuleAnswer,
+  type InstalledModuleQuestion,
+  type InstalledModuleContextKind,
+} from './erc7579/moduleConfig.ts'
+export { askIsModuleInstalled, decodeStrictBool, type IsModuleInstalledAnswer } from './erc7579/askIsModuleInstalled.ts'
 export { latchkeyModules } from './deployments.ts'
 export { encodeCallPolicyConfig, decodeCallPolicyConfig } from './policies/callPolicyConfig.ts'
 export { encodeErc20PolicyConfig, decodeErc20PolicyConfig } from './policies/erc20PolicyConfig.ts'

@@ -2,7 +2,7 @@ import { encodeFunctionData, type Address, type Chain, type Client, type Hex, ty
 import { readContract, getCode } from 'viem/actions'
 import type { SmartAccount } from 'viem/account-abstraction'
 import { sessionKeyManagerAbi } from '@latchkey/contracts'
-import { erc7579ModuleConfigAbi, installedModuleType } from '../erc7579/moduleConfig.ts'
+import { describeInstalledModule, erc7579ModuleConfigAbi, installedModule, type InstalledModuleAnswer } from '../erc7579/moduleConfig.ts'
 import { UnsafeSessionError } from '../errors/session.ts'
 import { InvalidParameterError } from '../errors/userOperation.ts'
 import { buildSessionTree } from '../sessions/merkleTree.ts'
@@ -27,7 +27,7 @@ export async function isSessionManagerInstalled(client: AnyClient, account: Addr
  */
 export async function assertSafeSession(client: AnyClient, sessions: Session | readonly Session[], account: Address, manager: Address): Promise<void> {
   const deployed = ((await getCode(client, { address: account })) ?? '0x') !== '0x'
-  const moduleTypes = new Map<string, Promise<bigint | undefined>>()
+  const moduleTypes = new Map<string, Promise<InstalledModuleAnswer | undefined>>()
   for (const session of Array.isArray(sessions) ? sessions : [sessions as Session]) {
     const misdirected = misdirectedBuiltInPolicy(session, manager)
     if (misdirected !== undefined) {
@@ -42,9 +42,9 @@ export async function assertSafeSession(client: AnyClient, sessions: Session | r
       if (target === manager.toLowerCase()) throw new UnsafeSessionError(i, p.target, 'it targets the session manager')
       if (target === ANY_TARGET || !deployed) continue
       const key = `${target}/${p.selector.toLowerCase()}`
-      if (!moduleTypes.has(key)) moduleTypes.set(key, installedModuleType(client, account, p.target, p.selector))
-      const type = await moduleTypes.get(key)
-      if (type !== undefined) throw new UnsafeSessionError(i, p.target, `it targets a module installed on the account (type ${type})`)
+      if (!moduleTypes.has(key)) moduleTypes.set(key, installedModule(client, account, p.target, p.selector))
+      const answer = await moduleTypes.get(key)
+      if (answer !== undefined) throw new UnsafeSessionError(i, p.target, `it targets ${describeInstalledModule(answer)}`)
     }
   }
 }

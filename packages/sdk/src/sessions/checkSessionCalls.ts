@@ -13,8 +13,11 @@ export type SessionChainState = {
   now: number
   /** How the session is granted right now. */
   grant: 'granted' | 'revoked' | 'not-granted' | 'not-installed'
-  /** Whether `address` is a module installed on the account (asked only for any-target permissions). */
-  isInstalledModule?: ((address: Address, selector: Hex) => Promise<boolean>) | undefined
+  /**
+   * Whether `address` is (or may be) a module installed on the account, asked only for any-target permissions:
+   * false, or true or a description of what it is (see `installedModule`).
+   */
+  isInstalledModule?: ((address: Address, selector: Hex) => Promise<boolean | string>) | undefined
   /** Evaluates a policy module for one call; refusals are returned as a reason (see createPolicyChecker). */
   checkPolicy?: ((permissionIndex: number, call: ResolvedCall, declaredTime: number) => Promise<string | undefined>) | undefined
   /** Evaluates the session's gas policy for what the userOp may cost; refusals are returned as a reason. */
@@ -69,8 +72,9 @@ async function refusal(
     if (MODULE_LIFECYCLE.includes(selector.toLowerCase())) {
       return { rule: 'forbidden-target', reason: `${selector} is a module's onInstall/onUninstall, never called by a session` }
     }
-    if (state.isInstalledModule && (await state.isInstalledModule(call.to, selector))) {
-      return { rule: 'forbidden-target', reason: `${short(call.to)} is a module installed on the account` }
+    const installed = state.isInstalledModule ? await state.isInstalledModule(call.to, selector) : false
+    if (installed !== false) {
+      return { rule: 'forbidden-target', reason: `${short(call.to)} is ${typeof installed === 'string' ? installed : 'a module installed on the account'}` }
     }
   } else if (permission.target.toLowerCase() !== call.to.toLowerCase()) {
     return { rule: 'target', reason: `target ${short(call.to)} is not ${short(permission.target)}` }

@@ -1,7 +1,7 @@
 import type { Chain, Client, Transport } from 'viem'
 import { getBlock, readContract } from 'viem/actions'
 import { sessionKeyManagerAbi } from '@latchkey/contracts'
-import { installedModuleType } from '../erc7579/moduleConfig.ts'
+import { describeInstalledModule, installedModule } from '../erc7579/moduleConfig.ts'
 import { isSessionManagerInstalled } from '../actions/grantSessions.ts'
 import type { SessionChainState } from './checkSessionCalls.ts'
 import { createPolicyChecker } from './policyChecker.ts'
@@ -44,7 +44,8 @@ export async function readSessionState(client: Client<Transport, Chain | undefin
     mode,
     epoch,
     async isInstalledModule(address, selector) {
-      return (await installedModuleType(client, account, address, selector)) !== undefined
+      const answer = await installedModule(client, account, address, selector)
+      return answer === undefined ? false : describeInstalledModule(answer)
     },
     checkPolicy: policies.checkCall,
     checkGas: policies.checkGas,
