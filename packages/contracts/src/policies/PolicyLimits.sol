@@ -24,6 +24,12 @@ abstract contract PolicyLimits {
     error PolicyLimitExceeded(uint256 limitIndex, uint256 used, uint256 amount, uint256 max);
     /// @notice The userOp declares a period older than the one limit `limitIndex` has already counted in.
     error PolicyPeriodPast(uint256 limitIndex);
+    /**
+     * @notice The declared time falls in the first period of limit `limitIndex` (before 1970-01-01 plus one
+     * period): that period's window would end at time 0 for a 1-second period, which ERC-4337 reads as "no
+     * expiry", so no op may declare it.
+     */
+    error PolicyDeclaredTimeTooEarly(uint256 limitIndex, uint256 declaredTime);
 
     /**
      * @notice A counter as stored: its period and what was used in it (a period older than the current one
@@ -56,6 +62,7 @@ abstract contract PolicyLimits {
         uint48 declaredTime
     ) internal returns (uint256 validationData) {
         uint256 periodId = period == 0 ? 0 : declaredTime / period;
+        if (period != 0 && periodId == 0) revert PolicyDeclaredTimeTooEarly(limitIndex, declaredTime);
         mapping(address => uint256) storage counter = _counters[
             _counterId(_manager(), sessionDigest, permissionIndex, limitIndex)
         ];
@@ -78,7 +85,10 @@ abstract contract PolicyLimits {
         return msg.sender;
     }
 
-    /// @dev Validation data bounding an op to period `periodId` of `period` seconds (validUntil capped at 2^48−1).
+    /**
+     * @dev Validation data bounding an op to period `periodId` of `period` seconds (validUntil capped at 2^48−1).
+     * `periodId` is never 0 here (see `_consume`), so validUntil is never 0, which would mean no bound.
+     */
     function _periodWindow(uint256 periodId, uint256 period) internal pure returns (uint256) {
         uint256 validAfter = periodId * period;
         uint256 validUntil = validAfter + period - 1;

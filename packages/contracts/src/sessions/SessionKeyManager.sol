@@ -40,8 +40,11 @@ import {CallRules} from "../policies/CallRules.sol";
  * - only ERC-7579 `execute` with single or batch calls (no delegatecall, no other account function);
  * - never a call to the account itself, to address zero (which ERC-7579 executions, OpenZeppelin's among them,
  *   turn into a call to the account), to this manager or to an EntryPoint (v0.6 to v0.9: its deposit and stake
- *   are the account's); a permission for any target never reaches a module installed on the account (fallback
- *   handlers: for the call's selector), nor any contract's `onInstall`/`onUninstall`;
+ *   are the account's), nor to any contract's `onInstall`/`onUninstall`; a permission for any target never
+ *   reaches a module that the account reports installed (fallback handlers and per-selector hooks: for the
+ *   call's selector), and an account that cannot answer is taken to have it installed;
+ * - only an account that installed the manager can set a root or record a session, and an installation starts
+ *   from a clean state: nothing planted before it counts;
  * - session signatures are never valid as the account's ERC-1271 signatures;
  * - validation reads no TIMESTAMP/NUMBER (the window goes back as validAfter/validUntil) and keeps storage
  *   only under the account as the innermost key (ERC-7562, unstaked account).
@@ -102,20 +105,36 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules {
     error SessionBatchSessionUnused(uint256 sessionIndex);
     /// @notice Batch mode: session `sessionIndex` is the same session as an earlier entry.
     error SessionBatchSessionRepeated(uint256 sessionIndex);
+    /// @notice `account` has not installed this manager: it can neither configure it nor use its sessions.
+    error SessionManagerNotInstalled(address account);
 
     constructor() EIP712("Latchkey SessionKeyManager", "1") {}
 
     // ------------------------------------------------------------------ module lifecycle
 
-    /// @notice Optional data: a 32-byte Merkle root to set at installation.
+    /**
+     * @notice Installs the manager for the calling account from a clean state. Optional data: a 32-byte Merkle
+     * root to set (none: no session). Nothing from before counts: only an installed account can write its root
+     * or record a session, an uninstall cleared the root and moved the epoch on, and an install over an
+     * installed manager (an account that installs again without uninstalling) revokes everything first.
+     */
     function onInstall(bytes calldata data) external {
-        if (data.length == 32) _setRoot(msg.sender, bytes32(data));
-        else if (data.length != 0) revert SessionSignatureMalformed(data.length);
+        if (data.length != 32 && data.length != 0) revert SessionSignatureMalformed(data.length);
+        AccountSessions storage state = _accounts[msg.sender];
+        if (state.installed) _revokeAll(msg.sender);
+        state.installed = true;
+        _setRoot(msg.sender, data.length == 32 ? bytes32(data) : bytes32(0));
     }
 
-    /// @notice Revokes everything, so that reinstalling the manager brings no old session back.
+    /// @notice Revokes everything and forgets the installation, so that reinstalling brings no old session back.
     function onUninstall(bytes calldata) external {
         _revokeAll(msg.sender);
+        _accounts[msg.sender].installed = false;
+    }
+
+    /// @notice Whether `account` has installed this manager (as this manager saw it: `onInstall` without `onUninstall`).
+    function isInitialized(address account) external view returns (bool) {
+        return _accounts[account].installed;
     }
 
     /// @inheritdoc IERC7579Module
@@ -125,13 +144,18 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules {
 
     // ------------------------------------------------------------------ owner actions (the account calls)
 
-    /// @notice Sets the calling account's Merkle root of granted sessions (replacing the previous root).
+    /**
+     * @notice Sets the calling account's Merkle root of granted sessions (replacing the previous root). Only an
+     * account that has installed the manager: a root must never wait here for a later installation.
+     */
     function setMerkleRoot(bytes32 root) external {
+        _requireInstalled(msg.sender);
         _setRoot(msg.sender, root);
     }
 
     /// @notice Revokes the given sessions of the calling account (granted, recorded or only approved).
     function revokeSessions(bytes32[] calldata digests) external {
+        _requireInstalled(msg.sender);
         for (uint256 i = 0; i < digests.length; ++i) {
             _records[digests[i]][msg.sender].status = SessionTypes.STATUS_REVOKED;
             emit SessionRevoked(msg.sender, digests[i]);
@@ -140,6 +164,7 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules {
 
     /// @notice Revokes every session and every outstanding approval of the calling account.
     function revokeAllSessions() external {
+        _requireInstalled(msg.sender);
         _revokeAll(msg.sender);
     }
 
@@ -247,6 +272,8 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules {
                 node = Hashes.commutativeKeccak256(node, bytes32(signature[p + i * 32:p + i * 32 + 32]));
             }
             p += proofLength * 32;
+            // A root that is not zero was set by an installed account (onInstall or setMerkleRoot) and is cleared
+            // at uninstall: root mode needs no separate check of the installation.
             bytes32 root = _accounts[account].root;
             if (root == bytes32(0) || node != root) revert SessionNotGranted(digest);
             if (_records[digest][account].status == SessionTypes.STATUS_REVOKED) revert SessionIsRevoked(digest);
@@ -259,9 +286,11 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules {
             _need(signature, p + approvalLength);
             bytes calldata approval = signature[p:p + approvalLength];
             p += approvalLength;
+            AccountSessions storage state = _accounts[account];
+            if (!state.installed) revert SessionManagerNotInstalled(account);
             SessionRecord storage record = _records[digest][account];
             if (record.status == SessionTypes.STATUS_REVOKED) revert SessionIsRevoked(digest);
-            uint64 currentEpoch = _accounts[account].epoch;
+            uint64 currentEpoch = state.epoch;
             (Session memory decoded, ) = SessionCodec.decode(signature, session.start);
             bytes32 hash = _approvalHash(account, currentEpoch, SessionCodec.typedHash(decoded));
             if (!_isValidAccountSignature(account, hash, approval)) revert SessionApprovalInvalid(digest);
@@ -271,9 +300,11 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules {
             return p;
         }
         if (mode == SessionTypes.MODE_USE_RECORDED) {
+            AccountSessions storage state = _accounts[account];
+            if (!state.installed) revert SessionManagerNotInstalled(account);
             SessionRecord memory record = _records[digest][account];
             if (record.status == SessionTypes.STATUS_REVOKED) revert SessionIsRevoked(digest);
-            if (record.status != SessionTypes.STATUS_RECORDED || record.epoch != _accounts[account].epoch) {
+            if (record.status != SessionTypes.STATUS_RECORDED || record.epoch != state.epoch) {
                 revert SessionNotGranted(digest);
             }
             return p;
@@ -483,16 +514,17 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules {
         ) revert SessionTargetForbidden(callIndex, target);
 
         bytes4 selector = data.length >= 4 ? bytes4(data[0:4]) : bytes4(0);
+        // Never a module's lifecycle functions, whatever the permission: they trust the account as caller, and
+        // would set up a module (this manager's twin among them) for the account before the owner installs it.
+        if (selector == IERC7579Module.onInstall.selector || selector == IERC7579Module.onUninstall.selector) {
+            revert SessionTargetForbidden(callIndex, target);
+        }
         if (allowedTarget == address(0)) {
-            // Never a module's lifecycle functions (they trust the account as caller), and never a module
-            // installed on the account. The manager does not call the target itself to ask what it is: that
-            // would run arbitrary code, and read storage not associated with the account (ERC-7562), in
-            // validation. The SDK asks off chain, and refuses any contract that says it is a fallback module.
-            if (
-                selector == IERC7579Module.onInstall.selector ||
-                selector == IERC7579Module.onUninstall.selector ||
-                _isInstalledModule(account, target, selector)
-            ) revert SessionTargetForbidden(callIndex, target);
+            // Never a module installed on the account. The manager does not call the target itself to ask what
+            // it is: that would run arbitrary code, and touch code and storage not associated with the account
+            // (ERC-7562 OP-041, STO rules), in validation. So a fallback handler installed for other selectors
+            // than the call's stays reachable: the SDK names such permissions as unsafe (docs/security.md).
+            if (_isInstalledModule(account, target, selector)) revert SessionTargetForbidden(callIndex, target);
         } else if (allowedTarget != target) {
             revert SessionCallNotPermitted(callIndex, target, selector);
         }
@@ -544,18 +576,38 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules {
         }
     }
 
-    /// @dev True when `target` is installed on `account` as a module of any type (asked through ERC-7579).
+    /**
+     * @dev True when `target` may be installed on `account` as a module: asked through ERC-7579
+     * `isModuleInstalled` for validators and executors (empty context), fallback handlers (context
+     * `abi.encode(selector)`: 32 bytes, the form every supported account reads; a 4-byte context makes some
+     * revert) and hooks (context `abi.encode(uint8 hookType, selector)`, global then per-selector: Safe7579
+     * needs it, the others ignore it). Fail closed: a revert, or any answer but a 32-byte false, is "installed".
+     */
     function _isInstalledModule(address account, address target, bytes4 selector) private view returns (bool) {
-        IERC7579ModuleConfig config = IERC7579ModuleConfig(account);
-        uint256[4] memory types = [MODULE_TYPE_VALIDATOR, MODULE_TYPE_EXECUTOR, MODULE_TYPE_FALLBACK, MODULE_TYPE_HOOK];
-        for (uint256 i = 0; i < types.length; ++i) {
-            // Fallback handlers are installed per selector: ask for the one this call uses.
-            bytes memory context = types[i] == MODULE_TYPE_FALLBACK ? abi.encodePacked(selector) : bytes("");
-            try config.isModuleInstalled(types[i], target, context) returns (bool installed) {
-                if (installed) return true;
-            } catch {}
+        return
+            _askInstalled(account, MODULE_TYPE_VALIDATOR, target, "") ||
+            _askInstalled(account, MODULE_TYPE_EXECUTOR, target, "") ||
+            _askInstalled(account, MODULE_TYPE_FALLBACK, target, abi.encode(selector)) ||
+            _askInstalled(account, MODULE_TYPE_HOOK, target, abi.encode(uint8(0), selector)) ||
+            _askInstalled(account, MODULE_TYPE_HOOK, target, abi.encode(uint8(1), selector));
+    }
+
+    /**
+     * @dev `account.isModuleInstalled(moduleType, module, context)`, where anything but a clean false (a revert,
+     * a short, long or non-boolean answer) counts as installed. In assembly so that GAS is immediately followed
+     * by STATICCALL (ERC-7562 OP-012).
+     */
+    function _askInstalled(address account, uint256 moduleType, address module, bytes memory context) private view returns (bool installed) {
+        bytes memory payload = abi.encodeCall(IERC7579ModuleConfig.isModuleInstalled, (moduleType, module, context));
+        assembly ("memory-safe") {
+            let ok := staticcall(gas(), account, add(payload, 0x20), mload(payload), 0x00, 0x20)
+            installed := or(or(iszero(ok), iszero(eq(returndatasize(), 0x20))), iszero(iszero(mload(0x00))))
         }
-        return false;
+    }
+
+    /// @dev Reverts unless `account` has installed this manager.
+    function _requireInstalled(address account) private view {
+        if (!_accounts[account].installed) revert SessionManagerNotInstalled(account);
     }
 
     function _isSignedBySession(

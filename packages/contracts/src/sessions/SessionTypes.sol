@@ -38,10 +38,15 @@ struct SessionRecord {
     uint8 status;
 }
 
-/// @dev Per-account state of the manager: the Merkle root of granted sessions and the revoke-all counter.
+/**
+ * @dev Per-account state of the manager: the Merkle root of granted sessions, the revoke-all counter, and
+ * whether the account has installed the manager (set by `onInstall`, cleared by `onUninstall`). `epoch` and
+ * `installed` share a slot, so a check that reads the epoch reads the flag for free.
+ */
 struct AccountSessions {
     bytes32 root;
     uint64 epoch;
+    bool installed;
 }
 
 library SessionTypes {

@@ -2,6 +2,7 @@ import { encodeFunctionData, type Address, type Chain, type Client, type Hex, ty
 import type { SmartAccount } from 'viem/account-abstraction'
 import { sessionKeyManagerAbi } from '@latchkey/contracts'
 import { InvalidParameterError } from '../errors/userOperation.ts'
+import { isSessionManagerInstalled } from './grantSessions.ts'
 import { sendUserOperationAndWait, type SendUserOperationAndWaitReturnType } from './sendUserOperationAndWait.ts'
 
 export type RevokeSessionsParameters = {
@@ -15,7 +16,7 @@ export type RevokeSessionsParameters = {
 /**
  * Revokes sessions in one owner userOp. Revoked sessions fail on chain and in the off-chain check; an
  * approval of a revoked session can no longer be used. `'all'` also drops the Merkle root and moves the
- * account's epoch on, which voids every approval not used yet.
+ * account's epoch on, which voids every approval not used yet. The manager must be installed on the account.
  *
  * @example
  * await revokeSessions(bundlerClient, { account, manager, sessions: [grant.digest] })
@@ -26,6 +27,11 @@ export async function revokeSessions(
 ): Promise<SendUserOperationAndWaitReturnType> {
   const { account, manager, sessions } = parameters
   if (sessions !== 'all' && sessions.length === 0) throw new InvalidParameterError('sessions', 'nothing to revoke')
+  const client = (parameters.chainClient ?? account.client) as Client<Transport, Chain | undefined>
+  if (!(await isSessionManagerInstalled(client, account.address, manager))) {
+    // The manager refuses configuration from an account that has not installed it (SessionManagerNotInstalled).
+    throw new InvalidParameterError('manager', `${manager} is not installed on ${account.address}: no session of it can be used, so there is nothing to revoke`)
+  }
   const data =
     sessions === 'all'
       ? encodeFunctionData({ abi: sessionKeyManagerAbi, functionName: 'revokeAllSessions' })

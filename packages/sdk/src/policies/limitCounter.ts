@@ -39,12 +39,16 @@ export function assertDeclaredTime(declaredTime: number): void {
 
 /**
  * Counts `amount` against a limit in the period containing the declared time (period 0 for a lifetime
- * limit): a stored period before it counts as nothing used; after it, `PolicyPeriodPast(limitIndex)`; a new
+ * limit): a declared time in the first period of a periodic limit, `PolicyDeclaredTimeTooEarly(limitIndex,
+ * declaredTime)`; a stored period before it counts as nothing used; after it, `PolicyPeriodPast(limitIndex)`; a new
  * total above `max` or beyond 208 bits, `PolicyLimitExceeded(limitIndex, used, amount, max)`.
  */
 export function countLimit(check: LimitCheck): CountedLimit | PolicyRefusal {
   const { limitIndex, label, amount, max, period, declaredTime } = check
   const periodId = period === 0 ? 0 : Math.floor(declaredTime / period)
+  if (period !== 0 && periodId === 0) {
+    return refuse('PolicyDeclaredTimeTooEarly', [BigInt(limitIndex), BigInt(declaredTime)], `${label} (limit ${limitIndex}): the declared time ${declaredTime} is in the first ${formatAmount(BigInt(period))}-second period since 1970, whose window could end at time 0 (no expiry)`)
+  }
   const stored = check.usage(limitIndex)
   if (stored.periodId > BigInt(periodId)) {
     return refuse('PolicyPeriodPast', [BigInt(limitIndex)], `${label} (limit ${limitIndex}) already counts in period ${stored.periodId}, after period ${periodId} of the declared time ${declaredTime}`)
