@@ -1,5 +1,6 @@
 /**
- * `npm test`: starts one devnet (anvil + EntryPoint v0.7 + Latchkey contracts + Alto), hands its description
+ * `npm test`: starts one devnet (anvil with a code-size limit for third-party accounts + EntryPoint v0.7 +
+ * Latchkey contracts + Alto), hands its description
  * to every test file through LATCHKEY_TEST_DEVNET, runs node's test runner over all `*.test.ts` files
  * (unit tests beside the code, integration tests in test/), then stops the devnet.
  */
@@ -8,6 +9,7 @@ import { readdirSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { startDevnet } from '@latchkey/devnet'
 import { serializeDevnet } from './fixtures/devnet.ts'
+import { THIRD_PARTY_CODE_SIZE_LIMIT } from './fixtures/thirdPartyDeploy.ts'
 
 const root = join(import.meta.dirname, '..')
 
@@ -23,7 +25,8 @@ function findTests(dir: string): string[] {
 const only = process.argv.slice(2)
 const files = only.length > 0 ? only : [...findTests(join(root, 'packages')), ...findTests(join(root, 'test'))].sort()
 
-const devnet = await startDevnet()
+// Third-party accounts (test/thirdPartyAccounts.test.ts) are above 24 KB; the limit changes no gas figure.
+const devnet = await startDevnet({ codeSizeLimit: THIRD_PARTY_CODE_SIZE_LIMIT })
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => void devnet.stop().then(() => process.exit(130)))
 }
