@@ -26,6 +26,7 @@ import type { DevnetFixture } from './fixtures/devnet.ts'
 import { deployCountingHook, deployCreate2, deployerWallet, useThirdPartyDevnet } from './fixtures/thirdPartyDeploy.ts'
 import { withValidator, type Erc7579TestAccount } from './fixtures/erc7579TestAccount.ts'
 import { deployMsa, msaInstallModuleCall, msaNonceKey, ownedMsaAccount, type MsaContracts } from './fixtures/msaAccount.ts'
+import { deployKernel, KERNEL_ROOT_NONCE_KEY, kernelInstallModuleCall, kernelNonceKey, ownedKernelAccount, type KernelContracts } from './fixtures/kernelAccount.ts'
 
 let devnet: DevnetFixture
 let pingFallback: Address
@@ -195,6 +196,36 @@ describeAccount("Rhinestone's reference ERC-7579 account (MSAAdvanced)", () => (
     { type: 4n, context: 'empty', installed: true, notInstalled: false },
     { type: 4n, context: 'abi.encode(uint8 0, bytes4 selector)', installed: true, notInstalled: false },
     { type: 4n, context: 'abi.encode(uint8 1, bytes4 selector)', installed: true, notInstalled: false },
+    { type: 0n, context: 'empty', installed: '-', notInstalled: false },
+    { type: 5n, context: 'empty', installed: '-', notInstalled: false },
+    { type: 6n, context: 'empty', installed: '-', notInstalled: false },
+    { type: 7n, context: 'empty', installed: '-', notInstalled: false },
+    { type: 8n, context: 'empty', installed: '-', notInstalled: false },
+    { type: 9n, context: 'empty', installed: '-', notInstalled: false },
+  ],
+}))
+
+// ------------------------------------------------------------------------------------------------ Kernel v3.1
+
+let kernel: KernelContracts
+describeAccount('ZeroDev Kernel v3.1', () => ({
+  accountId: 'kernel.advanced.v0.3.1',
+  deploy: async () => (kernel = await deployKernel(devnet)),
+  newAccount: () => ownedKernelAccount(devnet, kernel, privateKeyToAccount(generatePrivateKey())),
+  nonceKey: (validator) => kernelNonceKey(validator),
+  ownerNonceKey: () => KERNEL_ROOT_NONCE_KEY,
+  installCall: kernelInstallModuleCall,
+  tableModules: () => ({ '1': devnet.contracts.ownerValidator, '2': forwardingExecutor, '3': pingFallback, '4': countingHook }),
+  expectedTable: [
+    { type: 1n, context: 'empty', installed: true, notInstalled: false },
+    { type: 2n, context: 'empty', installed: true, notInstalled: false },
+    { type: 3n, context: 'selector (4 bytes)', installed: true, notInstalled: false },
+    { type: 3n, context: 'abi.encode(bytes4 selector)', installed: true, notInstalled: false },
+    { type: 3n, context: 'empty', installed: 'reverts', notInstalled: 'reverts' },
+    // A hook installed as type 4 alone is only told onInstall: Kernel records hooks beside a validator, executor or selector.
+    { type: 4n, context: 'empty', installed: false, notInstalled: false },
+    { type: 4n, context: 'abi.encode(uint8 0, bytes4 selector)', installed: false, notInstalled: false },
+    { type: 4n, context: 'abi.encode(uint8 1, bytes4 selector)', installed: false, notInstalled: false },
     { type: 0n, context: 'empty', installed: '-', notInstalled: false },
     { type: 5n, context: 'empty', installed: '-', notInstalled: false },
     { type: 6n, context: 'empty', installed: '-', notInstalled: false },
