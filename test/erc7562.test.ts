@@ -91,7 +91,7 @@ describe('every kind of Latchkey userOp passes ERC-7562 (account unstaked)', () 
         validFor: 3600,
         permissions: [permission({ target: devnet.contracts.demoCounter, abi: demoCounterAbi, functionName: 'count', policy: { address: devnet.contracts.usageLimitPolicy, config: encodeAbiParameters([{ type: 'uint256' }], [5n]) } })],
       }),
-      createSession({ signer: key.address, validFor: 3600, permissions: [permission({ target: 'any', selector: toFunctionSelector('count()') })] }),
+      createSession({ signer: key.address, validFor: 3600, permissions: [permission({ target: 'any-unsafe', selector: toFunctionSelector('count()') })] }),
     ]
     const { grants } = await grantSessions(devnet.bundlerClient, { account: owner, manager, sessions })
     for (const grant of grants) {

@@ -218,9 +218,9 @@ describe('attack 12 (and the EntryPoint): nested calls that nothing would check'
     const { unchecked } = await grantedPolicySession(
       devnet,
       [
-        permission({ target: 'any', selector: toFunctionSelector('forward(address,address,bytes)') }),
-        permission({ target: 'any', selector: toFunctionSelector('withdrawTo(address,uint256)') }),
-        permission({ target: 'any', selector: toFunctionSelector('execute(bytes32,bytes)') }),
+        permission({ target: 'any-unsafe', selector: toFunctionSelector('forward(address,address,bytes)') }),
+        permission({ target: 'any-unsafe', selector: toFunctionSelector('withdrawTo(address,uint256)') }),
+        permission({ target: 'any-unsafe', selector: toFunctionSelector('execute(bytes32,bytes)') }),
       ],
       { owner },
     )
@@ -254,7 +254,7 @@ describe('attack 11 and 12 again: address zero and fallback handlers', () => {
     const pingsOf = toFunctionSelector('pings(address)')
     const { checked, unchecked } = await grantedPolicySession(
       devnet,
-      [permission({ target: 'any', selector: ping }), permission({ target: 'any', selector: toFunctionSelector('onUninstall(bytes)') }), permission({ target: 'any', selector: pingsOf })],
+      [permission({ target: 'any-unsafe', selector: ping }), permission({ target: 'any-unsafe', selector: toFunctionSelector('onUninstall(bytes)') }), permission({ target: 'any-unsafe', selector: pingsOf })],
       { owner },
     )
     // To address zero, the account's own execute would call itself, and its fallback would reach the handler.

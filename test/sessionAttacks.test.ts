@@ -71,9 +71,9 @@ describe('attack 1 and 11: a session reaching the account configuration or the m
     const setOwner = toFunctionSelector('setOwner(address)')
     const setMerkleRoot = toFunctionSelector('setMerkleRoot(bytes32)')
     const { owner, attacker } = await grantRaw([
-      permission({ target: 'any', selector: installModule }),
-      permission({ target: 'any', selector: setOwner }),
-      permission({ target: 'any', selector: setMerkleRoot }),
+      permission({ target: 'any-unsafe', selector: installModule }),
+      permission({ target: 'any-unsafe', selector: setOwner }),
+      permission({ target: 'any-unsafe', selector: setMerkleRoot }),
     ])
     const evil = privateKeyToAccount(generatePrivateKey()).address
     await assertRefused(attacker, execute(owner.address, encodeFunctionData({ abi: latchkeyAccountAbi, functionName: 'installModule', args: [1n, evil, '0x'] })), 'SessionTargetForbidden')
@@ -92,7 +92,7 @@ describe('attack 1 and 11: a session reaching the account configuration or the m
   })
 
   it('a wildcard permission never reaches a module installed on the account (its OwnerValidator)', async () => {
-    const { owner, attacker } = await grantRaw([permission({ target: 'any', selector: toFunctionSelector('setOwner(bytes)') })], { ownerValidator: true })
+    const { owner, attacker } = await grantRaw([permission({ target: 'any-unsafe', selector: toFunctionSelector('setOwner(bytes)') })], { ownerValidator: true })
     const evil = privateKeyToAccount(generatePrivateKey()).address
     const takeover = encodeFunctionData({ abi: ownerValidatorAbi, functionName: 'setOwner', args: [encodeAbiParameters([{ type: 'address' }], [evil])] })
     await assertRefused(attacker, execute(devnet.contracts.ownerValidator, takeover), 'SessionTargetForbidden')
@@ -170,7 +170,7 @@ describe('a relayer cannot move a signed op to another session of the same signe
 describe('a relayer cannot move a call to another permission of the session', () => {
   it('changing the permission indices of a signed session userOp breaks its signature (AA24)', async () => {
     const counterCount = permission({ target: devnet.contracts.demoCounter, selector: toFunctionSelector('count()') })
-    const anyCount = permission({ target: 'any', selector: toFunctionSelector('count()') })
+    const anyCount = permission({ target: 'any-unsafe', selector: toFunctionSelector('count()') })
     const { attacker } = await grantRaw([counterCount, anyCount])
     const op = (await devnet.bundlerClient.prepareUserOperation({ account: attacker, calls: [{ to: devnet.contracts.demoCounter, data: countData }] })) as UserOperation<'0.7'>
     const signed = await attacker.signUserOperation(op) // call 0 → permission 0

@@ -17,7 +17,7 @@ before(async () => {
 function shapes(): Session[] {
   const signer = '0x00000000000000000000000000000000000000aa' as const
   const many = Array.from({ length: 12 }, (_, i) =>
-    permission({ target: i % 3 === 0 ? 'any' : `0x${(i + 1).toString(16).padStart(40, '0')}`, selector: keccak256(toHex(i)).slice(0, 10) as Hex, valueLimit: BigInt(i) * 10n ** 15n, policy: i % 4 === 0 ? { address: signer, config: keccak256(toHex(i)) } : undefined }),
+    permission({ target: i % 3 === 0 ? 'any-unsafe' : `0x${(i + 1).toString(16).padStart(40, '0')}`, selector: keccak256(toHex(i)).slice(0, 10) as Hex, valueLimit: BigInt(i) * 10n ** 15n, policy: i % 4 === 0 ? { address: signer, config: keccak256(toHex(i)) } : undefined }),
   )
   // Config lengths near 65,535: summing 62 + length in 16 bits would wrap (a bug the differential test found).
   const huge = [65_535, 65_474, 1].map((length, i) => permission({ target: signer, selector: '0x12345678', policy: { address: signer, config: `0x${(i + 1).toString(16).padStart(2, '0').repeat(length)}` } }))

@@ -374,7 +374,7 @@ describe('callPolicy: functions, arguments and limits that do not fit', () => {
   it('orders limits as calls, value, then parameter totals; takes a value limit and a policy address', () => {
     const policy: Address = '0x000000000000000000000000000000000000c0de'
     const p = callPolicy({
-      address: 'any',
+      address: 'any-unsafe',
       abi: demoSwapRouterV3Abi,
       functionName: 'exactInputSingle',
       args: [{ amountIn: perPeriod(10n, 3600) }],

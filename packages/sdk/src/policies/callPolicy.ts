@@ -1,7 +1,8 @@
 import { isAddress, toFunctionSelector, toFunctionSignature, type Abi, type AbiFunction, type Address, type Hex } from 'viem'
 import { latchkeyModules } from '../deployments.ts'
 import { InvalidParameterError } from '../errors/userOperation.ts'
-import { ANY_TARGET, type Permission } from '../sessions/session.ts'
+import { resolvePermissionTarget, type PermissionTarget } from '../sessions/anyTarget.ts'
+import type { Permission } from '../sessions/session.ts'
 import type { CallPolicyArgs, CallPolicyFunctionName } from './callPolicyArgs.ts'
 import { encodeCallPolicyConfig } from './callPolicyConfig.ts'
 import { argumentRules } from './paramRules.ts'
@@ -19,8 +20,12 @@ export type CallPolicyParameters<
   abi extends Abi | readonly unknown[] = Abi,
   functionName extends CallPolicyFunctionName<abi> = CallPolicyFunctionName<abi>,
 > = {
-  /** The contract, or 'any' (never the account, the manager or an installed module). */
-  address: Address | 'any'
+  /**
+   * The contract, or `'any-unsafe'`: any contract (an explicit opt-in: it can reach a fallback handler
+   * installed on the account for another function). `'any'` is refused here: a call policy always names a
+   * function (see `resolvePermissionTarget`).
+   */
+  address: PermissionTarget
   abi: abi
   /** The function: its name, or its full signature (`'swap(uint256,address)'`) when the name is overloaded. */
   functionName: functionName | CallPolicyFunctionName<abi>
@@ -63,15 +68,16 @@ export function callPolicy<const abi extends Abi | readonly unknown[], functionN
   parameters: CallPolicyParameters<abi, functionName>,
 ): Permission {
   const { address, abi, functionName, args, valueLimit = 0n, limits, policy = latchkeyModules.sessionKeyManager } = parameters
-  if (address !== 'any' && !isAddress(address, { strict: false })) throw new InvalidParameterError('address', `${String(address)} is not an address`)
+  if (address !== 'any' && address !== 'any-unsafe' && !isAddress(address, { strict: false })) throw new InvalidParameterError('address', `${String(address)} is not an address`)
   if (!isAddress(policy, { strict: false })) throw new InvalidParameterError('policy', `${String(policy)} is not an address`)
   if (typeof valueLimit !== 'bigint' || valueLimit < 0n) throw new InvalidParameterError('valueLimit', `${String(valueLimit)} is not a wei amount (bigint ≥ 0)`)
   const fn = selectFunction(abi, functionName)
+  const target = resolvePermissionTarget(address, toFunctionSelector(fn), 'address')
   if (args !== undefined && !Array.isArray(args)) throw new InvalidParameterError('args', 'an array with one entry per parameter')
   const rules = argumentRules(fn.inputs, (args as readonly unknown[] | undefined) ?? fn.inputs.map(() => undefined))
   const config = encodeCallPolicyConfig({ groups: rules.groups, limits: [...callLimits(limits, valueLimit), ...rules.limits] })
   return {
-    target: address === 'any' ? ANY_TARGET : address,
+    target,
     selector: toFunctionSelector(fn),
     valueLimit,
     policy,

@@ -113,7 +113,7 @@ describe('describeSession', () => {
       permissions: [
         permission({ target: 'any', valueLimit: parseEther('0.5') }),
         callPolicy({
-          address: 'any',
+          address: 'any-unsafe',
           abi: bytesAbi,
           functionName: 'exactInput',
           args: [{ slice: [sliceEq(0, usdc), sliceEq(23, '0xc0ffee')] }, perPeriod(7n, 90), lte(-5)],
@@ -142,9 +142,9 @@ describe('describeSession', () => {
     assert.deepEqual(
       lines(text).filter((line) => line.startsWith('WARNING')),
       [
-        'WARNING: permission 1 may call any contract (except the account, the manager, EntryPoints and installed modules).',
+        'WARNING: permission 1 may send plain transfers (no calldata, up to 0.5 ETH per call) to any address but the account, the session manager, the EntryPoints and address zero: to any person, and to any contract, whose receive or fallback code then runs (modules the account says are installed excepted).',
         "WARNING: permission 1 may send up to 0.5 ETH per call with no total: repeated calls can move all of the account's ETH.",
-        'WARNING: permission 2 may call any contract (except the account, the manager, EntryPoints and installed modules).',
+        "WARNING: permission 2 (target 'any-unsafe') may call exactInput(bytes path, uint256 amount, int24 tick) with up to 0.01 ETH per call on any contract but the account, the session manager, the EntryPoints and address zero and the modules the account says are installed for it: that includes a fallback handler installed on the account for another function, and every token or contract where the account holds something.",
         `WARNING: permission 4 is checked by a policy module this SDK does not know (${unknownModule}): its rules are not shown.`,
         'WARNING: no bound on the fee per gas.',
       ],

@@ -68,9 +68,7 @@ function sessionWarnings(session: Session, book: AddressBook, modules: DescribeS
   session.permissions.forEach((permission, i) => {
     const n = `permission ${i + 1}`
     const anyTarget = same(permission.target, zeroAddress)
-    const anyFunction = permission.selector.toLowerCase() === ANY_SELECTOR
-    if (anyTarget && anyFunction) warnings.push(`WARNING: ${n} may call any function of any contract (only its policy restricts it).`)
-    else if (anyTarget) warnings.push(`WARNING: ${n} may call any contract (except the account, the manager, EntryPoints and installed modules).`)
+    if (anyTarget) warnings.push(anyTargetWarning(n, permission, book))
     let valueTotal = false
     let readable = true
     if (evaluatesCallRules(permission.policy, modules)) {
@@ -110,6 +108,21 @@ function sessionWarnings(session: Session, book: AddressBook, modules: DescribeS
     }
   }
   return warnings
+}
+
+/** Never reachable by any session call (docs/sessions.md §1). */
+const NEVER = 'the account, the session manager, the EntryPoints and address zero'
+
+/** What an any-target permission can reach, exactly, as one WARNING line. */
+function anyTargetWarning(n: string, permission: Permission, book: AddressBook): string {
+  const selector = permission.selector.toLowerCase()
+  const value = permission.valueLimit === 0n ? 'no ETH' : `up to ${formatEther(permission.valueLimit)} ETH per call`
+  if (selector === EMPTY_CALLDATA) {
+    return `WARNING: ${n} may send plain transfers (no calldata, ${value}) to any address but ${NEVER}: to any person, and to any contract, whose receive or fallback code then runs (modules the account says are installed excepted).`
+  }
+  const fn = findFunction(permission, book)
+  const what = selector === ANY_SELECTOR ? 'any function (only its policy restricts it)' : fn ? formatFunction(fn) : `function ${permission.selector}`
+  return `WARNING: ${n} (target 'any-unsafe') may call ${what} with ${value} on any contract but ${NEVER} and the modules the account says are installed for it: that includes a fallback handler installed on the account for another function, and every token or contract where the account holds something.`
 }
 
 function describeSigner(session: Session, book: AddressBook, account: Address | undefined): string {

@@ -1,11 +1,17 @@
 import { bytesToHex, toFunctionSelector, zeroAddress, type Abi, type AbiFunction, type Address, type Hex } from 'viem'
 import { InvalidParameterError } from '../errors/userOperation.ts'
 import type { SessionSigner } from '../signers/sessionSigner.ts'
-import { ANY_TARGET, ECDSA_SIGNER, EMPTY_CALLDATA, assertValidSession, type Permission, type Session } from './session.ts'
+import { resolvePermissionTarget, type PermissionTarget } from './anyTarget.ts'
+import { ECDSA_SIGNER, EMPTY_CALLDATA, assertValidSession, type Permission, type Session } from './session.ts'
 
 export type PermissionParameters = {
-  /** The contract, or 'any' (never the account, the manager or an installed module). */
-  target: Address | 'any'
+  /**
+   * The contract; or `'any'`: any address, for plain transfers only (no function); or `'any-unsafe'`: any
+   * address with a function, an explicit opt-in (it can reach a fallback handler installed on the account
+   * for another function, and every token the account holds: see `resolvePermissionTarget`). Never the
+   * account, the manager or a module the account says is installed.
+   */
+  target: PermissionTarget
   /** Most native value per call, in wei. Default 0. */
   valueLimit?: bigint | undefined
   /** An optional policy module and its config. */
@@ -23,6 +29,7 @@ export type PermissionParameters = {
  * @example
  * permission({ target: game, abi: gameAbi, functionName: 'move' })
  * permission({ target: 'any', valueLimit: parseEther('0.01') }) // pay anyone up to 0.01 ETH per call
+ * permission({ target: 'any-unsafe', selector: '0x06661abd' }) // count() on any contract: an explicit opt-in
  */
 export function permission(parameters: PermissionParameters): Permission {
   let selector: Hex = EMPTY_CALLDATA
@@ -35,7 +42,7 @@ export function permission(parameters: PermissionParameters): Permission {
     selector = toFunctionSelector(candidates[0]!)
   } else if (parameters.selector) selector = parameters.selector
   return {
-    target: parameters.target === 'any' ? ANY_TARGET : parameters.target,
+    target: resolvePermissionTarget(parameters.target, selector),
     selector,
     valueLimit: parameters.valueLimit ?? 0n,
     policy: parameters.policy?.address ?? zeroAddress,

@@ -4,6 +4,7 @@ import { keccak256, parseEther, size, zeroAddress, type Hex } from 'viem'
 import { InvalidParameterError } from '../errors/userOperation.ts'
 import { SessionFormatError } from '../errors/session.ts'
 import { createSession, permission } from './createSession.ts'
+import { callPolicy } from '../policies/callPolicy.ts'
 import { buildSessionTree, sessionLeaf, sessionRootFromProof } from './merkleTree.ts'
 import { encodeSession, sessionDigest, sessionTypedHash } from './sessionEncoding.ts'
 import { parseSessionGrant, serializeSessionGrant, type SessionGrant } from './sessionGrant.ts'
@@ -16,6 +17,7 @@ const abi = [
   { type: 'function', name: 'pay', inputs: [{ name: 'a', type: 'uint256' }], outputs: [], stateMutability: 'nonpayable' },
   { type: 'function', name: 'pay', inputs: [{ name: 'a', type: 'address' }], outputs: [], stateMutability: 'nonpayable' },
 ] as const
+const moveAbi = [{ type: 'function', name: 'move', inputs: [{ name: 'x', type: 'uint8' }], outputs: [], stateMutability: 'nonpayable' }] as const
 const salt = `0x${'11'.repeat(32)}` as Hex
 
 describe('session encoding', () => {
@@ -49,6 +51,26 @@ describe('session encoding', () => {
     const p = permission({ target: 'any', valueLimit: parseEther('1') })
     assert.equal(p.target, zeroAddress)
     assert.equal(p.selector, '0x00000000')
+    assert.equal(permission({ target: 'any', selector: '0x00000000' }).target, zeroAddress)
+  })
+
+  it("refuses 'any' with a function, naming the explicit 'any-unsafe', which it accepts", () => {
+    const refusals = [
+      () => permission({ target: 'any', abi, functionName: 'count' }),
+      () => permission({ target: 'any', selector: '0x06661abd' }),
+      () => permission({ target: 'any', selector: '0xffffffff', policy: { address: counter, config: '0x' } }),
+      () => callPolicy({ address: 'any', abi: moveAbi, functionName: 'move' }),
+    ]
+    for (const refused of refusals) {
+      assert.throws(refused, (error: unknown) => {
+        assert.ok(error instanceof InvalidParameterError, String(error))
+        assert.match(error.message, /fallback handler installed on the account for another function/)
+        assert.match(error.message, /'any-unsafe'/)
+        return true
+      })
+    }
+    assert.equal(permission({ target: 'any-unsafe', abi, functionName: 'count' }).target, zeroAddress)
+    assert.equal(callPolicy({ address: 'any-unsafe', abi: moveAbi, functionName: 'move' }).target, zeroAddress)
   })
 })
 
