@@ -26,6 +26,7 @@ import type { DevnetFixture } from './fixtures/devnet.ts'
 import { deployCountingHook, deployCreate2, deployerWallet, useThirdPartyDevnet } from './fixtures/thirdPartyDeploy.ts'
 import { withValidator, type Erc7579TestAccount } from './fixtures/erc7579TestAccount.ts'
 import { deployMsa, msaInstallModuleCall, msaNonceKey, ownedMsaAccount, type MsaContracts } from './fixtures/msaAccount.ts'
+import { deploySafe7579, ownedSafe7579Account, safe7579InstallModuleCall, safe7579NonceKey, type Safe7579Contracts } from './fixtures/safe7579Account.ts'
 import { deployKernel, KERNEL_ROOT_NONCE_KEY, kernelInstallModuleCall, kernelNonceKey, ownedKernelAccount, type KernelContracts } from './fixtures/kernelAccount.ts'
 
 let devnet: DevnetFixture
@@ -71,6 +72,7 @@ const CONTEXTS = {
   'selector (4 bytes)': PING,
   'abi.encode(bytes4 selector)': encodeAbiParameters([{ type: 'bytes4' }], [PING]),
   'abi.encode(uint8 0, bytes4 selector)': encodeAbiParameters([{ type: 'uint8' }, { type: 'bytes4' }], [0, PING]),
+  'abi.encode(uint8 0, bytes4 0)': encodeAbiParameters([{ type: 'uint8' }, { type: 'bytes4' }], [0, '0x00000000']),
   'abi.encode(uint8 1, bytes4 selector)': encodeAbiParameters([{ type: 'uint8' }, { type: 'bytes4' }], [1, PING]),
 } as const satisfies Record<string, Hex>
 type ContextName = keyof typeof CONTEXTS
@@ -106,6 +108,12 @@ type AccountDriver = {
   /** The nonce key the owner's userOps use. */
   ownerNonceKey: () => bigint
   installCall: (account: Address, type: bigint, module: Address, initData?: Hex, extra?: { selector?: Hex }) => Call
+  /**
+   * How the account reports the manager's refusal of a non-session signature: the manager's own error, or
+   * (Safe7579, which calls validators through the Safe) a bare AA23. Either way a revert (AA23), not a
+   * failed signature check (AA24) as the Safe owners' fallback would give: the manager was selected.
+   */
+  managerRefusal: RegExp
   /** The installed modules the table asks about, by type. */
   tableModules: (account: Erc7579TestAccount) => Partial<Record<string, Address>>
   expectedTable: readonly Row[]
@@ -147,9 +155,9 @@ function describeAccount(name: string, driver: () => AccountDriver) {
       await sendUserOperationAndWait(devnet.bundlerClient, { account, calls: [d.installCall(account.address, 1n, manager, '0x')] })
       assert.equal(await isModuleInstalled(account.address, 1n, manager, '0x'), true)
       // Selected by its nonce key, the manager itself refuses a signature that is no session signature
-      // (AA23: the validator reverted with its own error; a validator not selected would not have run).
+      // (AA23: the validator reverted; a validator not selected would not have run).
       const asManager = await withValidator(account, { validator: manager, nonceKey: d.nonceKey(manager), sign: async () => '0x1234', stubSignature: '0x1234' })
-      await assert.rejects(sendUserOperationAndWait(devnet.bundlerClient, { account: asManager, calls: [count()] }), /AA23 reverted: Session\w+\(/)
+      await assert.rejects(sendUserOperationAndWait(devnet.bundlerClient, { account: asManager, calls: [count()] }), d.managerRefusal)
       assert.equal(await counted(account.address), 3n)
     })
 
@@ -186,6 +194,7 @@ describeAccount("Rhinestone's reference ERC-7579 account (MSAAdvanced)", () => (
   nonceKey: msaNonceKey,
   ownerNonceKey: () => msaNonceKey(devnet.contracts.ownerValidator),
   installCall: msaInstallModuleCall,
+  managerRefusal: /AA23 reverted: Session\w+\(/,
   tableModules: () => ({ '1': devnet.contracts.ownerValidator, '2': forwardingExecutor, '3': pingFallback, '4': countingHook }),
   expectedTable: [
     { type: 1n, context: 'empty', installed: true, notInstalled: false },
@@ -195,7 +204,39 @@ describeAccount("Rhinestone's reference ERC-7579 account (MSAAdvanced)", () => (
     { type: 3n, context: 'empty', installed: 'reverts', notInstalled: 'reverts' },
     { type: 4n, context: 'empty', installed: true, notInstalled: false },
     { type: 4n, context: 'abi.encode(uint8 0, bytes4 selector)', installed: true, notInstalled: false },
+    { type: 4n, context: 'abi.encode(uint8 0, bytes4 0)', installed: true, notInstalled: false },
     { type: 4n, context: 'abi.encode(uint8 1, bytes4 selector)', installed: true, notInstalled: false },
+    { type: 0n, context: 'empty', installed: '-', notInstalled: false },
+    { type: 5n, context: 'empty', installed: '-', notInstalled: false },
+    { type: 6n, context: 'empty', installed: '-', notInstalled: false },
+    { type: 7n, context: 'empty', installed: '-', notInstalled: false },
+    { type: 8n, context: 'empty', installed: '-', notInstalled: false },
+    { type: 9n, context: 'empty', installed: '-', notInstalled: false },
+  ],
+}))
+
+// ------------------------------------------------------------------------------------------------ Safe7579
+
+let safe7579: Safe7579Contracts
+describeAccount('A Safe with the Safe7579 adapter', () => ({
+  accountId: 'rhinestone.safe7579.v1.0.0',
+  deploy: async () => (safe7579 = await deploySafe7579(devnet)),
+  newAccount: () => ownedSafe7579Account(devnet, safe7579, privateKeyToAccount(generatePrivateKey())),
+  nonceKey: safe7579NonceKey,
+  ownerNonceKey: () => safe7579NonceKey(devnet.contracts.ownerValidator),
+  installCall: safe7579InstallModuleCall,
+  managerRefusal: /AA23 reverted/,
+  tableModules: () => ({ '1': devnet.contracts.ownerValidator, '2': forwardingExecutor, '3': pingFallback, '4': countingHook }),
+  expectedTable: [
+    { type: 1n, context: 'empty', installed: true, notInstalled: false },
+    { type: 2n, context: 'empty', installed: true, notInstalled: false },
+    { type: 3n, context: 'selector (4 bytes)', installed: 'reverts', notInstalled: 'reverts' },
+    { type: 3n, context: 'abi.encode(bytes4 selector)', installed: true, notInstalled: false },
+    { type: 3n, context: 'empty', installed: 'reverts', notInstalled: 'reverts' },
+    { type: 4n, context: 'empty', installed: 'reverts', notInstalled: 'reverts' },
+    { type: 4n, context: 'abi.encode(uint8 0, bytes4 selector)', installed: false, notInstalled: false },
+    { type: 4n, context: 'abi.encode(uint8 0, bytes4 0)', installed: true, notInstalled: false },
+    { type: 4n, context: 'abi.encode(uint8 1, bytes4 selector)', installed: false, notInstalled: false },
     { type: 0n, context: 'empty', installed: '-', notInstalled: false },
     { type: 5n, context: 'empty', installed: '-', notInstalled: false },
     { type: 6n, context: 'empty', installed: '-', notInstalled: false },
@@ -215,6 +256,7 @@ describeAccount('ZeroDev Kernel v3.1', () => ({
   nonceKey: (validator) => kernelNonceKey(validator),
   ownerNonceKey: () => KERNEL_ROOT_NONCE_KEY,
   installCall: kernelInstallModuleCall,
+  managerRefusal: /AA23 reverted: Session\w+\(/,
   tableModules: () => ({ '1': devnet.contracts.ownerValidator, '2': forwardingExecutor, '3': pingFallback, '4': countingHook }),
   expectedTable: [
     { type: 1n, context: 'empty', installed: true, notInstalled: false },
@@ -225,6 +267,7 @@ describeAccount('ZeroDev Kernel v3.1', () => ({
     // A hook installed as type 4 alone is only told onInstall: Kernel records hooks beside a validator, executor or selector.
     { type: 4n, context: 'empty', installed: false, notInstalled: false },
     { type: 4n, context: 'abi.encode(uint8 0, bytes4 selector)', installed: false, notInstalled: false },
+    { type: 4n, context: 'abi.encode(uint8 0, bytes4 0)', installed: false, notInstalled: false },
     { type: 4n, context: 'abi.encode(uint8 1, bytes4 selector)', installed: false, notInstalled: false },
     { type: 0n, context: 'empty', installed: '-', notInstalled: false },
     { type: 5n, context: 'empty', installed: '-', notInstalled: false },
