@@ -40,6 +40,8 @@ export function argumentRules(inputs: readonly AbiParameterLike[], args: readonl
     throw new InvalidParameterError(field, `${args.length} entries for ${inputs.length} parameters: give one per parameter (undefined for none)`)
   }
   const out: ArgumentRules = { groups: [], limits: [] }
+  // A function without parameters has no rules (only limits on its calls): there is no tuple to shape.
+  if (inputs.length === 0) return out
   const top = abiShape({ type: 'tuple', components: inputs }, field)
   if (top.kind !== 'tuple') throw new InvalidParameterError(field, 'not a parameter list')
   let slot = 0
