@@ -24,7 +24,7 @@ import { demoCounterAbi, forwardingExecutorBytecode, pingFallbackAbi, pingFallba
 import { sendUserOperationAndWait, type Call } from '@latchkey/sdk'
 import type { DevnetFixture } from './fixtures/devnet.ts'
 import { deployCountingHook, deployCreate2, deployerWallet, useThirdPartyDevnet } from './fixtures/thirdPartyDeploy.ts'
-import { withValidator, type Erc7579TestAccount } from './fixtures/erc7579TestAccount.ts'
+import { withValidator, type Erc7579TestAccount, type ModuleConfig } from './fixtures/erc7579TestAccount.ts'
 import { deployMsa, msaInstallModuleCall, msaNonceKey, ownedMsaAccount, type MsaContracts } from './fixtures/msaAccount.ts'
 import { deploySafe7579, ownedSafe7579Account, safe7579InstallModuleCall, safe7579NonceKey, type Safe7579Contracts } from './fixtures/safe7579Account.ts'
 import { deployKernel, KERNEL_ROOT_NONCE_KEY, kernelInstallModuleCall, kernelNonceKey, ownedKernelAccount, type KernelContracts } from './fixtures/kernelAccount.ts'
@@ -102,8 +102,8 @@ const formatTable = (rows: readonly Row[]) =>
 type AccountDriver = {
   accountId: string
   deploy: () => Promise<unknown>
-  /** A funded, undeployed account of a fresh owner whose owner validator is the OwnerValidator. */
-  newAccount: () => Promise<Erc7579TestAccount>
+  /** A funded, undeployed account of a fresh owner whose owner validator is the OwnerValidator (and `extraValidators` installed at deployment). */
+  newAccount: (extraValidators?: readonly ModuleConfig[]) => Promise<Erc7579TestAccount>
   nonceKey: (validator: Address) => bigint
   /** The nonce key the owner's userOps use. */
   ownerNonceKey: () => bigint
@@ -181,6 +181,18 @@ function describeAccount(name: string, driver: () => AccountDriver) {
       await sendUserOperationAndWait(devnet.bundlerClient, { account, calls: [count()] })
       assert.equal(await counted(account.address), 4n)
     })
+
+    it('installs the SessionKeyManager beside the owner validator in the deployment (first userOp)', async () => {
+      const manager = devnet.contracts.sessionKeyManager
+      const withManager = await d.newAccount([{ module: manager, data: '0x' }])
+      const { success, userOperation } = await sendUserOperationAndWait(devnet.bundlerClient, { account: withManager, calls: [count()] })
+      assert.equal(success, true)
+      assert.notEqual(userOperation.factory, undefined)
+      assert.equal(await isModuleInstalled(withManager.address, 1n, manager, '0x'), true)
+      assert.equal(await isModuleInstalled(withManager.address, 1n, devnet.contracts.ownerValidator, '0x'), true)
+      const asManager = await withValidator(withManager, { validator: manager, nonceKey: d.nonceKey(manager), sign: async () => '0x1234', stubSignature: '0x1234' })
+      await assert.rejects(sendUserOperationAndWait(devnet.bundlerClient, { account: asManager, calls: [count()] }), d.managerRefusal)
+    })
   })
 }
 
@@ -190,7 +202,7 @@ let msa: MsaContracts
 describeAccount("Rhinestone's reference ERC-7579 account (MSAAdvanced)", () => ({
   accountId: 'uMSA.advanced/withHook.v0.1',
   deploy: async () => (msa = await deployMsa(devnet)),
-  newAccount: () => ownedMsaAccount(devnet, msa, privateKeyToAccount(generatePrivateKey())),
+  newAccount: (extraValidators = []) => ownedMsaAccount(devnet, msa, privateKeyToAccount(generatePrivateKey()), { extraValidators }),
   nonceKey: msaNonceKey,
   ownerNonceKey: () => msaNonceKey(devnet.contracts.ownerValidator),
   installCall: msaInstallModuleCall,
@@ -221,7 +233,7 @@ let safe7579: Safe7579Contracts
 describeAccount('A Safe with the Safe7579 adapter', () => ({
   accountId: 'rhinestone.safe7579.v1.0.0',
   deploy: async () => (safe7579 = await deploySafe7579(devnet)),
-  newAccount: () => ownedSafe7579Account(devnet, safe7579, privateKeyToAccount(generatePrivateKey())),
+  newAccount: (extraValidators = []) => ownedSafe7579Account(devnet, safe7579, privateKeyToAccount(generatePrivateKey()), { extraValidators }),
   nonceKey: safe7579NonceKey,
   ownerNonceKey: () => safe7579NonceKey(devnet.contracts.ownerValidator),
   installCall: safe7579InstallModuleCall,
@@ -252,7 +264,7 @@ let kernel: KernelContracts
 describeAccount('ZeroDev Kernel v3.1', () => ({
   accountId: 'kernel.advanced.v0.3.1',
   deploy: async () => (kernel = await deployKernel(devnet)),
-  newAccount: () => ownedKernelAccount(devnet, kernel, privateKeyToAccount(generatePrivateKey())),
+  newAccount: (extraValidators = []) => ownedKernelAccount(devnet, kernel, privateKeyToAccount(generatePrivateKey()), { extraValidators }),
   nonceKey: (validator) => kernelNonceKey(validator),
   ownerNonceKey: () => KERNEL_ROOT_NONCE_KEY,
   installCall: kernelInstallModuleCall,
