@@ -63,6 +63,12 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules {
     address private constant ENTRY_POINT_V08 = 0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108;
     address private constant ENTRY_POINT_V09 = 0x433709009B8330FDa32311DF1C2AFA402eD8D009;
 
+    /// @dev Vendor module types an account may hold besides ERC-7579's 1–4: Kernel v3's, Nexus's.
+    uint256 private constant MODULE_TYPE_KERNEL_POLICY = 5;
+    uint256 private constant MODULE_TYPE_KERNEL_SIGNER = 6;
+    uint256 private constant MODULE_TYPE_PRE_VALIDATION_HOOK_ERC1271 = 8;
+    uint256 private constant MODULE_TYPE_PRE_VALIDATION_HOOK_ERC4337 = 9;
+
     mapping(address account => AccountSessions) private _accounts;
     mapping(bytes32 digest => mapping(address account => SessionRecord)) private _records;
 
@@ -577,19 +583,26 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules {
     }
 
     /**
-     * @dev True when `target` may be installed on `account` as a module: asked through ERC-7579
-     * `isModuleInstalled` for validators and executors (empty context), fallback handlers (context
-     * `abi.encode(selector)`: 32 bytes, the form every supported account reads; a 4-byte context makes some
-     * revert) and hooks (context `abi.encode(uint8 hookType, selector)`, global then per-selector: Safe7579
-     * needs it, the others ignore it). Fail closed: a revert, or any answer but a 32-byte false, is "installed".
+     * @dev True when `target` may be installed on `account` as a module, asked through ERC-7579
+     * `isModuleInstalled` with the contexts the supported accounts read (docs/security.md lists the answers):
+     * validators and executors (empty context); fallback handlers for the call's selector (`abi.encode(selector)`,
+     * 32 bytes: Safe7579 and MSA revert on 4); hooks, as Safe7579 asks them (`abi.encode(uint8 0, bytes4 0)` for
+     * its global hook, `abi.encode(uint8 1, selector)` for the selector's; Safe7579 reverts on an empty context,
+     * the others ignore it); then the vendor types: Kernel's policies (5) and signers (6), Nexus's pre-validation
+     * hooks (8, 9). The SDK asks the same list (INSTALLED_MODULE_QUESTIONS). Fail closed: a revert, or any answer
+     * but a 32-byte false, is "installed".
      */
     function _isInstalledModule(address account, address target, bytes4 selector) private view returns (bool) {
         return
             _askInstalled(account, MODULE_TYPE_VALIDATOR, target, "") ||
             _askInstalled(account, MODULE_TYPE_EXECUTOR, target, "") ||
             _askInstalled(account, MODULE_TYPE_FALLBACK, target, abi.encode(selector)) ||
-            _askInstalled(account, MODULE_TYPE_HOOK, target, abi.encode(uint8(0), selector)) ||
-            _askInstalled(account, MODULE_TYPE_HOOK, target, abi.encode(uint8(1), selector));
+            _askInstalled(account, MODULE_TYPE_HOOK, target, abi.encode(uint8(0), bytes4(0))) ||
+            _askInstalled(account, MODULE_TYPE_HOOK, target, abi.encode(uint8(1), selector)) ||
+            _askInstalled(account, MODULE_TYPE_KERNEL_POLICY, target, "") ||
+            _askInstalled(account, MODULE_TYPE_KERNEL_SIGNER, target, "") ||
+            _askInstalled(account, MODULE_TYPE_PRE_VALIDATION_HOOK_ERC1271, target, "") ||
+            _askInstalled(account, MODULE_TYPE_PRE_VALIDATION_HOOK_ERC4337, target, "");
     }
 
     /**

@@ -5,8 +5,11 @@ import { encodeAbiParameters, type Hex } from 'viem'
  * - `empty`: `0x`;
  * - `selector`: `abi.encode(bytes4 selector)`, 32 bytes (fallback handlers: OpenZeppelin's AccountERC7579,
  *   Nexus, Safe7579, Kernel and the reference MSA all read it; Safe7579 and MSA revert on a 4-byte context);
- * - `hook-global` / `hook-selector`: `abi.encode(uint8 hookType, bytes4 selector)` with hookType 0 (a global
- *   hook) or 1 (a per-selector hook), the form Safe7579 decodes (the other accounts ignore a hook's context).
+ * - `hook-global`: `abi.encode(uint8 0, bytes4 0)`, Safe7579's question for its global hook (the selector must
+ *   be zero there: with the call's selector it answers false for an installed global hook);
+ * - `hook-selector`: `abi.encode(uint8 1, bytes4 selector)`, Safe7579's question for a hook of the call's
+ *   selector. The other accounts ignore a hook's context; Safe7579 reverts on an empty one, so no question
+ *   carries an empty hook context (it would refuse every any-target call on a Safe).
  */
 export type InstalledModuleContextKind = 'empty' | 'selector' | 'hook-global' | 'hook-selector'
 
@@ -14,8 +17,8 @@ export type InstalledModuleContextKind = 'empty' | 'selector' | 'hook-global' | 
 export type InstalledModuleQuestion = { moduleType: bigint; context: InstalledModuleContextKind; what: string }
 
 /**
- * Every question the SDK asks an account before an any-target call may reach a contract (and SessionKeyManager
- * asks on chain): the ERC-7579 types 1–4, hooks in each context form the accounts read, and the vendor types
+ * Every question the SDK asks an account before an any-target call may reach a contract, and SessionKeyManager
+ * asks on chain, in this order (`_isInstalledModule`): the ERC-7579 types 1–4, hooks in each context form the accounts read, and the vendor types
  * (Kernel v3: 5 policy, 6 signer; Nexus: 8 and 9, pre-validation hooks for ERC-1271 and ERC-4337). Any answer
  * but a clean `false` (a revert, a short, long or non-boolean answer) counts as installed.
  */
@@ -23,8 +26,7 @@ export const INSTALLED_MODULE_QUESTIONS: readonly InstalledModuleQuestion[] = [
   { moduleType: 1n, context: 'empty', what: 'a validator' },
   { moduleType: 2n, context: 'empty', what: 'an executor' },
   { moduleType: 3n, context: 'selector', what: "a fallback handler for the call's selector" },
-  { moduleType: 4n, context: 'empty', what: 'a hook' },
-  { moduleType: 4n, context: 'hook-global', what: 'a global hook (Safe7579)' },
+  { moduleType: 4n, context: 'hook-global', what: 'a hook (on Safe7579: its global hook)' },
   { moduleType: 4n, context: 'hook-selector', what: "a hook for the call's selector (Safe7579)" },
   { moduleType: 5n, context: 'empty', what: 'a policy (Kernel)' },
   { moduleType: 6n, context: 'empty', what: 'a signer (Kernel)' },
@@ -40,7 +42,7 @@ export function installedModuleContext(kind: InstalledModuleContextKind, selecto
     case 'selector':
       return encodeAbiParameters([{ type: 'bytes4' }], [selector])
     case 'hook-global':
-      return encodeAbiParameters([{ type: 'uint8' }, { type: 'bytes4' }], [0, selector])
+      return encodeAbiParameters([{ type: 'uint8' }, { type: 'bytes4' }], [0, '0x00000000'])
     case 'hook-selector':
       return encodeAbiParameters([{ type: 'uint8' }, { type: 'bytes4' }], [1, selector])
   }
