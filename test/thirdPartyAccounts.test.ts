@@ -27,6 +27,7 @@ import { deployCountingHook, deployCreate2, deployerWallet, useThirdPartyDevnet 
 import { withValidator, type Erc7579TestAccount, type ModuleConfig } from './fixtures/erc7579TestAccount.ts'
 import { deployMsa, msaInstallModuleCall, msaNonceKey, ownedMsaAccount, type MsaContracts } from './fixtures/msaAccount.ts'
 import { deploySafe7579, ownedSafe7579Account, safe7579InstallModuleCall, safe7579NonceKey, type Safe7579Contracts } from './fixtures/safe7579Account.ts'
+import { deployNexus, ownedNexusAccount, type NexusContracts } from './fixtures/nexusAccount.ts'
 import { deployKernel, KERNEL_ROOT_NONCE_KEY, kernelInstallModuleCall, kernelNonceKey, ownedKernelAccount, type KernelContracts } from './fixtures/kernelAccount.ts'
 
 let devnet: DevnetFixture
@@ -289,3 +290,42 @@ describeAccount('ZeroDev Kernel v3.1', () => ({
     { type: 9n, context: 'empty', installed: '-', notInstalled: false },
   ],
 }))
+
+// ------------------------------------------------------------------------------------------------ Nexus (the table only)
+
+describe("Biconomy's Nexus: isModuleInstalled, for comparison", () => {
+  it('answers isModuleInstalled as recorded for each module type and context', async (t) => {
+    const nexus: NexusContracts = await deployNexus(devnet)
+    const account = await ownedNexusAccount(devnet, nexus, privateKeyToAccount(generatePrivateKey()))
+    // Nexus 1.0.0 takes the same install data as MSA (fallback: selector ‖ callType ‖ initData).
+    await sendUserOperationAndWait(devnet.bundlerClient, {
+      account,
+      calls: [
+        msaInstallModuleCall(account.address, 2n, forwardingExecutor),
+        msaInstallModuleCall(account.address, 3n, pingFallback, '0x', { selector: PING }),
+        msaInstallModuleCall(account.address, 4n, countingHook),
+      ],
+    })
+    const expected: Row[] = [
+      { type: 1n, context: 'empty', installed: true, notInstalled: false },
+      { type: 2n, context: 'empty', installed: true, notInstalled: false },
+      { type: 3n, context: 'selector (4 bytes)', installed: true, notInstalled: false },
+      { type: 3n, context: 'abi.encode(bytes4 selector)', installed: true, notInstalled: false },
+      // Nexus reads the selector from the context's first 4 bytes, zero-padded: an empty context asks about selector 0.
+      { type: 3n, context: 'empty', installed: false, notInstalled: false },
+      { type: 4n, context: 'empty', installed: true, notInstalled: false },
+      { type: 4n, context: 'abi.encode(uint8 0, bytes4 selector)', installed: true, notInstalled: false },
+      { type: 4n, context: 'abi.encode(uint8 0, bytes4 0)', installed: true, notInstalled: false },
+      { type: 4n, context: 'abi.encode(uint8 1, bytes4 selector)', installed: true, notInstalled: false },
+      { type: 0n, context: 'empty', installed: '-', notInstalled: false },
+      { type: 5n, context: 'empty', installed: '-', notInstalled: false },
+      { type: 6n, context: 'empty', installed: '-', notInstalled: false },
+      { type: 7n, context: 'empty', installed: '-', notInstalled: false },
+      { type: 8n, context: 'empty', installed: '-', notInstalled: false },
+      { type: 9n, context: 'empty', installed: '-', notInstalled: false },
+    ]
+    const observed = await askTable(account.address, expected, { '1': devnet.contracts.ownerValidator, '2': forwardingExecutor, '3': pingFallback, '4': countingHook })
+    t.diagnostic(`Nexus isModuleInstalled:\n${formatTable(observed)}`)
+    assert.deepEqual(observed, expected)
+  })
+})
