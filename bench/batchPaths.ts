@@ -33,7 +33,8 @@ export async function measureBatchPaths(target: MeasureTarget): Promise<GasCase[
   }
   /** A session of `key` with `list`, approved by the owner and recorded by one use with `call`. */
   async function recorded(name: string, list: Permission[], call: () => Call): Promise<SessionGrant> {
-    const session = createSession({ signer: key.address, validAfter: 0, validUntil: 4_000_000_000, salt: keccak256(stringToHex(`batch/${name}`)), permissions: list })
+    // No gas policy, explicitly: these cases measure sessions without one (the SDK's default adds GasPolicy; see policy/default-gas-bounds).
+    const session = createSession({ signer: key.address, validAfter: 0, validUntil: 4_000_000_000, salt: keccak256(stringToHex(`batch/${name}`)), permissions: list, gas: 'unbounded' })
     const grant = await createSessionApproval({ account, manager, session })
     const alone = await toSessionAccount({ client: publicClient, grant, signer: key, declaredTime: FIXED_DECLARED_TIME })
     await sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account: alone, calls: [call()] })

@@ -23,6 +23,8 @@ export async function measureGrantPaths(target: MeasureTarget): Promise<GasCase[
       validAfter: 0,
       validUntil: 4_000_000_000,
       salt: keccak256(stringToHex(`grant/${i}`)),
+      // No gas policy, explicitly: these cases measure sessions without one (the SDK's default adds GasPolicy; see policy/default-gas-bounds).
+      gas: 'unbounded',
       permissions: [i === 0 ? permission({ target: 'any', valueLimit: parseEther('0.01') }) : permission({ target: token, abi: erc20Abi, functionName: 'transfer' })],
     }),
   )

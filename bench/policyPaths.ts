@@ -49,10 +49,13 @@ export async function measurePolicyPaths(target: MeasureTarget): Promise<GasCase
     callPolicy({ address: token, abi: erc20Abi, functionName: 'transfer', args, ...(limits ? { limits } : {}), ...(policy ? { policy } : {}) })
 
   /** Grants a session by approval, uses it once (recording it), then measures its second, steady use. */
-  async function measure(id: string, title: string, permissions: Permission[], options: { gas?: { policy: `0x${string}`; config: Hex }; periodic?: boolean } = {}) {
+  // Every case names its gas policy: `gas` given, or 'unbounded' (no gas policy, as these cases measured
+  // before the SDK bounded gas by default), or 'default' (the SDK's default bounds).
+  async function measure(id: string, title: string, permissions: Permission[], options: { gas?: { policy: `0x${string}`; config: Hex } | 'default'; periodic?: boolean } = {}) {
     const keyByte = (cases.length + 0x40).toString(16)
     const key = privateKeyToAccount(`0x${keyByte.repeat(32)}`)
-    const session = createSession({ signer: key.address, validAfter: 0, validUntil: 4_000_000_000, salt: keccak256(stringToHex(id)), permissions, ...(options.gas ? { gas: options.gas } : {}) })
+    const gas = options.gas === 'default' ? {} : { gas: options.gas ?? ('unbounded' as const) }
+    const session = createSession({ signer: key.address, validAfter: 0, validUntil: 4_000_000_000, salt: keccak256(stringToHex(id)), permissions, ...gas })
     const grant = await createSessionApproval({ account, manager, session })
     const user = await toSessionAccount({ client: publicClient, grant, signer: key, ...(options.periodic ? {} : { declaredTime: FIXED_DECLARED_TIME }) })
     await sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account: user, calls: [transfer()] })
@@ -61,7 +64,7 @@ export async function measurePolicyPaths(target: MeasureTarget): Promise<GasCase
     cases.push(caseOf(id, title, steady))
   }
 
-  await measure('policy/none', 'no policy (the permission alone)', [permission({ target: token, abi: erc20Abi, functionName: 'transfer' })])
+  await measure('policy/none', 'no policy and no gas policy (the permission alone)', [permission({ target: token, abi: erc20Abi, functionName: 'transfer' })])
   await measure('policy/call-1-rule', 'CallPolicy, 1 rule (amount ≤ x)', [onTransfer([undefined, lte(big)])])
   await measure('policy/call-2-rules', 'CallPolicy, 2 rules (recipient ≠ a, amount ≤ x)', [onTransfer([not(1), lte(big)])])
   await measure('policy/call-2-rules-module', 'CallPolicy module (pluggable, not built in), 2 rules', [onTransfer([not(1), lte(big)], undefined, target.contracts.callPolicy)])
@@ -72,6 +75,9 @@ export async function measurePolicyPaths(target: MeasureTarget): Promise<GasCase
   await measure('policy/erc20-per-call-and-total', 'Erc20Policy, per-call cap + lifetime total', [erc20Policy({ token, perCall: big, total: big })])
   await measure('policy/gas-fee-and-total', 'no call policy; GasPolicy: fee bound + lifetime total', [permission({ target: token, abi: erc20Abi, functionName: 'transfer' })], {
     gas: gasPolicy({ maxFeePerGas: parseGwei('1000'), total: parseEther('1') }),
+  })
+  await measure('policy/default-gas-bounds', 'no call policy; the SDK\'s default gas bounds (createSession without `gas`: fee cap, gas-limit cap, lifetime total)', [permission({ target: token, abi: erc20Abi, functionName: 'transfer' })], {
+    gas: 'default',
   })
   await measure('policy-periodic/call-2-rules-per-day', 'CallPolicy, 2 rules + a daily total of amount (declares the real time)', [onTransfer([not(1), [lte(big), perPeriod(big, 86_400)]])], { periodic: true })
   return cases

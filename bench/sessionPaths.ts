@@ -27,6 +27,8 @@ export async function measureSessionPaths(target: MeasureTarget): Promise<GasCas
       validUntil: 4_000_000_000,
       salt,
       permissions: [permission({ target: token, abi: erc20Abi, functionName: 'transfer' })],
+      // No gas policy, explicitly: these cases measure sessions without one (the SDK's default adds GasPolicy; see policy/default-gas-bounds).
+      gas: 'unbounded',
     })
 
   // Root mode: a tree of one session.

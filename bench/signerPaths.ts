@@ -37,6 +37,8 @@ export async function measureSignerPaths(target: MeasureTarget): Promise<GasCase
       validAfter: 0,
       validUntil: 4_000_000_000,
       salt: keccak256(stringToHex(id)),
+      // No gas policy, explicitly: these cases measure sessions without one (the SDK's default adds GasPolicy; see policy/default-gas-bounds).
+      gas: 'unbounded',
       permissions: [permission({ target: token, abi: erc20Abi, functionName: 'transfer' })],
     })
     const grant = await createSessionApproval({ account, manager, session })

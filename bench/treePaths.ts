@@ -35,6 +35,8 @@ export async function measureTreePaths(target: MeasureTarget): Promise<GasCase[]
       validAfter: 0,
       validUntil: 4_000_000_000,
       salt: keccak256(stringToHex(`tree/${i}`)),
+      // No gas policy, explicitly: these cases measure sessions without one (the SDK's default adds GasPolicy; see policy/default-gas-bounds).
+      gas: 'unbounded',
       permissions: [permission({ target: token, abi: erc20Abi, functionName: 'transfer' })],
     })
   let fresh = 0

@@ -16,6 +16,7 @@ import { chooseDeclaredTime, sessionGasLimitBound, sessionPeriods } from '../ses
 import { assignSessionCalls } from '../sessions/assignSessionCalls.ts'
 import { batchSessionSigningHash, encodeBatchSessionSignature, type BatchSessionPart, type SessionCallEntry } from '../sessions/batchSessionSignature.ts'
 import { readSessionState, type SessionState } from '../sessions/readSessionState.ts'
+import { assertSessionGasUsable } from '../sessions/assertSessionGasUsable.ts'
 import { toSessionSigner, type SessionSigner } from '../signers/sessionSigner.ts'
 import { misdirectedBuiltInPolicy } from '../sessions/policyModules.ts'
 import { latchkeyModules } from '../deployments.ts'
@@ -23,6 +24,7 @@ import { userOpCost } from '../sessions/userOpCost.ts'
 import type { SessionGrant } from '../sessions/sessionGrant.ts'
 import { encodeSessionSignature, sessionSigningHash } from '../sessions/sessionSignature.ts'
 import { measuredVerificationGas } from '../userOperation/measuredVerificationGas.ts'
+import { bundlerEstimationGas } from '../userOperation/bundlerEstimationGas.ts'
 import { useFixedNonceKey } from './fixedNonceKey.ts'
 import { validatorNonceKey } from './nonceKey.ts'
 
@@ -139,6 +141,8 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
     if (seen.has(each.digest.toLowerCase())) throw new LatchkeyError(`${which} is given twice.`)
     seen.add(each.digest.toLowerCase())
   }
+  // A gas bound below what the chain needs now would refuse every op: say so now, not at the first op.
+  if (precheck) await assertSessionGasUsable(client, grants.map((each) => each.session))
   const nonceKey = parameters.nonceKey ?? validatorNonceKey(grant.manager, hexToBigInt(slice(grant.digest, 0, 4)))
   const entryPoint = { abi: entryPoint07Abi, address: entryPoint07Address, version: '0.7' } as const
 
@@ -352,14 +356,15 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
         if (!request.callData) return undefined
         const planned = await plan(request.callData, precheck)
         if (request.verificationGasLimit !== undefined) return undefined
+        const estimation = bundlerEstimationGas(request.paymaster !== undefined)
         const bounds = planned.parts.flatMap((part) => {
           const bound = sessionGasLimitBound(part.grant.session)
-          return bound === undefined ? [] : [{ digest: part.grant.digest, bound }]
+          return bound === undefined || bound >= estimation ? [] : [{ digest: part.grant.digest, bound }]
         })
         const tightest = bounds.reduce<(typeof bounds)[number] | undefined>((low, each) => (low === undefined || each.bound < low.bound ? each : low), undefined)
         if (tightest !== undefined) {
           const gasLimitBound = tightest.bound
-          // Estimating runs validation with limits far above any small bound (Alto: 10M), and GasPolicy
+          // Estimating runs validation with limits far above any small bound (Alto: 20M in all), and GasPolicy
           // refuses those before anything else. Say so now, with what to do.
           throw new SessionGasRefusedError(
             tightest.digest,

@@ -5,6 +5,7 @@ import { sessionKeyManagerAbi } from '@latchkey/contracts'
 import type { Session } from '../sessions/session.ts'
 import { sessionDigest, sessionManagerDomain, sessionTypes } from '../sessions/sessionEncoding.ts'
 import type { SessionGrant } from '../sessions/sessionGrant.ts'
+import { assertSessionGasUsable } from '../sessions/assertSessionGasUsable.ts'
 import { assertSafeSession } from './grantSessions.ts'
 
 type AnyClient = Client<Transport, Chain | undefined>
@@ -37,12 +38,14 @@ export type CreateSessionApprovalParameters = {
  * account's ERC-1271 (on LatchkeyAccount: ERC-7739). The session's first userOp carries it and the manager
  * records the session. Revoking the session, or all sessions, makes the approval unusable.
  *
- * The manager must be installed on the account (once) for its sessions to be used.
+ * The manager must be installed on the account (once) for its sessions to be used. Refuses, like
+ * `grantSessions`, unsafe targets and a gas policy that cannot pay for an op at the chain's fees now.
  */
 export async function createSessionApproval(parameters: CreateSessionApprovalParameters): Promise<SessionGrant> {
   const { account, manager, session } = parameters
   const client = (parameters.chainClient ?? account.client) as AnyClient
   await assertSafeSession(client, session, account.address, manager)
+  await assertSessionGasUsable(client, session)
   const deployed = ((await getCode(client, { address: account.address })) ?? '0x') !== '0x'
   const epoch = deployed ? await readContract(client, { address: manager, abi: sessionKeyManagerAbi, functionName: 'epoch', args: [account.address] }) : 0n
   const chainId = client.chain?.id ?? Number(await client.request({ method: 'eth_chainId' }))

@@ -5,6 +5,7 @@ import { sessionKeyManagerAbi } from '@latchkey/contracts'
 import { describeInstalledModule, erc7579ModuleConfigAbi, installedModule, type InstalledModuleAnswer } from '../erc7579/moduleConfig.ts'
 import { UnsafeSessionError } from '../errors/session.ts'
 import { InvalidParameterError } from '../errors/userOperation.ts'
+import { assertSessionGasUsable } from '../sessions/assertSessionGasUsable.ts'
 import { buildSessionTree } from '../sessions/merkleTree.ts'
 import { misdirectedBuiltInPolicy } from '../sessions/policyModules.ts'
 import { ANY_TARGET, type Session } from '../sessions/session.ts'
@@ -79,6 +80,9 @@ export type GrantSessionsReturnType = {
 /**
  * Grants sessions by Merkle root in one owner userOp: installs the SessionKeyManager with the root if it is
  * not installed yet, else replaces the root. Returns one {@link SessionGrant} (with its proof) per session.
+ * Refuses first, sending nothing, a session that names the account, the manager or an installed module
+ * ({@link UnsafeSessionError}), and one whose gas policy cannot pay for an op at the chain's fees now
+ * (`SessionGasBoundTooLowError`).
  *
  * @example
  * const { grants } = await grantSessions(bundlerClient, { account, manager, sessions: [session] })
@@ -90,6 +94,7 @@ export async function grantSessions(
   const { account, manager, sessions } = parameters
   const client = (parameters.chainClient ?? account.client) as AnyClient
   await assertSafeSession(client, sessions, account.address, manager)
+  await assertSessionGasUsable(client, sessions)
   const digests = sessions.map(sessionDigest)
   const tree = buildSessionTree(digests)
   const installed = await isSessionManagerInstalled(client, account.address, manager)

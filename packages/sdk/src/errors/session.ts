@@ -84,3 +84,31 @@ export class UnsafeSessionError extends LatchkeyError {
     super(`Permission ${permissionIndex} is unsafe: ${reason}`)
   }
 }
+
+/**
+ * A session whose gas policy cannot pay for a userOp at the chain's fees now: its fee cap is below what an op
+ * must offer to be included (base fee + priority fee), or its total (or per-period bound) is below one small
+ * op's prefund at that fee. Refused when it is granted, approved or used, so that a bound (a default one
+ * above all) never makes a session silently unusable.
+ */
+export class SessionGasBoundTooLowError extends LatchkeyError {
+  override name = 'SessionGasBoundTooLowError'
+  readonly rule: SessionRule = 'gas'
+  constructor(
+    readonly sessionDigest: Hex,
+    /** Which bound of the gas policy: `maxFeePerGas`, `total` or `perPeriod`. */
+    readonly bound: 'maxFeePerGas' | 'total' | 'perPeriod',
+    readonly limit: bigint,
+    /** What the chain needs now: a fee per gas (for `maxFeePerGas`), else wei for one op. */
+    readonly needed: bigint,
+    reason: string,
+  ) {
+    super(`Session ${sessionDigest.slice(0, 10)}… cannot pay for a userOp at today's fees: ${reason}`, {
+      metaMessages: [
+        'Rule: gas',
+        `Session: ${sessionDigest}`,
+        "Raise the bound (gasPolicy({ … }), or `await sessionGasBounds(client)` to derive the fee cap from the chain), or opt out explicitly with gas: 'unbounded'.",
+      ],
+    })
+  }
+}

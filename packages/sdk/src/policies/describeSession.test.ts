@@ -92,7 +92,7 @@ describe('describeSession', () => {
     const text = describeSession(session)
     includes(text, 'Valid from now, with no end.')
     includes(text, 'WARNING: no expiry: the session stays valid until it is revoked.')
-    includes(text, "WARNING: No bound on fees: the session key can spend the account's ETH on gas.")
+    includes(text, "WARNING: No bound on fees (gas: 'unbounded'): the session key, acting as its own bundler, can spend all of the account's ETH on gas.")
     includes(text, '2. 0xE592…1564: function 0x04e45aaf (ABI not known), no ETH')
     includes(text, `   - the parameter at [word 0] must be ${usdc}`)
     includes(text, `   - the parameter at [word 2 → enter → element last (1 word)] must be ${weth}`)
@@ -155,6 +155,15 @@ describe('describeSession', () => {
     includes(unbounded, 'Fees: at most 0.000000001 gwei per gas; any paymaster, or none (the account pays).')
     includes(unbounded, 'WARNING: No bound on the total the account pays for gas')
     includes(describeSession({ ...session, gasPolicy: unknownModule }), `Fees: checked by gas policy module ${unknownModule} (not known to this SDK).`)
+  })
+
+  it("bounds gas by default, and says so when a session opts out with gas: 'unbounded'", () => {
+    const base = { signer, validAfter, validUntil: validAfter + 3600, permissions: [permission({ target: usdc, abi: demoNftAbi, functionName: 'safeMint' })] }
+    const bounded = describeSession(createSession(base))
+    includes(bounded, 'Fees: at most 50 gwei per gas; at most 30000000 gas per operation; the account pays at most 0.05 ETH in total; any paymaster, or none (the account pays).')
+    assert.ok(!bounded.includes('No bound on fees'), bounded)
+    const unbounded = describeSession(createSession({ ...base, gas: 'unbounded' }))
+    assert.deepEqual(lines(unbounded).filter((line) => line.includes('No bound on fees')), ["WARNING: No bound on fees (gas: 'unbounded'): the session key, acting as its own bundler, can spend all of the account's ETH on gas."])
   })
 
   it('says so when a config is malformed', () => {

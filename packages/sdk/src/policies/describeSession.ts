@@ -44,7 +44,7 @@ export type DescribeSessionOptions = {
  * //    - params.tokenIn must be 0xA0b8…eB48 (USDC)
  * //    - params.amountIn at most 100000000 per call
  * //    - at most 1000000000 of params.amountIn in total
- * // WARNING: No bound on fees: the session key can spend the account's ETH on gas.
+ * // Fees: at most 50 gwei per gas; at most 30000000 gas per operation; the account pays at most 0.05 ETH in total; any paymaster, or none (the account pays).
  */
 export function describeSession(session: Session, options: DescribeSessionOptions = {}): string {
   const book = new AddressBook(options.contracts, options.account)
@@ -194,8 +194,12 @@ function describeErc20(permission: Permission, book: AddressBook): string {
   return `${token}: transfer / approve / increaseAllowance / transferFrom from the account, ${to}, ${amounts}`
 }
 
+/** The line for a session without a gas policy (`createSession({ gas: 'unbounded' })`). */
+const UNBOUNDED_GAS_WARNING =
+  "WARNING: No bound on fees (gas: 'unbounded'): the session key, acting as its own bundler, can spend all of the account's ETH on gas."
+
 function describeGas(session: Session, book: AddressBook, modules: DescribeSessionModules): string[] {
-  if (session.gasPolicy.toLowerCase() === zeroAddress) return ["WARNING: No bound on fees: the session key can spend the account's ETH on gas."]
+  if (session.gasPolicy.toLowerCase() === zeroAddress) return [UNBOUNDED_GAS_WARNING]
   if (session.gasPolicy.toLowerCase() !== modules.gasPolicy.toLowerCase()) {
     return [`Fees: checked by gas policy module ${unknownModule(session.gasPolicy, book)} (not known to this SDK).`]
   }

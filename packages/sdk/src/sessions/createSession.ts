@@ -1,5 +1,7 @@
 import { bytesToHex, toFunctionSelector, zeroAddress, type Abi, type AbiFunction, type Address, type Hex } from 'viem'
 import { InvalidParameterError } from '../errors/userOperation.ts'
+import type { GasPolicyReturnType } from '../policies/gasPolicy.ts'
+import { DEFAULT_SESSION_GAS_BOUNDS, defaultSessionGas } from '../policies/sessionGasDefaults.ts'
 import type { SessionSigner } from '../signers/sessionSigner.ts'
 import { resolvePermissionTarget, type PermissionTarget } from './anyTarget.ts'
 import { ECDSA_SIGNER, EMPTY_CALLDATA, assertValidSession, type Permission, type Session } from './session.ts'
@@ -65,11 +67,19 @@ export type CreateSessionParameters = {
   validFor?: number | undefined
   /** Default: 32 random bytes, so that the same permissions granted twice are two sessions. */
   salt?: Hex | undefined
-  /** Bounds on what each userOp may cost the account (`gasPolicy(...)`). Default: none. */
-  gas?: { policy: Address; config: Hex } | undefined
+  /**
+   * Bounds on what the session's userOps may cost the account: a `gasPolicy(...)` (or `await
+   * sessionGasBounds(client)`). Default: {@link DEFAULT_SESSION_GAS_BOUNDS} (a fee cap, a total and a gas-limit
+   * cap). `'unbounded'` opts out (no gas policy: the session's holder, as its own bundler, can spend the
+   * account's ETH on fees; describeSession says so in a WARNING line).
+   */
+  gas?: GasPolicyReturnType | 'unbounded' | undefined
 }
 
-/** A session for an ECDSA session key, checked for encodability. */
+/**
+ * A session, checked for encodability. Unless `gas` says otherwise it bounds what its userOps may cost the
+ * account ({@link DEFAULT_SESSION_GAS_BOUNDS}).
+ */
 export function createSession(parameters: CreateSessionParameters): Session {
   const now = Math.floor(Date.now() / 1000)
   const validAfter = parameters.validAfter ?? 0
@@ -77,14 +87,18 @@ export function createSession(parameters: CreateSessionParameters): Session {
   if (parameters.validUntil !== undefined) validUntil = parameters.validUntil
   else if (parameters.validFor !== undefined) validUntil = Math.max(validAfter, now) + parameters.validFor
   else throw new InvalidParameterError('validUntil', 'give validUntil or validFor: a session should end')
+  const gas = parameters.gas ?? defaultSessionGas()
+  if (gas !== 'unbounded' && (typeof gas !== 'object' || gas === null || typeof gas.policy !== 'string' || typeof gas.config !== 'string')) {
+    throw new InvalidParameterError('gas', "expected gasPolicy(...), sessionGasBounds(...) or 'unbounded'")
+  }
   const session: Session = {
     signerVerifier: typeof parameters.signer === 'string' ? ECDSA_SIGNER : parameters.signer.verifier,
     signer: typeof parameters.signer === 'string' ? parameters.signer : parameters.signer.key,
     validAfter,
     validUntil,
     permissions: parameters.permissions,
-    gasPolicy: parameters.gas?.policy ?? zeroAddress,
-    gasPolicyConfig: parameters.gas?.config ?? '0x',
+    gasPolicy: gas === 'unbounded' ? zeroAddress : gas.policy,
+    gasPolicyConfig: gas === 'unbounded' ? '0x' : gas.config,
     salt: parameters.salt ?? bytesToHex(crypto.getRandomValues(new Uint8Array(32))),
   }
   assertValidSession(session)

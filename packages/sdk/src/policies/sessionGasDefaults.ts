@@ -1,0 +1,30 @@
+import { parseEther, parseGwei } from 'viem'
+import { gasPolicy, type GasPolicyReturnType } from './gasPolicy.ts'
+
+/**
+ * What every session `createSession` builds may cost the account unless it is given `gas` (docs/policies.md
+ * §5.1, "Default gas bounds"). Without a gas policy the session's holder, who can be its own bundler, can set
+ * any fee and any preVerificationGas and be paid the account's ETH as fees. Fixed and conservative, because
+ * `createSession` has no client; `sessionGasBounds(client)` derives the fee cap from the chain instead.
+ *
+ * - `maxFeePerGas` 50 gwei: above what Ethereum and its L2s ask on all but their busiest days (an op offering
+ *   more is refused until fees fall: nothing is lost), a small fraction of the 100 gwei priority fee the drain
+ *   used.
+ * - `total` 0.05 ETH over the session's life: each self-paid op counts its largest possible cost (gas limits ×
+ *   maxFeePerGas, the EntryPoint's prefund), so this is dozens of ops at a few gwei, ≈100 on a 1-gwei chain; a
+ *   stolen key can burn at most this.
+ * - `maxGasLimit` 30,000,000 (the summed gas limits of one op): a block's worth; above the 20M (27M with a
+ *   paymaster) that Alto's gas estimation simulates with, so estimating still works. Per op, the total binds
+ *   first; this bound matters when a caller raises the total.
+ * - any paymaster (sponsored sessions work); ops a paymaster pays count nothing against the total.
+ */
+export const DEFAULT_SESSION_GAS_BOUNDS = {
+  maxFeePerGas: parseGwei('50'),
+  total: parseEther('0.05'),
+  maxGasLimit: 30_000_000n,
+} as const
+
+/** The gas policy of {@link DEFAULT_SESSION_GAS_BOUNDS} (the deterministic GasPolicy module, any paymaster). */
+export function defaultSessionGas(): GasPolicyReturnType {
+  return gasPolicy({ ...DEFAULT_SESSION_GAS_BOUNDS })
+}
