@@ -20,7 +20,8 @@ import { assertSessionGasUsable } from '../sessions/assertSessionGasUsable.ts'
 import { toSessionSigner, type SessionSigner } from '../signers/sessionSigner.ts'
 import { misdirectedBuiltInPolicy } from '../sessions/policyModules.ts'
 import { latchkeyModules } from '../deployments.ts'
-import { userOpCost } from '../sessions/userOpCost.ts'
+import { knownUserOpCost, userOpCost } from '../sessions/userOpCost.ts'
+import type { UserOpCost } from '../sessions/policyChecker.ts'
 import type { SessionGrant } from '../sessions/sessionGrant.ts'
 import { encodeSessionSignature, sessionSigningHash } from '../sessions/sessionSignature.ts'
 import { measuredVerificationGas } from '../userOperation/measuredVerificationGas.ts'
@@ -223,7 +224,7 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
    * sessions are picked at the time the op would declare now; if one of them needs a later declared time (a
    * period ends within the margin), the pick is made again at that time, with counters read afresh.
    */
-  async function plan(callData: Hex, enforce: boolean): Promise<Plan> {
+  async function plan(callData: Hex, enforce: boolean, cost?: UserOpCost): Promise<Plan> {
     let calls: Call[]
     try {
       calls = decodeExecute(callData)
@@ -235,7 +236,7 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
     }
     const readStates = () => Promise.all(grants.map((each) => readSessionState(client, each)))
     const assign = (states: readonly SessionState[], declaredTime: number) =>
-      assignSessionCalls({ candidates: grants.map((each, index) => ({ grant: each, state: states[index]! })), calls, declaredTime })
+      assignSessionCalls({ candidates: grants.map((each, index) => ({ grant: each, state: states[index]! })), calls, declaredTime, cost: enforce ? cost : undefined })
     let states = await readStates()
     const chainNow = Math.max(...states.map((state) => state.now))
     const provisional = parameters.declaredTime ?? Math.max(chainNow, Math.floor(Date.now() / 1000))
@@ -249,6 +250,8 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
       if (result.ok) return planOf(states, result.sessionIndices, result.permissionIndices, declaredTime)
     }
     if (enforce) {
+      // The manager checks the gas policy before the calls: a refused cost is the op's first refusal.
+      if (result.rule === 'gas') throw new SessionGasRefusedError(result.sessionDigest, result.reason)
       if (result.callIndex < 0) throw new SessionNotUsableError(result.sessionDigest, result.rule, result.reason)
       throw new SessionCallRefusedError(result.sessionDigest, result.callIndex, result.rule, result.reason, result.details, grants.length)
     }
@@ -354,7 +357,7 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
       // gas probes sign the same calls, so they reuse its result instead of reading the chain again.
       async estimateGas(request) {
         if (!request.callData) return undefined
-        const planned = await plan(request.callData, precheck)
+        const planned = await plan(request.callData, precheck, knownUserOpCost(request))
         if (request.verificationGasLimit !== undefined) return undefined
         const estimation = bundlerEstimationGas(request.paymaster !== undefined)
         const bounds = planned.parts.flatMap((part) => {
@@ -390,7 +393,7 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
       },
     },
     async signUserOperation(userOperation) {
-      const planned = await plan(userOperation.callData, precheck)
+      const planned = await plan(userOperation.callData, precheck, userOpCost(userOperation))
       // Every session the op uses has its gas policy see the op (the manager asks each of them).
       for (const part of precheck ? planned.parts : []) {
         if (part.grant.session.gasPolicy === zeroAddress || !part.checkGas) continue

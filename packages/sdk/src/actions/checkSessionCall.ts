@@ -1,4 +1,6 @@
-import type { Chain, Client, Transport } from 'viem'
+import { zeroAddress, type Address, type Chain, type Client, type Transport } from 'viem'
+import { estimateFeesPerGas } from 'viem/actions'
+import type { UserOpCost } from '../sessions/policyChecker.ts'
 import type { Call } from '../erc7579/execution.ts'
 import { latchkeyModules } from '../deployments.ts'
 import { LatchkeyError } from '../errors/LatchkeyError.ts'
@@ -16,6 +18,13 @@ export type CheckSessionCallParameters = {
    * the latest block and this machine's clock, moved to the next period when one ends within the margin).
    */
   declaredTime?: number | undefined
+  /**
+   * What the userOp would cost, checked against each session's gas policy before the calls (as the manager
+   * does): its `maxFeePerGas`, summed gas limits and paymaster. Missing figures: the fee the session account
+   * would offer by default (viem's estimate, doubled, as `prepareUserOperation` does), gas limits 0 (only the
+   * fee, the paymaster and the counters are judged), no paymaster.
+   */
+  gas?: { maxFeePerGas?: bigint | undefined; gasLimit?: bigint | undefined; paymaster?: Address | undefined } | undefined
 } & (
   | {
       grant: SessionGrant
@@ -40,10 +49,11 @@ export type CheckSessionCallReturnType = SessionAssignmentResult
 /**
  * Whether `calls` may be sent in one userOp under the session (or, given `grants`, under those sessions,
  * each call under the first that allows it), evaluated off chain exactly as the contracts will (grant,
- * window, targets, functions, values, then each policy with its counters read from the chain), and if not,
- * which call and which rule fail, in words (for several sessions, every session's reason in `details`).
- * Nothing is signed or sent. The session account runs the same check before it signs (and then checks the
- * final op's fees and limits against the sessions' gas policies, which this does not: they are not known yet).
+ * window, the gas policy against the op's cost (`gas`, or the fee the session account would offer), then
+ * targets, functions, values and each policy with its counters read from the chain), and if not, which call
+ * and which rule fail, in words (for several sessions, every session's reason in `details`). A gas refusal
+ * is `rule: 'gas'`, `callIndex: -1`, named first as the chain names it. Nothing is signed or sent. The
+ * session account runs the same check before it signs, and checks the final op's figures again.
  *
  * @example
  * const result = await checkSessionCall(client, { grant, calls: [{ to: router, data: swapData }] })
@@ -65,5 +75,19 @@ export async function checkSessionCall(
   const now = Math.max(...states.map((state) => state.now), Math.floor(Date.now() / 1000))
   const periods = [...new Set(grants.flatMap((grant) => sessionPeriods(grant.session, { ...latchkeyModules, sessionKeyManager: grant.manager })))]
   const declaredTime = parameters.declaredTime ?? chooseDeclaredTime(now, periods, TIME_MARGIN_SECONDS).declaredTime
-  return assignSessionCalls({ candidates: grants.map((grant, index) => ({ grant, state: states[index]! })), calls: parameters.calls, declaredTime })
+  const cost: UserOpCost = {
+    paymaster: parameters.gas?.paymaster ?? zeroAddress,
+    gasLimit: parameters.gas?.gasLimit ?? 0n,
+    maxFeePerGas: parameters.gas?.maxFeePerGas ?? (await defaultOfferedFee(client)),
+  }
+  return assignSessionCalls({ candidates: grants.map((grant, index) => ({ grant, state: states[index]! })), calls: parameters.calls, declaredTime, cost })
+}
+
+/** The maxFeePerGas viem's `prepareUserOperation` offers by default: twice `estimateFeesPerGas` (0 when it cannot tell). */
+async function defaultOfferedFee(client: Client<Transport, Chain | undefined>): Promise<bigint> {
+  try {
+    return 2n * (await estimateFeesPerGas(client, { chain: client.chain ?? null, type: 'eip1559' })).maxFeePerGas
+  } catch {
+    return 0n
+  }
 }

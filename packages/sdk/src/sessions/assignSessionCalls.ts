@@ -3,6 +3,7 @@ import type { Call } from '../erc7579/execution.ts'
 import type { SessionRule } from '../errors/session.ts'
 import { checkSessionCalls, type SessionChainState } from './checkSessionCalls.ts'
 import type { SessionGrant } from './sessionGrant.ts'
+import type { UserOpCost } from './policyChecker.ts'
 
 /** A session the holder may use, with what the chain says about it (one state per userOp: it carries counters). */
 export type SessionCandidate = { grant: SessionGrant; state: SessionChainState }
@@ -66,15 +67,17 @@ export async function assignSessionCalls(parameters: {
   candidates: readonly SessionCandidate[]
   calls: readonly Call[]
   declaredTime: number
+  /** What the op may cost, when known: each session's gas policy is checked first, as on chain. */
+  cost?: UserOpCost | undefined
 }): Promise<SessionAssignmentResult> {
-  const { candidates, calls, declaredTime } = parameters
+  const { candidates, calls, declaredTime, cost } = parameters
   if (candidates.length === 0) throw new Error('assignSessionCalls: no sessions')
   if (calls.length === 0) {
     return { ok: false, callIndex: -1, sessionDigest: candidates[0]!.grant.digest, rule: 'call-data', reason: 'no calls', details: [] }
   }
   const check = (sessionIndex: number, some: readonly Call[]) => {
     const { grant, state } = candidates[sessionIndex]!
-    return checkSessionCalls({ session: grant.session, digest: grant.digest, account: grant.account, manager: grant.manager, calls: some, state, declaredTime })
+    return checkSessionCalls({ session: grant.session, digest: grant.digest, account: grant.account, manager: grant.manager, calls: some, state, declaredTime, cost })
   }
   const undoable = candidates.every((candidate) => candidate.state.snapshot !== undefined)
   const snapshot = () => {

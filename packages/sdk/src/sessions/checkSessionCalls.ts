@@ -42,6 +42,12 @@ export type CheckSessionCallsParameters = {
   state: SessionChainState
   /** The time the userOp declares (docs/policies.md §1). Default: `state.now`. */
   declaredTime?: number | undefined
+  /**
+   * What the userOp may cost (its fee, summed gas limits and paymaster), when known: the session's gas policy
+   * is then checked before the calls, as the manager does (`_checkGas` before `_checkCalls`). Its counters
+   * are not kept: the op's cost is counted once, by the check of the final op.
+   */
+  cost?: UserOpCost | undefined
 }
 
 export type SessionCheckResult =
@@ -98,7 +104,7 @@ async function refusal(
 
 /**
  * Evaluates `calls` against a session the way SessionKeyManager does, off chain, and says which rule fails:
- * the grant and window, then for each call: never the account or the manager, any-target never an
+ * the grant and window, the gas policy (when `cost` is given), then for each call: never the account or the manager, any-target never an
  * installed module, target, function, value, and the permission's policy. For each call the first
  * permission that allows it is picked; its index goes in the signature.
  */
@@ -121,6 +127,13 @@ export async function checkSessionCalls(parameters: CheckSessionCallsParameters)
   }
   if (session.validUntil !== 0 && state.now + TIME_MARGIN_SECONDS > session.validUntil) {
     return fail(-1, 'expired', `valid until ${new Date(session.validUntil * 1000).toISOString()}; the chain is at ${new Date(state.now * 1000).toISOString()} (margin ${TIME_MARGIN_SECONDS} s)`)
+  }
+  // The manager asks the gas policy before it looks at any call: an op that breaks both is a gas refusal.
+  if (parameters.cost && state.checkGas && session.gasPolicy.toLowerCase() !== zeroAddress) {
+    const restore = state.snapshot?.()
+    const gasReason = await state.checkGas(parameters.cost, parameters.declaredTime ?? state.now)
+    restore?.()
+    if (gasReason) return fail(-1, 'gas', gasReason)
   }
   if (calls.length === 0) return fail(-1, 'call-data', 'no calls')
 
