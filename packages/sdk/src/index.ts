@@ -109,4 +109,4 @@ export {
   type SessionSigningRequest,
   type SessionSigningRequestJson,
 } from './signers/sessionSigningRequest.ts'
-export { userOpCost } from './sessions/userOpCost.ts'
+export { userOpCost, knownUserOpCost } from './sessions/userOpCost.ts'
