@@ -19,16 +19,12 @@ import {
   type Address,
   type Hex,
 } from 'viem'
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { demoCounterAbi, forwardingExecutorBytecode, pingFallbackAbi, pingFallbackBytecode } from '@latchkey/contracts'
 import { sendUserOperationAndWait, type Call } from '@latchkey/sdk'
 import type { DevnetFixture } from './fixtures/devnet.ts'
 import { deployCountingHook, deployCreate2, deployerWallet, useThirdPartyDevnet } from './fixtures/thirdPartyDeploy.ts'
-import { withValidator, type Erc7579TestAccount, type ModuleConfig } from './fixtures/erc7579TestAccount.ts'
-import { deployMsa, msaInstallModuleCall, msaNonceKey, ownedMsaAccount, type MsaContracts } from './fixtures/msaAccount.ts'
-import { deploySafe7579, ownedSafe7579Account, safe7579InstallModuleCall, safe7579NonceKey, type Safe7579Contracts } from './fixtures/safe7579Account.ts'
-import { deployNexus, ownedNexusAccount, type NexusContracts } from './fixtures/nexusAccount.ts'
-import { deployKernel, KERNEL_ROOT_NONCE_KEY, kernelInstallModuleCall, kernelNonceKey, ownedKernelAccount, type KernelContracts } from './fixtures/kernelAccount.ts'
+import { withValidator, type Erc7579TestAccount } from './fixtures/erc7579TestAccount.ts'
+import { kernelDriver, msaDriver, nexusDriver, safe7579Driver, type AccountDriver } from './fixtures/accountDrivers.ts'
 
 let devnet: DevnetFixture
 let pingFallback: Address
@@ -99,35 +95,17 @@ async function askTable(account: Address, rows: readonly Row[], installed: Parti
 const formatTable = (rows: readonly Row[]) =>
   rows.map((r) => `type ${r.type}, ${r.context}: installed ${String(r.installed)}, not installed ${String(r.notInstalled)}`).join('\n')
 
-/** What one account fixture gives the shared tests. */
-type AccountDriver = {
-  accountId: string
-  deploy: () => Promise<unknown>
-  /** A funded, undeployed account of a fresh owner whose owner validator is the OwnerValidator (and `extraValidators` installed at deployment). */
-  newAccount: (extraValidators?: readonly ModuleConfig[]) => Promise<Erc7579TestAccount>
-  nonceKey: (validator: Address) => bigint
-  /** The nonce key the owner's userOps use. */
-  ownerNonceKey: () => bigint
-  installCall: (account: Address, type: bigint, module: Address, initData?: Hex, extra?: { selector?: Hex }) => Call
-  /**
-   * How the account reports the manager's refusal of a non-session signature: the manager's own error, or
-   * (Safe7579, which calls validators through the Safe) a bare AA23. Either way a revert (AA23), not a
-   * failed signature check (AA24) as the Safe owners' fallback would give: the manager was selected.
-   */
-  managerRefusal: RegExp
-  /** The installed modules the table asks about, by type. */
-  tableModules: (account: Erc7579TestAccount) => Partial<Record<string, Address>>
-  expectedTable: readonly Row[]
-}
+/** The installed modules the table asks about, by type (the same on every account). */
+const tableModules = () => ({ '1': devnet.contracts.ownerValidator, '2': forwardingExecutor, '3': pingFallback, '4': countingHook })
 
-function describeAccount(name: string, driver: () => AccountDriver) {
+/** The shared tests of one account, through its driver (test/fixtures/accountDrivers.ts); `expectedTable` is what its isModuleInstalled answers. */
+function describeAccount(d: AccountDriver<Erc7579TestAccount>, expectedTable: readonly Row[]) {
+  const { name } = d
   describe(name, () => {
-    let d: AccountDriver
     let account: Erc7579TestAccount
 
     before(async () => {
-      d = driver()
-      await d.deploy()
+      await d.deploy(devnet)
     })
 
     it('is deployed by its first userOp through Alto, which calls the counter', async () => {
@@ -158,7 +136,7 @@ function describeAccount(name: string, driver: () => AccountDriver) {
       // Selected by its nonce key, the manager itself refuses a signature that is no session signature
       // (AA23: the validator reverted; a validator not selected would not have run).
       const asManager = await withValidator(account, { validator: manager, nonceKey: d.nonceKey(manager), sign: async () => '0x1234', stubSignature: '0x1234' })
-      await assert.rejects(sendUserOperationAndWait(devnet.bundlerClient, { account: asManager, calls: [count()] }), d.managerRefusal)
+      await assert.rejects(sendUserOperationAndWait(devnet.bundlerClient, { account: asManager, calls: [count()] }), d.managerRefusal.pattern)
       assert.equal(await counted(account.address), 3n)
     })
 
@@ -175,9 +153,9 @@ function describeAccount(name: string, driver: () => AccountDriver) {
         account,
         calls: [d.installCall(account.address, 2n, forwardingExecutor, '0x'), d.installCall(account.address, 4n, countingHook, '0x')],
       })
-      const observed = await askTable(account.address, d.expectedTable, d.tableModules(account))
+      const observed = await askTable(account.address, expectedTable, tableModules())
       t.diagnostic(`${name} isModuleInstalled:\n${formatTable(observed)}`)
-      assert.deepEqual(observed, d.expectedTable)
+      assert.deepEqual(observed, expectedTable)
       // The account still works with the hook installed.
       await sendUserOperationAndWait(devnet.bundlerClient, { account, calls: [count()] })
       assert.equal(await counted(account.address), 4n)
@@ -185,125 +163,93 @@ function describeAccount(name: string, driver: () => AccountDriver) {
 
     it('installs the SessionKeyManager beside the owner validator in the deployment (first userOp)', async () => {
       const manager = devnet.contracts.sessionKeyManager
-      const withManager = await d.newAccount([{ module: manager, data: '0x' }])
+      const withManager = await d.newAccount({ extraValidators: [{ module: manager, data: '0x' }] })
       const { success, userOperation } = await sendUserOperationAndWait(devnet.bundlerClient, { account: withManager, calls: [count()] })
       assert.equal(success, true)
       assert.notEqual(userOperation.factory, undefined)
       assert.equal(await isModuleInstalled(withManager.address, 1n, manager, '0x'), true)
       assert.equal(await isModuleInstalled(withManager.address, 1n, devnet.contracts.ownerValidator, '0x'), true)
       const asManager = await withValidator(withManager, { validator: manager, nonceKey: d.nonceKey(manager), sign: async () => '0x1234', stubSignature: '0x1234' })
-      await assert.rejects(sendUserOperationAndWait(devnet.bundlerClient, { account: asManager, calls: [count()] }), d.managerRefusal)
+      await assert.rejects(sendUserOperationAndWait(devnet.bundlerClient, { account: asManager, calls: [count()] }), d.managerRefusal.pattern)
     })
   })
 }
 
 // ------------------------------------------------------------------------------------------------ MSA
 
-let msa: MsaContracts
-describeAccount("Rhinestone's reference ERC-7579 account (MSAAdvanced)", () => ({
-  accountId: 'uMSA.advanced/withHook.v0.1',
-  deploy: async () => (msa = await deployMsa(devnet)),
-  newAccount: (extraValidators = []) => ownedMsaAccount(devnet, msa, privateKeyToAccount(generatePrivateKey()), { extraValidators }),
-  nonceKey: msaNonceKey,
-  ownerNonceKey: () => msaNonceKey(devnet.contracts.ownerValidator),
-  installCall: msaInstallModuleCall,
-  managerRefusal: /AA23 reverted: Session\w+\(/,
-  tableModules: () => ({ '1': devnet.contracts.ownerValidator, '2': forwardingExecutor, '3': pingFallback, '4': countingHook }),
-  expectedTable: [
-    { type: 1n, context: 'empty', installed: true, notInstalled: false },
-    { type: 2n, context: 'empty', installed: true, notInstalled: false },
-    { type: 3n, context: 'selector (4 bytes)', installed: 'reverts', notInstalled: 'reverts' },
-    { type: 3n, context: 'abi.encode(bytes4 selector)', installed: true, notInstalled: false },
-    { type: 3n, context: 'empty', installed: 'reverts', notInstalled: 'reverts' },
-    { type: 4n, context: 'empty', installed: true, notInstalled: false },
-    { type: 4n, context: 'abi.encode(uint8 0, bytes4 selector)', installed: true, notInstalled: false },
-    { type: 4n, context: 'abi.encode(uint8 0, bytes4 0)', installed: true, notInstalled: false },
-    { type: 4n, context: 'abi.encode(uint8 1, bytes4 selector)', installed: true, notInstalled: false },
-    { type: 0n, context: 'empty', installed: '-', notInstalled: false },
-    { type: 5n, context: 'empty', installed: '-', notInstalled: false },
-    { type: 6n, context: 'empty', installed: '-', notInstalled: false },
-    { type: 7n, context: 'empty', installed: '-', notInstalled: false },
-    { type: 8n, context: 'empty', installed: '-', notInstalled: false },
-    { type: 9n, context: 'empty', installed: '-', notInstalled: false },
-  ],
-}))
+describeAccount(msaDriver(), [
+  { type: 1n, context: 'empty', installed: true, notInstalled: false },
+  { type: 2n, context: 'empty', installed: true, notInstalled: false },
+  { type: 3n, context: 'selector (4 bytes)', installed: 'reverts', notInstalled: 'reverts' },
+  { type: 3n, context: 'abi.encode(bytes4 selector)', installed: true, notInstalled: false },
+  { type: 3n, context: 'empty', installed: 'reverts', notInstalled: 'reverts' },
+  { type: 4n, context: 'empty', installed: true, notInstalled: false },
+  { type: 4n, context: 'abi.encode(uint8 0, bytes4 selector)', installed: true, notInstalled: false },
+  { type: 4n, context: 'abi.encode(uint8 0, bytes4 0)', installed: true, notInstalled: false },
+  { type: 4n, context: 'abi.encode(uint8 1, bytes4 selector)', installed: true, notInstalled: false },
+  { type: 0n, context: 'empty', installed: '-', notInstalled: false },
+  { type: 5n, context: 'empty', installed: '-', notInstalled: false },
+  { type: 6n, context: 'empty', installed: '-', notInstalled: false },
+  { type: 7n, context: 'empty', installed: '-', notInstalled: false },
+  { type: 8n, context: 'empty', installed: '-', notInstalled: false },
+  { type: 9n, context: 'empty', installed: '-', notInstalled: false },
+])
 
 // ------------------------------------------------------------------------------------------------ Safe7579
 
-let safe7579: Safe7579Contracts
-describeAccount('A Safe with the Safe7579 adapter', () => ({
-  accountId: 'rhinestone.safe7579.v1.0.0',
-  deploy: async () => (safe7579 = await deploySafe7579(devnet)),
-  newAccount: (extraValidators = []) => ownedSafe7579Account(devnet, safe7579, privateKeyToAccount(generatePrivateKey()), { extraValidators }),
-  nonceKey: safe7579NonceKey,
-  ownerNonceKey: () => safe7579NonceKey(devnet.contracts.ownerValidator),
-  installCall: safe7579InstallModuleCall,
-  managerRefusal: /AA23 reverted/,
-  tableModules: () => ({ '1': devnet.contracts.ownerValidator, '2': forwardingExecutor, '3': pingFallback, '4': countingHook }),
-  expectedTable: [
-    { type: 1n, context: 'empty', installed: true, notInstalled: false },
-    { type: 2n, context: 'empty', installed: true, notInstalled: false },
-    { type: 3n, context: 'selector (4 bytes)', installed: 'reverts', notInstalled: 'reverts' },
-    { type: 3n, context: 'abi.encode(bytes4 selector)', installed: true, notInstalled: false },
-    { type: 3n, context: 'empty', installed: 'reverts', notInstalled: 'reverts' },
-    { type: 4n, context: 'empty', installed: 'reverts', notInstalled: 'reverts' },
-    { type: 4n, context: 'abi.encode(uint8 0, bytes4 selector)', installed: false, notInstalled: false },
-    { type: 4n, context: 'abi.encode(uint8 0, bytes4 0)', installed: true, notInstalled: false },
-    { type: 4n, context: 'abi.encode(uint8 1, bytes4 selector)', installed: false, notInstalled: false },
-    { type: 0n, context: 'empty', installed: '-', notInstalled: false },
-    { type: 5n, context: 'empty', installed: '-', notInstalled: false },
-    { type: 6n, context: 'empty', installed: '-', notInstalled: false },
-    { type: 7n, context: 'empty', installed: '-', notInstalled: false },
-    { type: 8n, context: 'empty', installed: '-', notInstalled: false },
-    { type: 9n, context: 'empty', installed: '-', notInstalled: false },
-  ],
-}))
+describeAccount(safe7579Driver(), [
+  { type: 1n, context: 'empty', installed: true, notInstalled: false },
+  { type: 2n, context: 'empty', installed: true, notInstalled: false },
+  { type: 3n, context: 'selector (4 bytes)', installed: 'reverts', notInstalled: 'reverts' },
+  { type: 3n, context: 'abi.encode(bytes4 selector)', installed: true, notInstalled: false },
+  { type: 3n, context: 'empty', installed: 'reverts', notInstalled: 'reverts' },
+  { type: 4n, context: 'empty', installed: 'reverts', notInstalled: 'reverts' },
+  { type: 4n, context: 'abi.encode(uint8 0, bytes4 selector)', installed: false, notInstalled: false },
+  { type: 4n, context: 'abi.encode(uint8 0, bytes4 0)', installed: true, notInstalled: false },
+  { type: 4n, context: 'abi.encode(uint8 1, bytes4 selector)', installed: false, notInstalled: false },
+  { type: 0n, context: 'empty', installed: '-', notInstalled: false },
+  { type: 5n, context: 'empty', installed: '-', notInstalled: false },
+  { type: 6n, context: 'empty', installed: '-', notInstalled: false },
+  { type: 7n, context: 'empty', installed: '-', notInstalled: false },
+  { type: 8n, context: 'empty', installed: '-', notInstalled: false },
+  { type: 9n, context: 'empty', installed: '-', notInstalled: false },
+])
 
 // ------------------------------------------------------------------------------------------------ Kernel v3.1
 
-let kernel: KernelContracts
-describeAccount('ZeroDev Kernel v3.1', () => ({
-  accountId: 'kernel.advanced.v0.3.1',
-  deploy: async () => (kernel = await deployKernel(devnet)),
-  newAccount: (extraValidators = []) => ownedKernelAccount(devnet, kernel, privateKeyToAccount(generatePrivateKey()), { extraValidators }),
-  nonceKey: (validator) => kernelNonceKey(validator),
-  ownerNonceKey: () => KERNEL_ROOT_NONCE_KEY,
-  installCall: kernelInstallModuleCall,
-  managerRefusal: /AA23 reverted: Session\w+\(/,
-  tableModules: () => ({ '1': devnet.contracts.ownerValidator, '2': forwardingExecutor, '3': pingFallback, '4': countingHook }),
-  expectedTable: [
-    { type: 1n, context: 'empty', installed: true, notInstalled: false },
-    { type: 2n, context: 'empty', installed: true, notInstalled: false },
-    { type: 3n, context: 'selector (4 bytes)', installed: true, notInstalled: false },
-    { type: 3n, context: 'abi.encode(bytes4 selector)', installed: true, notInstalled: false },
-    { type: 3n, context: 'empty', installed: 'reverts', notInstalled: 'reverts' },
-    // A hook installed as type 4 alone is only told onInstall: Kernel records hooks beside a validator, executor or selector.
-    { type: 4n, context: 'empty', installed: false, notInstalled: false },
-    { type: 4n, context: 'abi.encode(uint8 0, bytes4 selector)', installed: false, notInstalled: false },
-    { type: 4n, context: 'abi.encode(uint8 0, bytes4 0)', installed: false, notInstalled: false },
-    { type: 4n, context: 'abi.encode(uint8 1, bytes4 selector)', installed: false, notInstalled: false },
-    { type: 0n, context: 'empty', installed: '-', notInstalled: false },
-    { type: 5n, context: 'empty', installed: '-', notInstalled: false },
-    { type: 6n, context: 'empty', installed: '-', notInstalled: false },
-    { type: 7n, context: 'empty', installed: '-', notInstalled: false },
-    { type: 8n, context: 'empty', installed: '-', notInstalled: false },
-    { type: 9n, context: 'empty', installed: '-', notInstalled: false },
-  ],
-}))
+describeAccount(kernelDriver(), [
+  { type: 1n, context: 'empty', installed: true, notInstalled: false },
+  { type: 2n, context: 'empty', installed: true, notInstalled: false },
+  { type: 3n, context: 'selector (4 bytes)', installed: true, notInstalled: false },
+  { type: 3n, context: 'abi.encode(bytes4 selector)', installed: true, notInstalled: false },
+  { type: 3n, context: 'empty', installed: 'reverts', notInstalled: 'reverts' },
+  // A hook installed as type 4 alone is only told onInstall: Kernel records hooks beside a validator, executor or selector.
+  { type: 4n, context: 'empty', installed: false, notInstalled: false },
+  { type: 4n, context: 'abi.encode(uint8 0, bytes4 selector)', installed: false, notInstalled: false },
+  { type: 4n, context: 'abi.encode(uint8 0, bytes4 0)', installed: false, notInstalled: false },
+  { type: 4n, context: 'abi.encode(uint8 1, bytes4 selector)', installed: false, notInstalled: false },
+  { type: 0n, context: 'empty', installed: '-', notInstalled: false },
+  { type: 5n, context: 'empty', installed: '-', notInstalled: false },
+  { type: 6n, context: 'empty', installed: '-', notInstalled: false },
+  { type: 7n, context: 'empty', installed: '-', notInstalled: false },
+  { type: 8n, context: 'empty', installed: '-', notInstalled: false },
+  { type: 9n, context: 'empty', installed: '-', notInstalled: false },
+])
 
 // ------------------------------------------------------------------------------------------------ Nexus (the table only)
 
 describe("Biconomy's Nexus: isModuleInstalled, for comparison", () => {
   it('answers isModuleInstalled as recorded for each module type and context', async (t) => {
-    const nexus: NexusContracts = await deployNexus(devnet)
-    const account = await ownedNexusAccount(devnet, nexus, privateKeyToAccount(generatePrivateKey()))
+    const nexus = nexusDriver()
+    await nexus.deploy(devnet)
+    const account = await nexus.newAccount()
     // Nexus 1.0.0 takes the same install data as MSA (fallback: selector ‖ callType ‖ initData).
     await sendUserOperationAndWait(devnet.bundlerClient, {
       account,
       calls: [
-        msaInstallModuleCall(account.address, 2n, forwardingExecutor),
-        msaInstallModuleCall(account.address, 3n, pingFallback, '0x', { selector: PING }),
-        msaInstallModuleCall(account.address, 4n, countingHook),
+        nexus.installCall(account.address, 2n, forwardingExecutor),
+        nexus.installCall(account.address, 3n, pingFallback, '0x', { selector: PING }),
+        nexus.installCall(account.address, 4n, countingHook),
       ],
     })
     const expected: Row[] = [
@@ -324,7 +270,7 @@ describe("Biconomy's Nexus: isModuleInstalled, for comparison", () => {
       { type: 8n, context: 'empty', installed: '-', notInstalled: false },
       { type: 9n, context: 'empty', installed: '-', notInstalled: false },
     ]
-    const observed = await askTable(account.address, expected, { '1': devnet.contracts.ownerValidator, '2': forwardingExecutor, '3': pingFallback, '4': countingHook })
+    const observed = await askTable(account.address, expected, tableModules())
     t.diagnostic(`Nexus isModuleInstalled:\n${formatTable(observed)}`)
     assert.deepEqual(observed, expected)
   })
