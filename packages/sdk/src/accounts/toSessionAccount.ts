@@ -6,6 +6,7 @@ import {
   toSmartAccount,
   type SmartAccount,
   type SmartAccountImplementation,
+  type UserOperation,
 } from 'viem/account-abstraction'
 import { getBlock } from 'viem/actions'
 import { decodeExecute, encodeExecute, type Call } from '../erc7579/execution.ts'
@@ -27,7 +28,9 @@ import { encodeSessionSignature, sessionSigningHash } from '../sessions/sessionS
 import { measuredVerificationGas } from '../userOperation/measuredVerificationGas.ts'
 import { bundlerEstimationGas } from '../userOperation/bundlerEstimationGas.ts'
 import { useFixedNonceKey } from './fixedNonceKey.ts'
-import { validatorNonceKey } from './nonceKey.ts'
+import type { Erc7579AccountKind } from './accountLayout.ts'
+import { accountLayoutOf } from '../actions/grantSessions.ts'
+import { managerRefusalReason } from '../userOperation/managerRefusal.ts'
 
 export type ToSessionAccountParameters = {
   /** A client of the account's chain. */
@@ -38,11 +41,17 @@ export type ToSessionAccountParameters = {
    */
   signer: LocalAccount | SessionSigner
   /**
-   * The full 192-bit nonce key. Default: the manager with the first 4 bytes of the (first) session's digest
-   * as the key (OpenZeppelin layout), so that separate sessions keep separate nonce sequences. Nexus selects
-   * validators with `BigInt(manager)`.
+   * The full 192-bit nonce key. Default: the key that selects the manager on the account's kind
+   * ({@link AccountLayout}), with the first bytes of the (first) session's digest in the bits the layout
+   * leaves free, so that separate sessions keep separate nonce sequences.
    */
   nonceKey?: bigint | undefined
+  /**
+   * Which ERC-7579 account this is (`'latchkey'`, `'nexus'`, `'msa'`, `'safe7579'`, `'kernel'`, or `'erc7579'`
+   * for another account of OpenZeppelin's layout). Default: read from the account's `accountId()`; an
+   * account not deployed yet is taken to have OpenZeppelin's layout (LatchkeyAccount's).
+   */
+  accountKind?: Erc7579AccountKind | undefined
   /** Check calls against the session off chain before signing (default true; tests of the contracts turn it off). */
   precheck?: boolean | undefined
   /**
@@ -144,7 +153,7 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
   }
   // A gas bound below what the chain needs now would refuse every op: say so now, not at the first op.
   if (precheck) await assertSessionGasUsable(client, grants.map((each) => each.session))
-  const nonceKey = parameters.nonceKey ?? validatorNonceKey(grant.manager, hexToBigInt(slice(grant.digest, 0, 4)))
+  const nonceKey = parameters.nonceKey ?? (await sessionNonceKey(client, grant, parameters.accountKind))
   const entryPoint = { abi: entryPoint07Abi, address: entryPoint07Address, version: '0.7' } as const
 
   // Rules built into this manager are read as CallPolicy configs (docs/policies.md §7).
@@ -387,7 +396,9 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
           known.uses++
           return { verificationGasLimit: known.limit + REUSE_ALLOWANCE }
         }
-        const measured = await measuredVerificationGas(client, grant.account, (op) => sign(op, planned)).estimateGas(request)
+        // Where the account hides the manager's revert (Safe7579), the manager is asked for the rule directly.
+        const explain = (op: UserOperation<'0.7'>) => managerRefusalReason(client, { manager: grant.manager, userOperation: op })
+        const measured = await measuredVerificationGas(client, grant.account, (op) => sign(op, planned), explain).estimateGas(request)
         if (measured) measuredGas.set(shape, { limit: measured.verificationGasLimit, uses: 0 })
         return measured
       },
@@ -404,4 +415,10 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
     },
   })
   return useFixedNonceKey(account, client, grant.account, nonceKey)
+}
+
+/** The nonce key selecting the manager on the grant's account, with the session digest's first bytes as the sequence key where the layout has room. */
+async function sessionNonceKey(client: Client<Transport, Chain | undefined>, grant: SessionGrant, kind: Erc7579AccountKind | undefined): Promise<bigint> {
+  const layout = await accountLayoutOf(client, grant.account, kind)
+  return layout.nonceKey(grant.manager, hexToBigInt(slice(grant.digest, 0, 4)))
 }

@@ -2,6 +2,7 @@ import { encodeFunctionData, type Address, type Chain, type Client, type Hex, ty
 import { readContract, getCode } from 'viem/actions'
 import type { SmartAccount } from 'viem/account-abstraction'
 import { sessionKeyManagerAbi } from '@latchkey/contracts'
+import { accountLayouts, resolveAccountLayout, type AccountLayout, type Erc7579AccountKind } from '../accounts/accountLayout.ts'
 import { describeInstalledModule, erc7579ModuleConfigAbi, installedModule, type InstalledModuleAnswer } from '../erc7579/moduleConfig.ts'
 import { UnsafeSessionError } from '../errors/session.ts'
 import { InvalidParameterError } from '../errors/userOperation.ts'
@@ -50,11 +51,21 @@ export async function assertSafeSession(client: AnyClient, sessions: Session | r
   }
 }
 
-/** The calls that install the manager (with `root` as its install data) or, if installed, set the root. */
-export function sessionRootCalls(account: Address, manager: Address, root: Hex, installed: boolean) {
+/**
+ * The calls that install the manager (with `root` as its install data, in the account's own format: see
+ * {@link AccountLayout}) or, if installed, set the root.
+ */
+export function sessionRootCalls(account: Address, manager: Address, root: Hex, installed: boolean, layout: AccountLayout = accountLayouts.erc7579) {
   return installed
     ? [{ to: manager, data: encodeFunctionData({ abi: sessionKeyManagerAbi, functionName: 'setMerkleRoot', args: [root] }) }]
-    : [{ to: account, data: encodeFunctionData({ abi: erc7579ModuleConfigAbi, functionName: 'installModule', args: [1n, manager, root] }) }]
+    : [{ to: account, data: encodeFunctionData({ abi: erc7579ModuleConfigAbi, functionName: 'installModule', args: [1n, manager, layout.validatorInstallData(root)] }) }]
+}
+
+/** The layout of `account`: given, read from the deployed account, or OpenZeppelin's for an account not deployed yet. */
+export async function accountLayoutOf(client: AnyClient, account: Address, kind: Erc7579AccountKind | undefined): Promise<AccountLayout> {
+  if (kind !== undefined) return resolveAccountLayout(client, account, kind)
+  const deployed = ((await getCode(client, { address: account })) ?? '0x') !== '0x'
+  return deployed ? resolveAccountLayout(client, account) : accountLayouts.erc7579
 }
 
 export type GrantSessionsParameters = {
@@ -69,6 +80,11 @@ export type GrantSessionsParameters = {
   chainClient?: AnyClient | undefined
   /** Fees for the owner userOp, instead of the network's estimate. */
   fees?: SendUserOperationAndWaitParameters['fees']
+  /**
+   * Which ERC-7579 account this is, for the manager's install data (Kernel wraps it). Default: read from
+   * the account's `accountId()`; an account not deployed yet is taken to have OpenZeppelin's layout.
+   */
+  accountKind?: Erc7579AccountKind | undefined
 }
 
 export type GrantSessionsReturnType = {
@@ -100,7 +116,7 @@ export async function grantSessions(
   const installed = await isSessionManagerInstalled(client, account.address, manager)
   const receipt = await sendUserOperationAndWait(bundlerClient, {
     account,
-    calls: sessionRootCalls(account.address, manager, tree.root, installed),
+    calls: sessionRootCalls(account.address, manager, tree.root, installed, await accountLayoutOf(client, account.address, parameters.accountKind)),
     chainClient: client,
     fees: parameters.fees,
   })

@@ -11,6 +11,7 @@ export function measuredVerificationGas(
   client: Client<Transport, Chain | undefined>,
   sender: Address,
   sign: (userOperation: UserOperation<'0.7'>) => Promise<Hex>,
+  explainRefusal?: SizeVerificationGasParameters['explainRefusal'],
 ) {
   return {
     async estimateGas(request: UserOperationRequest) {
@@ -18,6 +19,7 @@ export function measuredVerificationGas(
       const verificationGasLimit = await sizeVerificationGas(client, {
         userOperation: { ...request, sender } as SizeVerificationGasParameters['userOperation'],
         sign,
+        explainRefusal,
       })
       return { verificationGasLimit }
     },

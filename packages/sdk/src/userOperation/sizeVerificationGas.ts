@@ -1,7 +1,7 @@
 import type { Chain, Client, Hex, Transport } from 'viem'
 import type { UserOperation } from 'viem/account-abstraction'
 import { LatchkeyError } from '../errors/LatchkeyError.ts'
-import { isOutOfValidationGas, replayHandleOps, replayTime } from './replayHandleOps.ts'
+import { describeRevert, isOutOfValidationGas, replayHandleOps, replayTime, type ReplayOutcome } from './replayHandleOps.ts'
 
 export type SizeVerificationGasParameters = {
   /** The userOp as prepared so far (sender, nonce, callData, factory, fees). Gas fields are ignored. */
@@ -10,6 +10,11 @@ export type SizeVerificationGasParameters = {
   sign: (userOperation: UserOperation<'0.7'>) => Promise<Hex>
   /** Highest limit to try. Default 5,000,000. */
   maxLimit?: bigint | undefined
+  /**
+   * Names the rule when the EntryPoint's answer hides it (a validator revert the account replaced with its
+   * own, as Safe7579 does): given the refused, signed op, returns the validator's own reason, if it can.
+   */
+  explainRefusal?: ((userOperation: UserOperation<'0.7'>) => Promise<string | undefined>) | undefined
 }
 
 /** Searches to within this many gas units; the margin below covers the rest. */
@@ -62,7 +67,7 @@ export class UserOperationValidationError extends LatchkeyError {
  */
 export async function sizeVerificationGas(
   client: Client<Transport, Chain | undefined>,
-  { userOperation, sign, maxLimit = 5_000_000n }: SizeVerificationGasParameters,
+  { userOperation, sign, maxLimit = 5_000_000n, explainRefusal }: SizeVerificationGasParameters,
 ): Promise<bigint> {
   const time = await replayTime(client)
   const probe = async (verificationGasLimit: bigint) => {
@@ -81,22 +86,22 @@ export async function sizeVerificationGas(
       signature: '0x' as Hex,
     }
     op.signature = await sign(op)
-    return replayHandleOps(client, { userOperation: op, time })
+    return { op, outcome: await replayHandleOps(client, { userOperation: op, time }) }
   }
 
   // Most validations need far less than a million; only if that fails for gas is the maximum tried.
   let high = maxLimit < FIRST_UPPER_BOUND ? maxLimit : FIRST_UPPER_BOUND
-  let first = await probe(high)
+  let { op: firstOp, outcome: first } = await probe(high)
   // Only a failure that more gas cures is a gas failure.
   if (!first.ok && isOutOfValidationGas(first) && high < maxLimit) {
     high = maxLimit
-    first = await probe(high)
+    ;({ op: firstOp, outcome: first } = await probe(high))
   }
-  if (!first.ok) throw new UserOperationValidationError(first.code, first.reason)
+  if (!first.ok) throw new UserOperationValidationError(first.code, await explained(first, firstOp, explainRefusal))
   let low = 0n // fails (or untested)
   while (high - low > PRECISION) {
     const middle = (low + high) / 2n
-    const outcome = await probe(middle)
+    const { outcome } = await probe(middle)
     // It passed with more gas, so any failure here is a lack of gas, whatever the code says (a validator
     // may catch its own out-of-gas and report a bad signature).
     if (outcome.ok) high = middle
@@ -104,4 +109,15 @@ export async function sizeVerificationGas(
   }
   const margin = (high * MARGIN_PERCENT) / 100n
   return high + (margin > MARGIN_FLOOR ? margin : MARGIN_FLOOR) + PREFUND_ALLOWANCE
+}
+
+/** The EntryPoint's reason, with the validator's own where the EntryPoint's carries no rule it can name. */
+async function explained(
+  outcome: Extract<ReplayOutcome, { ok: false }>,
+  op: UserOperation<'0.7'>,
+  explainRefusal: SizeVerificationGasParameters['explainRefusal'],
+): Promise<string> {
+  if (!explainRefusal || outcome.code !== 'AA23' || describeRevert(outcome.innerRevert) !== undefined) return outcome.reason
+  const rule = await explainRefusal(op).catch(() => undefined)
+  return rule === undefined ? outcome.reason : `${outcome.reason} (the validator's own answer: ${rule})`
 }
