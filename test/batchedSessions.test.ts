@@ -9,6 +9,7 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { entryPoint07Address, getUserOperationHash, toPackedUserOperation, type UserOperation } from 'viem/account-abstraction'
 import { demoNftAbi, sessionKeyManagerAbi } from '@latchkey/contracts'
 import {
+  chainFees,
   checkSessionCall,
   createSession,
   erc20Policy,
@@ -153,18 +154,22 @@ describe('gas policies', () => {
   it('every session the op uses has its gas policy see the op', async () => {
     const owner = await deployedOwnerAccount(devnet)
     const key = privateKeyToAccount(generatePrivateKey())
-    const cheap = counterSession(devnet, { gas: gasPolicy({ maxFeePerGas: parseGwei('1') }) }, key).session
+    // A fee cap above what the chain needs now (a lower one is refused at grant; the shared devnet's suggested
+    // priority fee follows the tips just paid, about doubling after each op), and a fee above it.
+    const now = await chainFees(devnet.publicClient)
+    const cap = 4n * now.neededFeePerGas
+    const cheap = counterSession(devnet, { gas: gasPolicy({ maxFeePerGas: cap }) }, key).session
     const spend = createSession({ signer: key.address, validFor: 3600, permissions: [erc20Policy({ token: devnet.contracts.demoToken, recipients: [owner.address], total: 10n })] })
     const { grants } = await grantSessions(devnet.bundlerClient, { account: owner, manager: devnet.contracts.sessionKeyManager, sessions: [spend, cheap] })
     const account = await toSessionAccount({ client: devnet.publicClient, grants, signer: key })
     const calls = [erc20Call(devnet.contracts.demoToken, 'approve', [owner.address, 1n]), { to: devnet.contracts.demoCounter, data: countData }]
-    const fees = { maxFeePerGas: parseGwei('2'), maxPriorityFeePerGas: parseGwei('1') }
+    const fees = { maxFeePerGas: cap + parseGwei('1'), maxPriorityFeePerGas: now.maxPriorityFeePerGas }
     await assert.rejects(sendUserOperationAndWait(devnet.bundlerClient, { account, calls, fees }), (error: unknown) => {
       assert.ok(error instanceof SessionGasRefusedError, String(error))
       assert.equal(error.sessionDigest, grants[1]!.digest)
       return true
     })
-    // Without the counter call only the spend session (no gas policy) is used: the same fee passes.
+    // Without the counter call only the spend session (the default gas bounds, far above this fee) is used: the same fee passes.
     await sendUserOperationAndWait(devnet.bundlerClient, { account, calls: [calls[0]!], fees })
   })
 })

@@ -84,14 +84,17 @@ describe('every kind of Latchkey userOp passes ERC-7562 (account unstaked)', () 
     const owner = await deployedOwnerAccount(devnet)
     const manager = devnet.contracts.sessionKeyManager
     const key = privateKeyToAccount(generatePrivateKey())
+    // No gas policy, explicitly (gas: 'unbounded'), as before the SDK bounded gas by default: the policies case
+    // below traces GasPolicy, and these must not depend on the shared devnet's drifting fees.
     const sessions = [
-      createSession({ signer: key.address, validFor: 3600, permissions: [permission({ target: devnet.contracts.demoCounter, abi: demoCounterAbi, functionName: 'count' })] }),
+      createSession({ signer: key.address, validFor: 3600, gas: 'unbounded', permissions: [permission({ target: devnet.contracts.demoCounter, abi: demoCounterAbi, functionName: 'count' })] }),
       createSession({
         signer: key.address,
         validFor: 3600,
+        gas: 'unbounded',
         permissions: [permission({ target: devnet.contracts.demoCounter, abi: demoCounterAbi, functionName: 'count', policy: { address: devnet.contracts.usageLimitPolicy, config: encodeAbiParameters([{ type: 'uint256' }], [5n]) } })],
       }),
-      createSession({ signer: key.address, validFor: 3600, permissions: [permission({ target: 'any-unsafe', selector: toFunctionSelector('count()') })] }),
+      createSession({ signer: key.address, validFor: 3600, gas: 'unbounded', permissions: [permission({ target: 'any-unsafe', selector: toFunctionSelector('count()') })] }),
     ]
     const { grants } = await grantSessions(devnet.bundlerClient, { account: owner, manager, sessions })
     for (const grant of grants) {
@@ -99,7 +102,7 @@ describe('every kind of Latchkey userOp passes ERC-7562 (account unstaked)', () 
       assert.deepEqual(await traceAndSend(sessionAccount), [])
       assert.deepEqual(await traceAndSend(sessionAccount), [])
     }
-    const approved = await createSessionApproval({ account: owner, manager, session: createSession({ signer: key.address, validFor: 3600, permissions: sessions[0]!.permissions }) })
+    const approved = await createSessionApproval({ account: owner, manager, session: createSession({ signer: key.address, validFor: 3600, gas: 'unbounded', permissions: sessions[0]!.permissions }) })
     const approvedAccount = await toSessionAccount({ client: devnet.publicClient, grant: approved, signer: key })
     assert.deepEqual(await traceAndSend(approvedAccount), []) // enable: ERC-1271 through the account, then the record
     assert.deepEqual(await traceAndSend(approvedAccount), []) // recorded

@@ -160,7 +160,7 @@ describe('describeSession', () => {
   it("bounds gas by default, and says so when a session opts out with gas: 'unbounded'", () => {
     const base = { signer, validAfter, validUntil: validAfter + 3600, permissions: [permission({ target: usdc, abi: demoNftAbi, functionName: 'safeMint' })] }
     const bounded = describeSession(createSession(base))
-    includes(bounded, 'Fees: at most 50 gwei per gas; at most 30000000 gas per operation; the account pays at most 0.05 ETH in total; any paymaster, or none (the account pays).')
+    includes(bounded, 'Fees: at most 200 gwei per gas; at most 30000000 gas per operation; the account pays at most 0.05 ETH in total; any paymaster, or none (the account pays).')
     assert.ok(!bounded.includes('No bound on fees'), bounded)
     const unbounded = describeSession(createSession({ ...base, gas: 'unbounded' }))
     assert.deepEqual(lines(unbounded).filter((line) => line.includes('No bound on fees')), ["WARNING: No bound on fees (gas: 'unbounded'): the session key, acting as its own bundler, can spend all of the account's ETH on gas."])

@@ -44,7 +44,7 @@ export type DescribeSessionOptions = {
  * //    - params.tokenIn must be 0xA0b8…eB48 (USDC)
  * //    - params.amountIn at most 100000000 per call
  * //    - at most 1000000000 of params.amountIn in total
- * // Fees: at most 50 gwei per gas; at most 30000000 gas per operation; the account pays at most 0.05 ETH in total; any paymaster, or none (the account pays).
+ * // Fees: at most 200 gwei per gas; at most 30000000 gas per operation; the account pays at most 0.05 ETH in total; any paymaster, or none (the account pays).
  */
 export function describeSession(session: Session, options: DescribeSessionOptions = {}): string {
   const book = new AddressBook(options.contracts, options.account)

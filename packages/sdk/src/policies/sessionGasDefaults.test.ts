@@ -39,7 +39,7 @@ describe('session gas bounds by default', () => {
       { maxFeePerGas: config.maxFeePerGas, total: config.total, maxGasLimit: config.maxGasLimit, paymasterMode: config.paymasterMode },
       { ...DEFAULT_SESSION_GAS_BOUNDS, paymasterMode: 'any' },
     )
-    assert.deepEqual([DEFAULT_SESSION_GAS_BOUNDS.maxFeePerGas, DEFAULT_SESSION_GAS_BOUNDS.total, DEFAULT_SESSION_GAS_BOUNDS.maxGasLimit], [parseGwei('50'), parseEther('0.05'), 30_000_000n])
+    assert.deepEqual([DEFAULT_SESSION_GAS_BOUNDS.maxFeePerGas, DEFAULT_SESSION_GAS_BOUNDS.total, DEFAULT_SESSION_GAS_BOUNDS.maxGasLimit], [parseGwei('200'), parseEther('0.05'), 30_000_000n])
     const unbounded = createSession({ ...base, gas: 'unbounded' })
     assert.deepEqual([unbounded.gasPolicy, unbounded.gasPolicyConfig], [zeroAddress, '0x'])
     const own = gasPolicy({ maxFeePerGas: 7n })
@@ -59,13 +59,13 @@ describe('session gas bounds by default', () => {
   })
 
   it('refuses, with a typed error naming the bound, a session whose fee cap is below what the chain needs now', async () => {
-    const session = createSession(base) // 50 gwei
-    await assertSessionGasUsable(feeClient(parseGwei('40'), parseGwei('2')), session)
-    await assert.rejects(assertSessionGasUsable(feeClient(parseGwei('60'), parseGwei('2')), [createSession({ ...base, gas: 'unbounded' }), session]), (error: unknown) => {
+    const session = createSession(base) // 200 gwei
+    await assertSessionGasUsable(feeClient(parseGwei('190'), parseGwei('2')), session)
+    await assert.rejects(assertSessionGasUsable(feeClient(parseGwei('210'), parseGwei('2')), [createSession({ ...base, gas: 'unbounded' }), session]), (error: unknown) => {
       assert.ok(error instanceof SessionGasBoundTooLowError, String(error))
       assert.equal(error.bound, 'maxFeePerGas')
-      assert.deepEqual([error.limit, error.needed], [parseGwei('50'), parseGwei('62')])
-      assert.match(error.message, /fee cap is 50 gwei per gas, and an op must offer 62 gwei \(base fee 60 \+ priority fee 2\) now/)
+      assert.deepEqual([error.limit, error.needed], [parseGwei('200'), parseGwei('212')])
+      assert.match(error.message, /fee cap is 200 gwei per gas, and an op must offer 212 gwei \(base fee 210 \+ priority fee 2\) now/)
       assert.match(error.metaMessages!.join('\n'), /sessionGasBounds\(client\)|'unbounded'/)
       return true
     })

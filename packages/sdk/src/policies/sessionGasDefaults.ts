@@ -7,9 +7,11 @@ import { gasPolicy, type GasPolicyReturnType } from './gasPolicy.ts'
  * any fee and any preVerificationGas and be paid the account's ETH as fees. Fixed and conservative, because
  * `createSession` has no client; `sessionGasBounds(client)` derives the fee cap from the chain instead.
  *
- * - `maxFeePerGas` 50 gwei: above what Ethereum and its L2s ask on all but their busiest days (an op offering
- *   more is refused until fees fall: nothing is lost), a small fraction of the 100 gwei priority fee the drain
- *   used.
+ * - `maxFeePerGas` 200 gwei: the drain bid any fee; this stops that, yet is rarely reached by an honest op
+ *   (viem offers about twice the current fee: base fees above ≈80 gwei are rare on Ethereum, its L2s ask
+ *   far less). An op offering more is refused off chain until fees fall: nothing is lost. A lower cap would
+ *   not protect more money (the total bounds that; each op counts the fee it offers, not the cap) and would
+ *   stop honest sessions on busy days.
  * - `total` 0.05 ETH over the session's life: each self-paid op counts its largest possible cost (gas limits ×
  *   maxFeePerGas, the EntryPoint's prefund), so this is dozens of ops at a few gwei, ≈100 on a 1-gwei chain; a
  *   stolen key can burn at most this.
@@ -19,7 +21,7 @@ import { gasPolicy, type GasPolicyReturnType } from './gasPolicy.ts'
  * - any paymaster (sponsored sessions work); ops a paymaster pays count nothing against the total.
  */
 export const DEFAULT_SESSION_GAS_BOUNDS = {
-  maxFeePerGas: parseGwei('50'),
+  maxFeePerGas: parseGwei('200'),
   total: parseEther('0.05'),
   maxGasLimit: 30_000_000n,
 } as const
