@@ -40,8 +40,14 @@ function resolveImport(path: string): { contents: string } | { error: string } {
 
 type Output = {
   errors?: { severity: string; formattedMessage: string }[]
-  contracts: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string } } }>>
+  contracts: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }>>
 }
+
+/**
+ * EIP-170: no chain deploys runtime code above 24,576 bytes. The devnet may run with a higher limit (for
+ * third-party accounts under test), so this is checked here, where every build of our contracts passes.
+ */
+const MAX_RUNTIME_BYTES = 24_576
 
 if (!solc.version().startsWith(solcVersion)) {
   throw new Error(`solc ${solc.version()} is installed; ${solcVersion} is pinned`)
@@ -58,7 +64,7 @@ const input = {
   sources,
   settings: {
     ...compilerSettings,
-    outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } },
+    outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
   },
 }
 const output = JSON.parse(solc.compile(JSON.stringify(input), { import: resolveImport })) as Output
@@ -75,12 +81,16 @@ if (errors.length > 0) {
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1)
 const files = new Map<string, string>()
 const names: string[] = []
+const oversized: string[] = []
 for (const [sourcePath, contracts] of Object.entries(output.contracts)) {
   if (!sourcePath.startsWith('src/')) continue
   for (const [name, artifact] of Object.entries(contracts)) {
     const bytecode = artifact.evm.bytecode.object
     if (bytecode.length === 0) continue // interfaces and abstract contracts
     if (new RegExp(`\\blibrary\\s+${name}\\b`).test(sources[sourcePath]?.content ?? '')) continue // linked into contracts
+    const runtimeBytes = artifact.evm.deployedBytecode.object.length / 2
+    if (runtimeBytes > MAX_RUNTIME_BYTES) oversized.push(`${name}: ${runtimeBytes} bytes of runtime code, above EIP-170's ${MAX_RUNTIME_BYTES}`)
+    else if (runtimeBytes > MAX_RUNTIME_BYTES * 0.9) console.log(`${name}: ${runtimeBytes} bytes of runtime code (EIP-170 allows ${MAX_RUNTIME_BYTES})`)
     names.push(name)
     files.set(
       `${name}.ts`,
@@ -89,6 +99,10 @@ for (const [sourcePath, contracts] of Object.entries(output.contracts)) {
         `export const ${lowerFirst(name)}Bytecode = '0x${bytecode}' as const\n`,
     )
   }
+}
+if (oversized.length > 0) {
+  for (const line of oversized) console.error(line)
+  process.exit(1)
 }
 names.sort()
 files.set(

@@ -63,12 +63,6 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules {
     address private constant ENTRY_POINT_V08 = 0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108;
     address private constant ENTRY_POINT_V09 = 0x433709009B8330FDa32311DF1C2AFA402eD8D009;
 
-    /// @dev Vendor module types an account may hold besides ERC-7579's 1–4: Kernel v3's, Nexus's.
-    uint256 private constant MODULE_TYPE_KERNEL_POLICY = 5;
-    uint256 private constant MODULE_TYPE_KERNEL_SIGNER = 6;
-    uint256 private constant MODULE_TYPE_PRE_VALIDATION_HOOK_ERC1271 = 8;
-    uint256 private constant MODULE_TYPE_PRE_VALIDATION_HOOK_ERC4337 = 9;
-
     mapping(address account => AccountSessions) private _accounts;
     mapping(bytes32 digest => mapping(address account => SessionRecord)) private _records;
 
@@ -592,29 +586,33 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules {
      * hooks (8, 9). The SDK asks the same list (INSTALLED_MODULE_QUESTIONS). Fail closed: a revert, or any answer
      * but a 32-byte false, is "installed".
      */
-    function _isInstalledModule(address account, address target, bytes4 selector) private view returns (bool) {
-        return
-            _askInstalled(account, MODULE_TYPE_VALIDATOR, target, "") ||
-            _askInstalled(account, MODULE_TYPE_EXECUTOR, target, "") ||
-            _askInstalled(account, MODULE_TYPE_FALLBACK, target, abi.encode(selector)) ||
-            _askInstalled(account, MODULE_TYPE_HOOK, target, abi.encode(uint8(0), bytes4(0))) ||
-            _askInstalled(account, MODULE_TYPE_HOOK, target, abi.encode(uint8(1), selector)) ||
-            _askInstalled(account, MODULE_TYPE_KERNEL_POLICY, target, "") ||
-            _askInstalled(account, MODULE_TYPE_KERNEL_SIGNER, target, "") ||
-            _askInstalled(account, MODULE_TYPE_PRE_VALIDATION_HOOK_ERC1271, target, "") ||
-            _askInstalled(account, MODULE_TYPE_PRE_VALIDATION_HOOK_ERC4337, target, "");
-    }
-
-    /**
-     * @dev `account.isModuleInstalled(moduleType, module, context)`, where anything but a clean false (a revert,
-     * a short, long or non-boolean answer) counts as installed. In assembly so that GAS is immediately followed
-     * by STATICCALL (ERC-7562 OP-012).
-     */
-    function _askInstalled(address account, uint256 moduleType, address module, bytes memory context) private view returns (bool installed) {
-        bytes memory payload = abi.encodeCall(IERC7579ModuleConfig.isModuleInstalled, (moduleType, module, context));
+    function _isInstalledModule(address account, address target, bytes4 selector) private view returns (bool installed) {
         assembly ("memory-safe") {
-            let ok := staticcall(gas(), account, add(payload, 0x20), mload(payload), 0x00, 0x20)
-            installed := or(or(iszero(ok), iszero(eq(returndatasize(), 0x20))), iszero(iszero(mload(0x00))))
+            // isModuleInstalled(uint256 moduleTypeId, address module, bytes additionalContext), written past
+            // the free memory pointer (scratch: nothing is allocated).
+            let p := mload(0x40)
+            mstore(p, shl(224, 0x112d3a7d))
+            mstore(add(p, 0x24), target)
+            mstore(add(p, 0x44), 0x60)
+            // One question per 2 bytes, the first in the lowest: module type ‖ context kind, where the kind is
+            // 0 empty, 1 abi.encode(selector), 2 abi.encode(uint8 0, bytes4 0), 3 abi.encode(uint8 1, selector):
+            // (1, 0) (2, 0) (3, 1) (4, 2) (4, 3) (5, 0) (6, 0) (8, 0) (9, 0).
+            for { let q := 0x090008000600050004030402030102000100 } q { q := shr(16, q) } {
+                mstore(add(p, 0x04), shr(8, and(q, 0xffff)))
+                let kind := and(q, 0xff)
+                mstore(add(p, 0x64), mul(0x20, add(gt(kind, 0), gt(kind, 1)))) // context length: 0, 32, 64, 64
+                mstore(add(p, 0x84), selector)
+                if gt(kind, 1) {
+                    mstore(add(p, 0x84), sub(kind, 2))
+                    mstore(add(p, 0xa4), mul(selector, eq(kind, 3)))
+                }
+                // Anything but a clean 32-byte false counts as installed. GAS is followed by STATICCALL (OP-012).
+                let ok := staticcall(gas(), account, p, add(0x84, mload(add(p, 0x64))), 0x00, 0x20)
+                if or(or(iszero(ok), iszero(eq(returndatasize(), 0x20))), iszero(iszero(mload(0x00)))) {
+                    installed := 1
+                    break
+                }
+            }
         }
     }
 
