@@ -480,25 +480,34 @@ describe('evaluateCallPolicy: limits', () => {
 
   it('intersects the windows of periodic limits and ignores lifetime ones', () => {
     const result = evaluate([], data, {
-      declaredTime: 90_000,
+      declaredTime: 1_299_600, // in the third week since 1970
       limits: [
-        { kind: 'calls', max: 5n, period: 86_400 }, // [86400, 172799]
+        { kind: 'calls', max: 5n, period: 86_400 }, // [1296000, 1382399]
         { kind: 'calls', max: 5n, period: 0 },
-        { kind: 'value', max: 5n, period: 3600 }, // [90000, 93599]
-        { kind: 'calls', max: 5n, period: 7 * 86_400 }, // [0, 604799]
+        { kind: 'value', max: 5n, period: 3600 }, // [1299600, 1303199]
+        { kind: 'calls', max: 5n, period: 7 * 86_400 }, // [1209600, 1814399]
       ],
     })
     assert.ok(result.ok)
-    assert.deepEqual([result.validAfter, result.validUntil], [90_000, 93_599])
+    assert.deepEqual([result.validAfter, result.validUntil], [1_299_600, 1_303_199])
     assert.deepEqual(
       result.usage.map((u) => [u.limitIndex, u.usage.periodId]),
       [
-        [0, 1n],
+        [0, 15n],
         [1, 0n],
-        [2, 25n],
-        [3, 0n],
+        [2, 361n],
+        [3, 2n],
       ],
     )
+  })
+
+  it("refuses a declared time in a periodic limit's first period (its window could end at 0: no expiry)", () => {
+    const result = evaluate([], data, { declaredTime: 0, limits: [{ kind: 'calls', max: 5n, period: 1 }] })
+    assert.ok(!result.ok)
+    assert.equal(result.error.name, 'PolicyDeclaredTimeTooEarly')
+    assert.deepEqual(result.error.args, [0n, 0n])
+    // A lifetime limit has no period, so any declared time is fine.
+    assert.ok(evaluate([], data, { declaredTime: 0, limits: [{ kind: 'calls', max: 5n, period: 0 }] }).ok)
   })
 
   it('caps validUntil at 2^48 − 1', () => {
