@@ -3,6 +3,7 @@ export { latchkeyAccountAddress, type ModuleInit, type LatchkeyAccountAddressPar
 export { validatorNonceKey, OWNER_NONCE_KEY } from './accounts/nonceKey.ts'
 export { accountLayouts, accountKindFromId, resolveAccountLayout, type AccountLayout, type Erc7579AccountKind } from './accounts/accountLayout.ts'
 export { managerRefusalReason } from './userOperation/managerRefusal.ts'
+export { userOperationFees } from './userOperation/userOperationFees.ts'
 export { encodeExecute, decodeExecute, executionMode, erc7579ExecuteAbi, type Call } from './erc7579/execution.ts'
 export { LatchkeyError, type LatchkeyErrorParameters } from './errors/LatchkeyError.ts'
 export { UserOperationDroppedError, UserOperationRevertedError, InvalidParameterError } from './errors/userOperation.ts'

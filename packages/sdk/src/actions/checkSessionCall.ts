@@ -1,5 +1,5 @@
 import { zeroAddress, type Address, type Chain, type Client, type Transport } from 'viem'
-import { estimateFeesPerGas } from 'viem/actions'
+import { userOperationFees } from '../userOperation/userOperationFees.ts'
 import type { UserOpCost } from '../sessions/policyChecker.ts'
 import type { Call } from '../erc7579/execution.ts'
 import { latchkeyModules } from '../deployments.ts'
@@ -83,10 +83,10 @@ export async function checkSessionCall(
   return assignSessionCalls({ candidates: grants.map((grant, index) => ({ grant, state: states[index]! })), calls: parameters.calls, declaredTime, cost })
 }
 
-/** The maxFeePerGas viem's `prepareUserOperation` offers by default: twice `estimateFeesPerGas` (0 when it cannot tell). */
+/** The maxFeePerGas `sendUserOperationAndWait` offers by default ({@link userOperationFees}; 0 when it cannot tell). */
 async function defaultOfferedFee(client: Client<Transport, Chain | undefined>): Promise<bigint> {
   try {
-    return 2n * (await estimateFeesPerGas(client, { chain: client.chain ?? null, type: 'eip1559' })).maxFeePerGas
+    return (await userOperationFees(client)).maxFeePerGas
   } catch {
     return 0n
   }

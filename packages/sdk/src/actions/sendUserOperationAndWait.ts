@@ -7,6 +7,7 @@ import {
   type UserOperation,
 } from 'viem/account-abstraction'
 import type { Call } from '../erc7579/execution.ts'
+import { userOperationFees } from '../userOperation/userOperationFees.ts'
 import { waitForUserOperation, type WaitForUserOperationReturnType } from './waitForUserOperation.ts'
 
 export type SendUserOperationAndWaitParameters = {
@@ -22,6 +23,7 @@ export type SendUserOperationAndWaitParameters = {
    */
   gas?: { callGasLimit?: bigint; verificationGasLimit?: bigint; preVerificationGas?: bigint } | undefined
   /** Fees to use as given, instead of the network's estimate (benchmarks fix them so that signatures repeat). */
+  /** Default: {@link userOperationFees} (the node's suggested priority fee, and room for the base fee to double). */
   fees?: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | undefined
   timeout?: number | undefined
 }
@@ -47,12 +49,13 @@ export async function sendUserOperationAndWait(
 ): Promise<SendUserOperationAndWaitReturnType> {
   const { account, calls, chainClient, timeout } = parameters
   const nonce = parameters.nonceKey === undefined ? undefined : await account.getNonce({ key: parameters.nonceKey })
+  const fees = parameters.fees ?? (await userOperationFees(chainClient ?? (account.client as Client<Transport, Chain | undefined>)))
   const prepared = (await prepareUserOperation(bundlerClient, {
     account,
     calls,
     ...(nonce === undefined ? {} : { nonce }),
     ...parameters.gas,
-    ...parameters.fees,
+    ...fees,
   })) as unknown as UserOperation<'0.7'>
   const signature = await account.signUserOperation(prepared)
   const userOperation = { ...prepared, signature }
