@@ -24,7 +24,7 @@
  */
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { encodeFunctionData, parseAbi, slice, type Address, type Hex } from 'viem'
+import { encodeFunctionData, parseAbi, parseGwei, slice, type Address, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
 import type { SmartAccount, UserOperation } from 'viem/account-abstraction'
 import { demoCounterAbi } from '@latchkey/contracts'
@@ -87,9 +87,16 @@ function selectsManager(d: AccountDriver, key: bigint): boolean {
   })
 }
 
-/** Sends `calls` from `account` through Alto and asserts the op succeeded; returns the SDK's result. */
+/**
+ * Fixed fees for every op of this file: the devnet's suggested priority fee climbs op after op (each bundle
+ * pays the last suggestion and raises the next), past the sessions' default fee cap of 200 gwei within a few
+ * dozen ops; fixed fees keep the sessions usable and the signatures' cost comparable.
+ */
+const FEES = { maxFeePerGas: parseGwei('5'), maxPriorityFeePerGas: parseGwei('1') }
+
+/** Sends `calls` from `account` through Alto (at {@link FEES}) and asserts the op succeeded; returns the SDK's result. */
 async function send(account: SmartAccount, calls: Call[]) {
-  const result = await sendUserOperationAndWait(devnet.bundlerClient, { account, calls })
+  const result = await sendUserOperationAndWait(devnet.bundlerClient, { account, calls, fees: FEES })
   assert.equal(result.success, true)
   return result
 }
@@ -106,13 +113,19 @@ async function refusedOnChain(promise: Promise<unknown>, rule: RegExp): Promise<
   return reason
 }
 
+/** One measured op: the receipt's actualGasUsed and the op's preVerificationGas (the bundler's figure, inside actualGasUsed). */
+type Measured = { actualGasUsed: bigint; preVerificationGas: bigint }
 /** The steady gas of one account, for the table printed at the end. */
-type GasRow = { account: string; owner: bigint; session: bigint }
+type GasRow = { account: string; owner: Measured; session: Measured }
 const gasTable: GasRow[] = []
 
 after(() => {
   if (gasTable.length === 0) return
-  const lines = ['steady DemoCounter.count() (actualGasUsed, after a warm-up op of the same kind):', ...gasTable.map((r) => `  ${r.account}: owner ${r.owner}, root session ${r.session} (+${r.session - r.owner})`)]
+  const cell = (m: Measured) => `${m.actualGasUsed} (${m.actualGasUsed - m.preVerificationGas} + PVG ${m.preVerificationGas})`
+  const lines = [
+    'steady DemoCounter.count(), after a warm-up op of the same kind: actualGasUsed of the receipt (= EntryPoint-measured + preVerificationGas)',
+    ...gasTable.map((r) => `  ${r.account}: owner ${cell(r.owner)}; root session ${cell(r.session)}; session - owner ${r.session.actualGasUsed - r.owner.actualGasUsed}`),
+  ]
   console.log(lines.join('\n'))
 })
 
@@ -135,7 +148,7 @@ function describeMatrix(d: AccountDriver) {
     it('install by grantSessions on the deployed account (install data picked by the SDK), root grant used twice through Alto with the nonce key found by the SDK', async () => {
       assert.equal(await managerInstalled(account.address), false)
       rootKey = privateKeyToAccount(generatePrivateKey())
-      const { grants } = await grantSessions(devnet.bundlerClient, { account, manager: manager(), sessions: [countSession(rootKey)] })
+      const { grants } = await grantSessions(devnet.bundlerClient, { account, manager: manager(), sessions: [countSession(rootKey)], fees: FEES })
       rootGrant = grants[0]!
       assert.equal(await managerInstalled(account.address), true)
 
@@ -196,12 +209,18 @@ function describeMatrix(d: AccountDriver) {
 
     it('steady gas: DemoCounter.count() by the owner and by a root session (warm-up op first, actualGasUsed)', async (t) => {
       const user = await toSessionAccount({ client: devnet.publicClient, grant: rootGrant, signer: rootKey })
+      const detail = (r: Awaited<ReturnType<typeof send>>) => {
+        const op = r.userOperation
+        return `actualGasUsed ${r.actualGasUsed} (preVerificationGas ${op.preVerificationGas}, verificationGasLimit ${op.verificationGasLimit}, callGasLimit ${op.callGasLimit}; receipt gasUsed ${r.receipt?.gasUsed})`
+      }
       await send(account, [count()])
-      const owner = (await send(account, [count()])).actualGasUsed
+      const ownerOp = await send(account, [count()])
       await send(user, [count()])
-      const session = (await send(user, [count()])).actualGasUsed
-      t.diagnostic(`owner ${owner}, session ${session}`)
-      gasTable.push({ account: d.name, owner, session })
+      const sessionOp = await send(user, [count()])
+      const measured = (r: typeof ownerOp): Measured => ({ actualGasUsed: r.actualGasUsed, preVerificationGas: r.userOperation.preVerificationGas })
+      t.diagnostic(`owner: ${detail(ownerOp)}`)
+      t.diagnostic(`session: ${detail(sessionOp)}`)
+      gasTable.push({ account: d.name, owner: measured(ownerOp), session: measured(sessionOp) })
     })
 
     it('revoke one session: refused off chain (SessionNotUsableError) and on chain (SessionIsRevoked)', async () => {
