@@ -17,8 +17,11 @@
  * 5. revoke one session, then all: refused off chain (SessionNotUsableError) and on chain;
  * 6. ERC-7562 on the traced validation of a steady session op: nothing of ours violates a rule; what the
  *    account's own code does is printed (t.diagnostic);
- * 7. steady gas: DemoCounter.count() by the owner's path and by a root session, each after a warm-up op of
- *    the same kind; actualGasUsed from the bundler's receipt, printed (not asserted).
+ * 7. steady gas: DemoCounter.count() by the owner's path and by a root session (default gas policy), each
+ *    after a warm-up op of the same kind, at fixed fees, both paying their prefund in validation;
+ *    actualGasUsed from the bundler's receipt, printed with its preVerificationGas (not asserted).
+ *
+ * `MATRIX_ACCOUNTS=umsa,kernel` (accountId prefixes) runs some accounts only.
  *
  * The any-target rows of the matrix (fallback handler, executor, hook) are test/anyTargetModules.test.ts.
  */
@@ -289,11 +292,10 @@ function describeMatrix(d: AccountDriver) {
         assert.equal(await counted(fresh.address), 3n)
       })
     } else {
-      it('install by the first userOp', { skip: 'the Nexus fixture installs only the owner validator at deployment (its bootstrap call takes one validator)' }, () => {})
+      it('install by the first userOp', { skip: "not wired: the Nexus fixture (nexusAccount.ts) deploys through the bootstrap's single-validator call (getInitNexusWithSingleValidatorCalldata), so the driver says validatorsAtDeployment: false" }, () => {})
     }
   })
 }
 
-// MATRIX_ACCOUNTS=msa,kernel (accountId prefixes) runs some of them only.
 const only = process.env.MATRIX_ACCOUNTS?.split(',')
 for (const driver of accountDrivers()) if (!only || only.some((p) => driver.accountId.toLowerCase().startsWith(p.toLowerCase()))) describeMatrix(driver)
