@@ -20,6 +20,7 @@ import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 
 import type { SmartAccount } from 'viem/account-abstraction'
 import { demoCounterAbi, forwardingExecutorAbi, forwardingExecutorBytecode, pingFallbackAbi, pingFallbackBytecode } from '@latchkey/contracts'
 import { buildSessionTree, encodeExecute, sendUserOperationAndWait, sessionDigest, type Permission, type Session, type SessionGrant } from '@latchkey/sdk'
+import { checkValidationRules } from '@latchkey/devnet'
 import type { DevnetFixture } from './fixtures/devnet.ts'
 import { accountDrivers, type AccountDriver } from './fixtures/accountDrivers.ts'
 import { MODULE_TYPE } from './fixtures/erc7579TestAccount.ts'
@@ -169,10 +170,15 @@ function describeAnyTarget(d: AccountDriver) {
       })
     }
 
-    it('lands the control: DemoCounter.count() under the same kind of permission', async () => {
+    it('lands the control: DemoCounter.count() under the same kind of permission, its validation ERC-7562 clean', async (t) => {
       const before = await counted(account.address)
       const userOp = await op(PERMISSION.count, devnet.contracts.demoCounter, COUNT)
       assert.deepEqual(await managerVerdict(devnet, userOp), { valid: true, validationData: 0n })
+      // The guard asks the account isModuleInstalled nine times during validation: none of those reads may
+      // break a rule, in our code or in the account's (whose answers the guard caused).
+      const violations = await checkValidationRules(devnet.publicClient, { userOperation: userOp, factoryStaked: true })
+      t.diagnostic(violations.length === 0 ? 'ERC-7562: no violation' : `ERC-7562: ${JSON.stringify(violations)}`)
+      assert.deepEqual(violations, [])
       const outcome = await submitAsOwnBundler(devnet, userOp)
       assert.deepEqual({ included: outcome.included, success: outcome.included && outcome.success }, { included: true, success: true })
       assert.equal(await counted(account.address), before + 1n)
