@@ -42,7 +42,7 @@ function verifyWithNoble(publicKey: Hex, message: Hex, signature: Hex): boolean 
 
 describe('FrostSignerVerifier', () => {
   it('accepts the RFC 9591 test vector (FROST(secp256k1, SHA-256), 2-of-3, message "test") and refuses it altered', async () => {
-    const vector = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'shared', 'vectors', 'frost-secp256k1-sha256.json'), 'utf8'))
+    const vector = JSON.parse(readFileSync(join(import.meta.dirname, 'vectors', 'frost-secp256k1-sha256.json'), 'utf8'))
     const publicKey = frostSignerKey(`0x${vector.inputs.group_public_key}`)
     const signature = frostOnChainSignature(`0x${vector.final_output.sig}`)
     const message: Hex = `0x${vector.inputs.message}`

@@ -1,5 +1,5 @@
 /**
- * @noble/curves' FROST(secp256k1, SHA-256) reproduces the RFC 9591 test vector (../shared/vectors) exactly: the
+ * @noble/curves' FROST(secp256k1, SHA-256) reproduces the RFC 9591 test vector (test/vectors) exactly: the
  * key package built from the vector's shares, each participant's nonces from the vector's randomness (fed
  * through the rng argument), the commitments, the signature shares and the aggregate signature.
  */
@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { secp256k1, secp256k1_FROST as frost } from '@noble/curves/secp256k1.js'
 import { bytesToHex, hexToBytes } from 'viem'
 
-const vector = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', '..', '..', 'shared', 'vectors', 'frost-secp256k1-sha256.json'), 'utf8'))
+const vector = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', '..', 'test', 'vectors', 'frost-secp256k1-sha256.json'), 'utf8'))
 const bytes = (hex: string) => hexToBytes(`0x${hex}`)
 const scalar = (hex: string) => BigInt(`0x${hex}`)
 
