@@ -292,7 +292,7 @@ function describeMatrix(d: AccountDriver) {
         assert.equal(await counted(fresh.address), 3n)
       })
     } else {
-      it('install by the first userOp', { skip: "not wired: the Nexus fixture (nexusAccount.ts) deploys through the bootstrap's single-validator call (getInitNexusWithSingleValidatorCalldata), so the driver says validatorsAtDeployment: false" }, () => {})
+      it('install by the first userOp', { skip: `${d.name} takes no validator but its owner's at deployment` }, () => {})
     }
   })
 }
