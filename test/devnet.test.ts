@@ -1,6 +1,7 @@
 /**
  * `latchkey devnet` as a user runs it: a separate process that prints its description, listens on
- * loopback only, and on SIGINT/SIGTERM leaves no process and no open port behind.
+ * loopback only, and on SIGINT, SIGTERM or SIGHUP, or when the process that started it dies (`npx` stopped
+ * alone), leaves no process and no open port behind.
  */
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -16,9 +17,12 @@ const cli = join(import.meta.dirname, '..', 'packages', 'cli', 'bin', 'latchkey.
 
 type Started = { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> }
 
-/** Runs the CLI in its own process group, as a terminal would. */
-function runCli(args: string[]): Started {
-  const child = spawn(process.execPath, [cli, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+/** Runs the CLI in its own process group, as a terminal would (through `npx latchkey` with `viaNpx`). */
+function runCli(args: string[], { viaNpx = false } = {}): Started {
+  const root = join(import.meta.dirname, '..')
+  const child = viaNpx
+    ? spawn('npx', ['--no-install', 'latchkey', ...args], { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(process.execPath, [cli, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()))
@@ -146,6 +150,27 @@ describe('latchkey devnet (command)', () => {
       if (!groupIsEmpty(run.child.pid!)) process.kill(-run.child.pid!, 'SIGKILL')
     }
   })
+
+  for (const [how, stop] of [
+    ['SIGTERM to npx alone (the launcher may die without passing it on)', (pid: number) => process.kill(pid, 'SIGTERM')],
+    ['SIGHUP to npx alone (a closed terminal)', (pid: number) => process.kill(pid, 'SIGHUP')],
+    ['SIGKILL to npx alone (its parent dies outright)', (pid: number) => process.kill(pid, 'SIGKILL')],
+  ] as const) {
+    it(`run as \`npx latchkey devnet --json\`, stops everything it started on ${how}`, async () => {
+      const run = runCli(['devnet', '--json'], { viaNpx: true })
+      try {
+        const line = await until('the JSON line', () => run.stdout().split('\n').find((l) => l.startsWith('{')))
+        const info = JSON.parse(line) as { rpcUrl: string; bundlerUrl: string; pids: { anvil: number; bundler: number } }
+        const ports = [info.rpcUrl, info.bundlerUrl].map((u) => Number(new URL(u).port))
+        stop(run.child.pid!)
+        await until('anvil and Alto to exit', () => (processIsGone(info.pids.anvil) && processIsGone(info.pids.bundler) ? true : undefined), 15_000)
+        await until('the process group to empty', () => (groupIsEmpty(run.child.pid!) ? true : undefined), 15_000)
+        for (const port of ports) assert.equal(await isPortOpen(port), false, `port ${port} is free`)
+      } finally {
+        if (!groupIsEmpty(run.child.pid!)) process.kill(-run.child.pid!, 'SIGKILL')
+      }
+    })
+  }
 
   it('fails at once with a clear error when a port is taken, leaving nothing running', async () => {
     const server = createServer()

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { startDevnet, type Devnet } from '@latchkey/devnet'
 
 export type DevnetCommandOptions = { json?: boolean; anvilPort?: number; bundlerPort?: number; codeSizeLimit?: number }
@@ -15,17 +16,59 @@ export function describeDevnet(devnet: Devnet) {
   }
 }
 
+/** How often the command checks that the processes that started it are still there. */
+const PARENT_CHECK_MS = 500
+
 /**
- * Runs the devnet until SIGINT or SIGTERM, then stops anvil and Alto and returns the exit code.
- * Logs go to stderr; stdout carries only the description (one JSON object with `--json`).
+ * Resolves with the reason to stop: SIGINT, SIGTERM or SIGHUP to this process, or the process that started
+ * it exiting. That launcher is the parent, or the grandparent when the parent is the shell a package runner
+ * puts in between (`npx latchkey devnet` and `npm run devnet` run `sh -c latchkey …`): a runner killed alone
+ * (SIGKILL, or a SIGHUP it does not pass on) leaves that shell waiting, so both are watched.
+ */
+function stopRequested(): Promise<string> {
+  return new Promise((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => resolve(signal))
+    const parent = process.ppid
+    const grandparent = parentOf(parent)
+    const timer = setInterval(() => {
+      const gone = process.ppid !== parent ? parent : grandparent !== undefined && !isAlive(grandparent) ? grandparent : undefined
+      if (gone === undefined) return
+      clearInterval(timer)
+      resolve(`the process that started it (${gone}) exited`)
+    }, PARENT_CHECK_MS)
+    timer.unref()
+  })
+}
+
+/** The parent of process `pid`, from /proc (Linux); undefined elsewhere, or for init. */
+function parentOf(pid: number): number | undefined {
+  try {
+    // /proc/<pid>/stat: `pid (comm) state ppid …`; comm may hold spaces or parentheses, so read after the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+    return Number.isInteger(ppid) && ppid > 1 ? ppid : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * Runs the devnet until it is asked to stop ({@link stopRequested}), then stops anvil and Alto and returns
+ * the exit code. Logs go to stderr; stdout carries only the description (one JSON object with `--json`).
  */
 export async function runDevnetCommand(options: DevnetCommandOptions): Promise<number> {
   const log = options.json ? () => {} : (line: string) => process.stderr.write(`${line}\n`)
   // Listen before starting: a signal during start-up stops the devnet as soon as it is up.
-  const signalled = new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'))
-    process.once('SIGTERM', () => resolve('SIGTERM'))
-  })
+  const signalled = stopRequested()
   let devnet: Devnet
   try {
     devnet = await startDevnet({
