@@ -584,7 +584,8 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules {
      * its global hook, `abi.encode(uint8 1, selector)` for the selector's; Safe7579 reverts on an empty context,
      * the others ignore it); then the vendor types: Kernel's policies (5) and signers (6), Nexus's pre-validation
      * hooks (8, 9). The SDK asks the same list (INSTALLED_MODULE_QUESTIONS). Fail closed: a revert, or any answer
-     * but a 32-byte false, is "installed".
+     * but a 32-byte false, is "installed". Then, on a Safe, whether the target is one of the Safe's own modules
+     * ({_isSafeModule}).
      */
     function _isInstalledModule(address account, address target, bytes4 selector) private view returns (bool installed) {
         assembly ("memory-safe") {
@@ -613,6 +614,23 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules {
                     break
                 }
             }
+        }
+        if (!installed) installed = _isSafeModule(account, target);
+    }
+
+    /**
+     * @dev Whether `target` is one of a Safe's own modules (Safe's ModuleManager `isModuleEnabled(address)`):
+     * Safe7579's adapter is one, and it takes the account's calls as the EntryPoint's or its own when the last
+     * 20 calldata bytes say so (ERC-2771), so reaching it would hand over the account. Only a Safe answers;
+     * other accounts have no such function and revert, which here means "not a Safe module". Written in the
+     * scratch space (0x00–0x3f); GAS is followed by STATICCALL (OP-012).
+     */
+    function _isSafeModule(address account, address target) private view returns (bool enabled) {
+        assembly ("memory-safe") {
+            mstore(0x00, shl(224, 0x2d9ad53d))
+            mstore(0x04, target)
+            let ok := staticcall(gas(), account, 0x00, 0x24, 0x00, 0x20)
+            enabled := and(ok, and(eq(returndatasize(), 0x20), iszero(iszero(mload(0x00)))))
         }
     }
 

@@ -18,7 +18,7 @@ type Question = { moduleType: bigint; module: Address; context: Hex }
  * A client whose account answers `isModuleInstalled` with `answer(question)`: a hex string, or 'revert'. It
  * records every question; other contracts (the module's isModuleType) revert, as an EOA-like target would.
  */
-function accountClient(answer: (q: Question) => Hex | 'revert', options: { code?: Hex } = {}) {
+function accountClient(answer: (q: Question) => Hex | 'revert', options: { code?: Hex; safeModules?: readonly Address[] } = {}) {
   const asked: Question[] = []
   const client = createClient({
     transport: custom({
@@ -28,6 +28,12 @@ function accountClient(answer: (q: Question) => Hex | 'revert', options: { code?
         if (method === 'eth_call') {
           const [{ to, data }] = params as [{ to: Address; data: Hex }]
           if (to.toLowerCase() !== account) throw Object.assign(new Error('execution reverted'), { code: 3, data: '0x' })
+          // Safe's isModuleEnabled(address): answered only by a Safe (`safeModules` given); others revert.
+          if (data.startsWith(toFunctionSelector('isModuleEnabled(address)'))) {
+            if (!options.safeModules) throw Object.assign(new Error('execution reverted'), { code: 3, data: '0x' })
+            const asked = `0x${data.slice(-40)}`.toLowerCase()
+            return word(options.safeModules.some((m) => m.toLowerCase() === asked) ? 1n : 0n)
+          }
           const { args } = decodeFunctionData({ abi: erc7579ModuleConfigAbi, data })
           const [moduleType, module, context] = args as [bigint, Address, Hex]
           const q = { moduleType, module, context }
@@ -44,6 +50,14 @@ function accountClient(answer: (q: Question) => Hex | 'revert', options: { code?
 }
 
 describe('installedModule: the fail-closed installed-module check', () => {
+  it("counts one of a Safe's own modules (isModuleEnabled true) as installed, and a revert of that question as no Safe module", async () => {
+    const safe = accountClient(() => word(0n), { safeModules: [handler] })
+    assert.equal((await installedModule(safe.client, account, handler, ping))?.why, 'safe-module')
+    assert.equal(await installedModule(safe.client, account, manager, ping), undefined)
+    const notSafe = accountClient(() => word(0n))
+    assert.equal(await installedModule(notSafe.client, account, handler, ping), undefined)
+  })
+
   it('asks every question of INSTALLED_MODULE_QUESTIONS with its context (fallback: abi.encode(bytes4), 32 bytes)', async () => {
     const { client, asked } = accountClient(() => word(0n))
     assert.equal(await installedModule(client, account, handler, ping), undefined)

@@ -31,6 +31,11 @@ export const erc7579ModuleConfigAbi = [
   },
 ] as const
 
+/** Safe's ModuleManager: whether a contract is one of the Safe's own modules. */
+const safeModuleManagerAbi = [
+  { type: 'function', name: 'isModuleEnabled', stateMutability: 'view', inputs: [{ name: 'module', type: 'address' }], outputs: [{ type: 'bool' }] },
+] as const
+
 const isModuleTypeAbi = [
   { type: 'function', name: 'isModuleType', stateMutability: 'view', inputs: [{ name: 'moduleTypeId', type: 'uint256' }], outputs: [{ type: 'bool' }] },
 ] as const
@@ -43,9 +48,10 @@ export type InstalledModuleAnswer = {
   question: InstalledModuleQuestion | undefined
   /**
    * `installed`: the account answered true; `reverted`: the account reverted (fail closed); `malformed`: the
-   * answer was not a 32-byte boolean (fail closed); `says-fallback`: the contract's own `isModuleType(3)` is true.
+   * answer was not a 32-byte boolean (fail closed); `says-fallback`: the contract's own `isModuleType(3)` is true;
+   * `safe-module`: the account is a Safe and the contract one of its own modules (`isModuleEnabled`; type 0 here).
    */
-  why: 'installed' | 'reverted' | 'malformed' | 'says-fallback'
+  why: 'installed' | 'reverted' | 'malformed' | 'says-fallback' | 'safe-module'
 }
 
 /**
@@ -78,6 +84,10 @@ export async function installedModule(
   )
   const index = answers.findIndex((answer) => answer !== 'not-installed')
   if (index >= 0) return { moduleType: INSTALLED_MODULE_QUESTIONS[index]!.moduleType, question: INSTALLED_MODULE_QUESTIONS[index]!, why: answers[index] as 'installed' | 'reverted' | 'malformed' }
+  // A Safe's own module (Safe7579's adapter among them), as the manager asks: only a 32-byte true counts,
+  // since accounts that are not Safes revert.
+  const safeModule = await askIsModuleInstalled(client, account, encodeFunctionData({ abi: safeModuleManagerAbi, functionName: 'isModuleEnabled', args: [module] }))
+  if (safeModule === 'installed') return { moduleType: 0n, question: undefined, why: 'safe-module' }
   const saysFallback = await readContract(client, { address: module, abi: isModuleTypeAbi, functionName: 'isModuleType', args: [3n] }).catch(() => false)
   return saysFallback ? { moduleType: 3n, question: undefined, why: 'says-fallback' } : undefined
 }
@@ -104,5 +114,7 @@ export function describeInstalledModule(answer: InstalledModuleAnswer): string {
       return `what may be a module installed on the account: the account's answer to ${asked} is not a 32-byte boolean, which counts as installed (fail closed)`
     case 'says-fallback':
       return 'a fallback module (its isModuleType(3) is true): a handler installed for one selector must not be reached with another'
+    case 'safe-module':
+      return "one of the Safe's own modules (isModuleEnabled): Safe7579's adapter and other Safe modules act for the account"
   }
 }
