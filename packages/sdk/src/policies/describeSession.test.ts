@@ -144,7 +144,7 @@ describe('describeSession', () => {
       [
         'WARNING: permission 1 may send plain transfers (no calldata, up to 0.5 ETH per call) to any address but the account, the session manager, the EntryPoints and address zero: to any person, and to any contract, whose receive or fallback code then runs (modules the account says are installed excepted).',
         "WARNING: permission 1 may send up to 0.5 ETH per call with no total: repeated calls can move all of the account's ETH.",
-        "WARNING: permission 2 (target 'any-unsafe') may call exactInput(bytes path, uint256 amount, int24 tick) with up to 0.01 ETH per call on any contract but the account, the session manager, the EntryPoints and address zero and the modules the account says are installed for it: that includes a fallback handler installed on the account for another function, and every token or contract where the account holds something.",
+        "WARNING: permission 2 (target 'any-unsafe') may call exactInput(bytes path, uint256 amount, int24 tick) with up to 0.01 ETH per call on any contract but the account, the session manager, the EntryPoints and address zero and the modules the account says are installed for it (a Safe's own modules included): that includes a fallback handler installed on the account for another function, a module the account cannot report (Kernel's hooks, Safe7579's hooks for other functions), and every token or contract where the account holds something.",
         `WARNING: permission 4 is checked by a policy module this SDK does not know (${unknownModule}): its rules are not shown.`,
         'WARNING: no bound on the fee per gas.',
       ],
@@ -160,7 +160,7 @@ describe('describeSession', () => {
   it("bounds gas by default, and says so when a session opts out with gas: 'unbounded'", () => {
     const base = { signer, validAfter, validUntil: validAfter + 3600, permissions: [permission({ target: usdc, abi: demoNftAbi, functionName: 'safeMint' })] }
     const bounded = describeSession(createSession(base))
-    includes(bounded, 'Fees: at most 200 gwei per gas; at most 30000000 gas per operation; the account pays at most 0.05 ETH in total; any paymaster, or none (the account pays).')
+    includes(bounded, 'Fees: at most 200 gwei per gas; at most 30000000 gas per operation; the account pays at most 0.05 ETH in total; no paymaster (the account pays).')
     assert.ok(!bounded.includes('No bound on fees'), bounded)
     const unbounded = describeSession(createSession({ ...base, gas: 'unbounded' }))
     assert.deepEqual(lines(unbounded).filter((line) => line.includes('No bound on fees')), ["WARNING: No bound on fees (gas: 'unbounded'): the session key, acting as its own bundler, can spend all of the account's ETH on gas."])

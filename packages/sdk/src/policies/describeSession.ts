@@ -122,7 +122,7 @@ function anyTargetWarning(n: string, permission: Permission, book: AddressBook):
   }
   const fn = findFunction(permission, book)
   const what = selector === ANY_SELECTOR ? 'any function (only its policy restricts it)' : fn ? formatFunction(fn) : `function ${permission.selector}`
-  return `WARNING: ${n} (target 'any-unsafe') may call ${what} with ${value} on any contract but ${NEVER} and the modules the account says are installed for it: that includes a fallback handler installed on the account for another function, and every token or contract where the account holds something.`
+  return `WARNING: ${n} (target 'any-unsafe') may call ${what} with ${value} on any contract but ${NEVER} and the modules the account says are installed for it (a Safe's own modules included): that includes a fallback handler installed on the account for another function, a module the account cannot report (Kernel's hooks, Safe7579's hooks for other functions), and every token or contract where the account holds something.`
 }
 
 function describeSigner(session: Session, book: AddressBook, account: Address | undefined): string {

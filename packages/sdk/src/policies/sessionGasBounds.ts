@@ -33,6 +33,7 @@ export async function sessionGasBounds(client: Client<Transport, Chain | undefin
     ...rest,
     maxGasLimit: rest.maxGasLimit ?? DEFAULT_SESSION_GAS_BOUNDS.maxGasLimit,
     total: rest.total ?? DEFAULT_SESSION_GAS_BOUNDS.total,
+    paymaster: rest.paymaster ?? DEFAULT_SESSION_GAS_BOUNDS.paymaster,
     maxFeePerGas,
   })
 }

@@ -37,7 +37,7 @@ describe('session gas bounds by default', () => {
     const config = decodeGasPolicyConfig(session.gasPolicyConfig)
     assert.deepEqual(
       { maxFeePerGas: config.maxFeePerGas, total: config.total, maxGasLimit: config.maxGasLimit, paymasterMode: config.paymasterMode },
-      { ...DEFAULT_SESSION_GAS_BOUNDS, paymasterMode: 'any' },
+      { maxFeePerGas: DEFAULT_SESSION_GAS_BOUNDS.maxFeePerGas, total: DEFAULT_SESSION_GAS_BOUNDS.total, maxGasLimit: DEFAULT_SESSION_GAS_BOUNDS.maxGasLimit, paymasterMode: 'none' },
     )
     assert.deepEqual([DEFAULT_SESSION_GAS_BOUNDS.maxFeePerGas, DEFAULT_SESSION_GAS_BOUNDS.total, DEFAULT_SESSION_GAS_BOUNDS.maxGasLimit], [parseGwei('200'), parseEther('0.05'), 30_000_000n])
     const unbounded = createSession({ ...base, gas: 'unbounded' })

@@ -18,15 +18,19 @@ import { gasPolicy, type GasPolicyReturnType } from './gasPolicy.ts'
  * - `maxGasLimit` 30,000,000 (the summed gas limits of one op): a block's worth; above the 20M (27M with a
  *   paymaster) that Alto's gas estimation simulates with, so estimating still works. Per op, the total binds
  *   first; this bound matters when a caller raises the total.
- * - any paymaster (sponsored sessions work); ops a paymaster pays count nothing against the total.
+ * - no paymaster: the account pays, and every op counts against the total. A paymaster-paid op counts nothing
+ *   (GasPolicy cannot tell what a paymaster charges), and a token paymaster holding an allowance from the
+ *   account charges the account all the same, so "any paymaster" would let a stolen key spend that allowance
+ *   without bound. A sponsored session names its sponsor: `gasPolicy({ …, paymaster: { allow: [sponsor] } })`.
  */
 export const DEFAULT_SESSION_GAS_BOUNDS = {
   maxFeePerGas: parseGwei('200'),
   total: parseEther('0.05'),
   maxGasLimit: 30_000_000n,
+  paymaster: 'none',
 } as const
 
-/** The gas policy of {@link DEFAULT_SESSION_GAS_BOUNDS} (the deterministic GasPolicy module, any paymaster). */
+/** The gas policy of {@link DEFAULT_SESSION_GAS_BOUNDS} (the deterministic GasPolicy module, no paymaster). */
 export function defaultSessionGas(): GasPolicyReturnType {
   return gasPolicy({ ...DEFAULT_SESSION_GAS_BOUNDS })
 }
