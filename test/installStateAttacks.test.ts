@@ -8,9 +8,9 @@
  */
 import { describe, it, before } from 'node:test'
 import assert from 'node:assert/strict'
-import { createWalletClient, encodeFunctionData, http, pad, toFunctionSelector, zeroAddress, type Address, type Hex } from 'viem'
+import { createWalletClient, encodeAbiParameters, encodeFunctionData, http, pad, toFunctionSelector, zeroAddress, type Address, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
-import { demoTokenAbi, latchkeyAccountAbi, sessionKeyManagerAbi, sessionKeyManagerBytecode } from '@latchkey/contracts'
+import { demoTokenAbi, latchkeyAccountAbi, ownerValidatorAbi, sessionKeyManagerAbi, sessionKeyManagerBytecode } from '@latchkey/contracts'
 import {
   buildSessionTree,
   encodeExecute,
@@ -174,6 +174,23 @@ describe('the manager takes configuration only from an account that installed it
     // Installed again with no data: no root, and the epoch moved past every earlier record and approval.
     await send(encodeFunctionData({ abi: sessionKeyManagerAbi, functionName: 'onInstall', args: ['0x'] }))
     assert.deepEqual(await read(key.address), [pad('0x00', { size: 32 }), 2n, true])
+  })
+
+  it("the OwnerValidator, likewise, takes a new owner only from an account that installed it (no owner planted before the owner's install)", async () => {
+    const { key } = await caller()
+    const planted = encodeAbiParameters([{ type: 'address' }], [privateKeyToAccount(generatePrivateKey()).address])
+    const validator = devnet.contracts.ownerValidator
+    await assert.rejects(
+      devnet.publicClient.simulateContract({ address: validator, abi: ownerValidatorAbi, functionName: 'setOwner', args: [planted], account: key }),
+      /OwnerValidatorNotInstalled/,
+    )
+    const owner = encodeAbiParameters([{ type: 'address' }], [key.address])
+    const install = await devnet.publicClient.waitForTransactionReceipt({
+      hash: await createWalletClient({ chain: devnet.chain, transport: http(devnet.rpcUrl), account: key }).writeContract({ address: validator, abi: ownerValidatorAbi, functionName: 'onInstall', args: [owner] }),
+    })
+    assert.equal(install.status, 'success')
+    // Installed, it takes a new owner.
+    await devnet.publicClient.simulateContract({ address: validator, abi: ownerValidatorAbi, functionName: 'setOwner', args: [planted], account: key })
   })
 
   it('refuses to record or use a session for an account that has not installed it (modes 0x01 and 0x02)', async () => {

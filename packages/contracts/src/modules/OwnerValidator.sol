@@ -37,6 +37,8 @@ contract OwnerValidator is IERC7579Validator {
     error OwnerValidatorInvalidOwner(bytes data);
     /// @notice The module is already installed for this account.
     error OwnerValidatorAlreadyInstalled(address account);
+    /// @notice The module is not installed for this account: it has no owner to replace.
+    error OwnerValidatorNotInstalled(address account);
 
     /// @notice The owner key of `account` (zero when not installed).
     function ownerOf(address account) external view returns (address) {
@@ -55,8 +57,12 @@ contract OwnerValidator is IERC7579Validator {
         emit OwnerValidatorOwnerSet(msg.sender, address(0));
     }
 
-    /// @notice Replaces the calling account's owner (the account calls this through `execute`).
+    /**
+     * @notice Replaces the calling account's owner (the account calls this through `execute`). Only for an
+     * account that installed the module: an owner set before the installation would make it revert.
+     */
     function setOwner(bytes calldata data) external {
+        if (_owners[msg.sender] == address(0)) revert OwnerValidatorNotInstalled(msg.sender);
         _setOwner(data);
     }
 
