@@ -178,7 +178,7 @@ const treeTable = [
   `- Gas per doubling of the tree, calldata included: ${perDoubling(10).toFixed(0)} (depth 0 → 10), ${perDoubling(20).toFixed(0)} (depth 0 → 20); signature +32 bytes per doubling.`,
 ].join('\n')
 
-// The anchors: published figures (../shared/reference/seed-and-peers.md §4–5), measured by a harness whose
+// The anchors: published figures (the team's reference on the seed and its peers, §4–5), measured by a harness whose
 // accounts top up their prefund in every op. Ours are compared on that method: deposit-funded + the measured top-up.
 const twoRules = gas('policy/call-2-rules')
 const erc20Module = gas('policy/erc20-per-call-and-total')

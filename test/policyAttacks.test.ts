@@ -1,5 +1,5 @@
 /**
- * The attacks of ../shared/reference/seed-and-peers.md §2 that concern policies, each tried for real
+ * The known attacks on session keys (the team's reference on the seed and its peers, §2) that concern policies, each tried for real
  * against the chain with the SDK's check turned off, and shown to fail with the rule named:
  * 3 (selector spoofing on a token), 4 (approve drains a spend limit), 7 (dirty address bits),
  * 8 (short or malformed calldata), 10 (gas and paymaster griefing), 12 (nested calls left unchecked).

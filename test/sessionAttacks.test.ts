@@ -1,5 +1,5 @@
 /**
- * The attacks of ../shared/reference/seed-and-peers.md §2 that apply to session core (items 1, 3, 5, 6, 9,
+ * The known attacks on session keys (the team's reference on the seed and its peers, §2) that apply to session core (items 1, 3, 5, 6, 9,
  * 11; 5 and 6 are in sessions.test.ts). Each attacking userOp is built without the SDK's off-chain check
  * and carries a valid session signature; the chain (the EntryPoint's validation, replayed by the SDK, or
  * the bundler) refuses it, and says which rule.
