@@ -17,6 +17,8 @@ import {
   sendUserOperationAndWait,
   sessionDigest,
   sessionRootCalls,
+  SessionCallRefusedError,
+  toSessionAccount,
   type Permission,
   type Session,
   type SessionGrant,
@@ -124,6 +126,12 @@ describe('defect 2: a root planted in a manager before its installation', () => 
       assertRefusedInValidation(await submitAsOwnBundler(devnet, op), /AA23.*SessionTargetForbidden/)
     }
     assert.equal(await rootOf(secondManager, owner.address), pad('0x00', { size: 32 }))
+    // The SDK names the same rule before sending.
+    const checked = await toSessionAccount({ client: devnet.publicClient, grant, signer: attacker })
+    await assert.rejects(
+      sendUserOperationAndWait(devnet.bundlerClient, { account: checked, calls: [{ to: secondManager, data: encodeFunctionData({ abi: sessionKeyManagerAbi, functionName: 'onInstall', args: [root] }) }] }),
+      (error: unknown) => error instanceof SessionCallRefusedError && error.rule === 'forbidden-target',
+    )
   })
 })
 

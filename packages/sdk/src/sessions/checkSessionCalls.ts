@@ -74,10 +74,11 @@ async function refusal(
   state: SessionChainState,
 ): Promise<{ rule: SessionRule; reason: string } | undefined> {
   const selector: Hex = size(call.data) >= 4 ? slice(call.data, 0, 4) : EMPTY_CALLDATA
+  // As the manager: whatever the permission names, never a module's onInstall/onUninstall.
+  if (MODULE_LIFECYCLE.includes(selector.toLowerCase())) {
+    return { rule: 'forbidden-target', reason: `${selector} is a module's onInstall/onUninstall, never called by a session` }
+  }
   if (permission.target.toLowerCase() === ANY_TARGET) {
-    if (MODULE_LIFECYCLE.includes(selector.toLowerCase())) {
-      return { rule: 'forbidden-target', reason: `${selector} is a module's onInstall/onUninstall, never called by a session` }
-    }
     const installed = state.isInstalledModule ? await state.isInstalledModule(call.to, selector) : false
     if (installed !== false) {
       return { rule: 'forbidden-target', reason: `${short(call.to)} is ${typeof installed === 'string' ? installed : 'a module installed on the account'}` }
