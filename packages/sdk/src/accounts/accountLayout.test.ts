@@ -20,8 +20,8 @@ describe('account layouts', () => {
     for (const kind of ['latchkey', 'msa', 'safe7579', 'erc7579'] as const) {
       assert.equal(toHex(accountLayouts[kind].nonceKey(validator, 0x01020304n), { size: 24 }), `${validator}01020304`)
     }
-    // Nexus: the validator in the low 20 bytes, mode 0; the session key does not fit and is left out.
-    assert.equal(toHex(accountLayouts.nexus.nonceKey(validator, 0x01020304n), { size: 24 }), `0x00000000${validator.slice(2)}`)
+    // Nexus: the key in the 3 bytes the account leaves unused, mode 0, the validator; the key cut to 3 bytes.
+    assert.equal(toHex(accountLayouts.nexus.nonceKey(validator, 0x01020304n), { size: 24 }), `0x02030400${validator.slice(2)}`)
     // Kernel: mode 0 ‖ type 1 (validator) ‖ validator (20) ‖ key (2), the key cut to its 2 bytes.
     assert.equal(toHex(accountLayouts.kernel.nonceKey(validator, 0x01020304n), { size: 24 }), `0x0001${validator.slice(2)}0304`)
   })

@@ -41,6 +41,7 @@ const KERNEL_VALIDATOR_TYPE = 0x01n
 
 const MAX_KEY32 = 0xffff_ffffn
 const MAX_KEY16 = 0xffffn
+const MAX_KEY24 = 0xff_ffffn
 
 /** `validator (20) ‖ key (4)`: OpenZeppelin's AccountERC7579 (LatchkeyAccount), Rhinestone's MSA, Safe7579. */
 const openZeppelinLayout = (kind: Erc7579AccountKind): AccountLayout => ({
@@ -56,10 +57,10 @@ export const accountLayouts: Record<Erc7579AccountKind, AccountLayout> = {
   msa: openZeppelinLayout('msa'),
   safe7579: openZeppelinLayout('safe7579'),
   erc7579: openZeppelinLayout('erc7579'),
-  /** Nexus 1.0.0: `unused (3) ‖ mode (1, 0 = validate) ‖ validator (20)`; no free bits are used. */
+  /** Nexus 1.0.0: `key (3, unused by the account) ‖ mode (1, 0 = validate) ‖ validator (20)`. */
   nexus: {
     kind: 'nexus',
-    nonceKey: (validator) => hexToBigInt(validator),
+    nonceKey: (validator, key) => ((key & MAX_KEY24) << 168n) | hexToBigInt(validator),
     validatorInstallData: (initData) => initData,
     hidesValidatorRevert: false,
   },
