@@ -29,7 +29,7 @@ export {
 } from './sessions/batchSessionSignature.ts'
 export { assignSessionCalls, type SessionAssignmentResult, type SessionCandidate } from './sessions/assignSessionCalls.ts'
 export { MemorySessionStore, type SessionStore, type StoredSession } from './sessions/sessionStore.ts'
-export { grantSessions, isSessionManagerInstalled, assertSafeSession, sessionRootCalls, accountLayoutOf, type GrantSessionsParameters, type GrantSessionsReturnType } from './actions/grantSessions.ts'
+export { grantSessions, isSessionManagerInstalled, assertSafeSession, sessionRootCalls, type GrantSessionsParameters, type GrantSessionsReturnType } from './actions/grantSessions.ts'
 export { createSessionApproval, sessionApprovalTypedData, type CreateSessionApprovalParameters, type SessionApprovalTypedData } from './actions/createSessionApproval.ts'
 export { revokeSessions, type RevokeSessionsParameters } from './actions/revokeSessions.ts'
 export { getSessionStatus, type SessionStatus } from './actions/getSessionStatus.ts'

@@ -86,9 +86,9 @@ export function accountKindFromId(accountId: string): Erc7579AccountKind {
 const accountIdAbi = [{ type: 'function', name: 'accountId', stateMutability: 'view', inputs: [], outputs: [{ type: 'string' }] }] as const
 
 /**
- * The layout of `account`: `kind` when given (needed for an account not deployed yet, which cannot be
- * asked), else read from its `accountId()`. An undeployed account without `kind` is an error, not a guess:
- * a wrong nonce key selects another validator, and wrong install data fails the install.
+ * The layout of `account`: `kind` when given, else read from its `accountId()` (`'erc7579'` when it has none
+ * the SDK knows). An account not deployed yet cannot be asked: it is taken to have OpenZeppelin's layout
+ * (LatchkeyAccount's); give `kind` for any other.
  */
 export async function resolveAccountLayout(
   client: Client<Transport, Chain | undefined>,
@@ -102,9 +102,7 @@ export async function resolveAccountLayout(
   }
   if (!isAddress(account, { strict: false })) throw new InvalidParameterError('account', `${String(account)} is not an address`)
   const code = await getCode(client, { address: account })
-  if (!code || code === '0x') {
-    throw new InvalidParameterError('accountKind', `${account} is not deployed, so its kind cannot be read: give accountKind (${Object.keys(accountLayouts).join(', ')})`)
-  }
+  if (!code || code === '0x') return accountLayouts.erc7579
   const id = await readContract(client, { address: account, abi: accountIdAbi, functionName: 'accountId' }).catch(() => undefined)
   return accountLayouts[id === undefined ? 'erc7579' : accountKindFromId(id)]
 }

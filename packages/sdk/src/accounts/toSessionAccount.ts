@@ -28,8 +28,7 @@ import { encodeSessionSignature, sessionSigningHash } from '../sessions/sessionS
 import { measuredVerificationGas } from '../userOperation/measuredVerificationGas.ts'
 import { bundlerEstimationGas } from '../userOperation/bundlerEstimationGas.ts'
 import { useFixedNonceKey } from './fixedNonceKey.ts'
-import type { Erc7579AccountKind } from './accountLayout.ts'
-import { accountLayoutOf } from '../actions/grantSessions.ts'
+import { resolveAccountLayout, type Erc7579AccountKind } from './accountLayout.ts'
 import { managerRefusalReason } from '../userOperation/managerRefusal.ts'
 
 export type ToSessionAccountParameters = {
@@ -419,6 +418,6 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
 
 /** The nonce key selecting the manager on the grant's account, with the session digest's first bytes as the sequence key where the layout has room. */
 async function sessionNonceKey(client: Client<Transport, Chain | undefined>, grant: SessionGrant, kind: Erc7579AccountKind | undefined): Promise<bigint> {
-  const layout = await accountLayoutOf(client, grant.account, kind)
+  const layout = await resolveAccountLayout(client, grant.account, kind)
   return layout.nonceKey(grant.manager, hexToBigInt(slice(grant.digest, 0, 4)))
 }

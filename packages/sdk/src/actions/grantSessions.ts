@@ -61,13 +61,6 @@ export function sessionRootCalls(account: Address, manager: Address, root: Hex, 
     : [{ to: account, data: encodeFunctionData({ abi: erc7579ModuleConfigAbi, functionName: 'installModule', args: [1n, manager, layout.validatorInstallData(root)] }) }]
 }
 
-/** The layout of `account`: given, read from the deployed account, or OpenZeppelin's for an account not deployed yet. */
-export async function accountLayoutOf(client: AnyClient, account: Address, kind: Erc7579AccountKind | undefined): Promise<AccountLayout> {
-  if (kind !== undefined) return resolveAccountLayout(client, account, kind)
-  const deployed = ((await getCode(client, { address: account })) ?? '0x') !== '0x'
-  return deployed ? resolveAccountLayout(client, account) : accountLayouts.erc7579
-}
-
 export type GrantSessionsParameters = {
   /** The owner's smart account (any ERC-7579 account whose owner path the bundler client can use). */
   account: SmartAccount
@@ -116,7 +109,7 @@ export async function grantSessions(
   const installed = await isSessionManagerInstalled(client, account.address, manager)
   const receipt = await sendUserOperationAndWait(bundlerClient, {
     account,
-    calls: sessionRootCalls(account.address, manager, tree.root, installed, await accountLayoutOf(client, account.address, parameters.accountKind)),
+    calls: sessionRootCalls(account.address, manager, tree.root, installed, await resolveAccountLayout(client, account.address, parameters.accountKind)),
     chainClient: client,
     fees: parameters.fees,
   })

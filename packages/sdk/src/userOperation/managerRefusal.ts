@@ -1,8 +1,8 @@
-import { BaseError, encodeFunctionData, type Address, type Chain, type Client, type Hex, type Transport } from 'viem'
+import { encodeFunctionData, type Address, type Chain, type Client, type Transport } from 'viem'
 import { entryPoint07Address, getUserOperationHash, toPackedUserOperation, type UserOperation } from 'viem/account-abstraction'
 import { call } from 'viem/actions'
 import { sessionKeyManagerAbi } from '@latchkey/contracts'
-import { describeRevert } from './replayHandleOps.ts'
+import { describeRevert, revertData } from './replayHandleOps.ts'
 
 /**
  * The SessionKeyManager's own verdict on a signed userOp, asked directly: `validateUserOp(op, userOpHash)`
@@ -27,12 +27,6 @@ export async function managerRefusalReason(
     if (!data || data.length < 66) return undefined
     return BigInt(data.slice(0, 66)) & ((1n << 160n) - 1n) ? 'signature invalid' : 'valid'
   } catch (error) {
-    return describeRevert(revertDataOf(error))
+    return describeRevert(revertData(error))
   }
-}
-
-function revertDataOf(error: unknown): Hex | undefined {
-  if (!(error instanceof BaseError)) return undefined
-  const found = error.walk((e) => typeof (e as { data?: unknown }).data === 'string') as { data?: Hex } | null
-  return found?.data
 }

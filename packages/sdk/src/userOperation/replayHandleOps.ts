@@ -74,7 +74,7 @@ export async function replayHandleOps(
 }
 
 /** The revert data inside an error from `call`, if the call reverted with data. */
-function revertData(error: unknown): Hex | undefined {
+export function revertData(error: unknown): Hex | undefined {
   if (!(error instanceof BaseError)) return undefined
   const found = error.walk((e) => typeof (e as { data?: unknown }).data === 'string' || e instanceof ContractFunctionRevertedError)
   if (found instanceof ContractFunctionRevertedError) return found.raw
