@@ -22,6 +22,15 @@ function findTests(dir: string): string[] {
   })
 }
 
+/**
+ * Tests run the workspace's TypeScript sources: the `latchkey-source` export condition resolves @latchkey/*
+ * to src/, in the test processes and in every node process they start (signer nodes, the CLI). The built
+ * packages are tested as a user installs them by test/packedInstall.test.ts.
+ */
+function sourceCondition(nodeOptions = ''): string {
+  return nodeOptions.includes('latchkey-source') ? nodeOptions : `${nodeOptions} --conditions=latchkey-source`.trim()
+}
+
 const only = process.argv.slice(2)
 const files = only.length > 0 ? only : [...findTests(join(root, 'packages')), ...findTests(join(root, 'test'))].sort()
 
@@ -35,7 +44,7 @@ try {
   const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
     cwd: root,
     stdio: 'inherit',
-    env: { ...process.env, LATCHKEY_TEST_DEVNET: serializeDevnet(devnet) },
+    env: { ...process.env, NODE_OPTIONS: sourceCondition(process.env.NODE_OPTIONS), LATCHKEY_TEST_DEVNET: serializeDevnet(devnet) },
   })
   code = await new Promise<number>((resolve) => child.once('exit', (c) => resolve(c ?? 1)))
 } finally {

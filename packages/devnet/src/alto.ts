@@ -7,6 +7,7 @@ import { LOOPBACK } from './ports.ts'
 import { jsonRpc } from './jsonRpc.ts'
 
 const require = createRequire(import.meta.url)
+// src/ in the workspace, dist/ once built: the preload (plain JavaScript, run by Alto's own node) sits beside both.
 const here = dirname(fileURLToPath(import.meta.url))
 
 /**
@@ -33,6 +34,7 @@ export type StartAltoOptions = {
  *   Latchkey checks ERC-7562 itself on traces (./erc7562/checkValidationRules.ts).
  * - `--block-time 200`: anvil mines on every transaction; Alto polls receipts this often.
  * - wallet refilling and monitors off: the keys are funded by anvil.
+ * - CORS on, as anvil has it: a dApp page served from another loopback port talks to the bundler directly.
  */
 export async function startAlto(options: StartAltoOptions): Promise<ChildService> {
   const bundlerUrl = `http://${LOOPBACK}:${options.port}`
@@ -41,7 +43,7 @@ export async function startAlto(options: StartAltoOptions): Promise<ChildService
     command: process.execPath,
     args: [
       '--import',
-      pathToFileURL(join(here, 'loopbackOnly.mjs')).href,
+      pathToFileURL(join(here, '..', 'preload', 'loopbackOnly.mjs')).href,
       altoEntry(),
       '--entrypoints', options.entryPoint,
       '--executor-private-keys', options.executorKey,
@@ -49,6 +51,7 @@ export async function startAlto(options: StartAltoOptions): Promise<ChildService
       '--rpc-url', options.rpcUrl,
       '--port', String(options.port),
       '--safe-mode', 'false',
+      '--enable-cors', 'true',
       '--deploy-simulations-contract', 'true',
       '--min-entity-stake', '1',
       '--min-entity-unstake-delay', '1',

@@ -1,19 +1,5 @@
-import { getContractAddress, zeroHash, type Address, type Hex } from 'viem'
-import {
-  callPolicyBytecode,
-  erc20PolicyBytecode,
-  frostSignerVerifierBytecode,
-  gasPolicyBytecode,
-  ownerValidatorBytecode,
-  sessionKeyManagerBytecode,
-  usageLimitPolicyBytecode,
-} from '@latchkey/contracts'
-
-/** The CREATE2 deployer at the same address on most chains (Arachnid's; anvil pre-deploys it). */
-const DETERMINISTIC_DEPLOYER: Address = '0x4e59b44847b379578588920ca78fbf26c0b4956c'
-
-const at = (initCode: Hex): Address =>
-  getContractAddress({ opcode: 'CREATE2', from: DETERMINISTIC_DEPLOYER, salt: zeroHash, bytecode: initCode })
+import type { Address } from 'viem'
+import { deterministicAddresses } from '@latchkey/contracts'
 
 /**
  * Where the Latchkey modules live on every chain they are deployed to: each is deployed through the
@@ -21,11 +7,11 @@ const at = (initCode: Hex): Address =>
  * bytecode (the devnet deploys them exactly so). Builders use these unless told otherwise.
  */
 export const latchkeyModules = {
-  sessionKeyManager: at(sessionKeyManagerBytecode),
-  ownerValidator: at(ownerValidatorBytecode),
-  callPolicy: at(callPolicyBytecode),
-  erc20Policy: at(erc20PolicyBytecode),
-  gasPolicy: at(gasPolicyBytecode),
-  usageLimitPolicy: at(usageLimitPolicyBytecode),
-  frostSignerVerifier: at(frostSignerVerifierBytecode),
+  sessionKeyManager: deterministicAddresses.sessionKeyManager,
+  ownerValidator: deterministicAddresses.ownerValidator,
+  callPolicy: deterministicAddresses.callPolicy,
+  erc20Policy: deterministicAddresses.erc20Policy,
+  gasPolicy: deterministicAddresses.gasPolicy,
+  usageLimitPolicy: deterministicAddresses.usageLimitPolicy,
+  frostSignerVerifier: deterministicAddresses.frostSignerVerifier,
 } as const satisfies Record<string, Address>

@@ -20,7 +20,13 @@ export type SignerNetwork = {
   stop(): Promise<void>
 }
 
-const entry = join(import.meta.dirname, '..', 'nodeMain.ts')
+/**
+ * The node's entry beside this module: `nodeMain.js` once built; `nodeMain.ts` in the workspace, run through
+ * tsx with the `latchkey-source` condition so that its own imports of @latchkey/* resolve to sources too.
+ */
+const fromSource = import.meta.filename.endsWith('.ts')
+const entry = join(import.meta.dirname, '..', fromSource ? 'nodeMain.ts' : 'nodeMain.js')
+const sourceFlags = fromSource ? ['--import', 'tsx', '--conditions=latchkey-source'] : []
 
 /** Starts one node process and resolves when it logs that it listens. */
 type SpawnOptions = { port?: number | undefined; rpcUrl?: string | undefined; databaseUrl?: string | undefined; dkgClients?: readonly string[] | undefined; testFault?: TestFault | undefined }
@@ -32,7 +38,7 @@ function spawnNode(identifier: number, dataDir: string, { port = 0, rpcUrl, data
     ...(dkgClients ? ['--dkg-clients', dkgClients.join(',')] : []),
     ...(testFault ? ['--test-fault', testFault] : []),
   ]
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, '--identifier', String(identifier), '--data-dir', dataDir, '--port', String(port), ...flags], {
+  const child = spawn(process.execPath, [...sourceFlags, entry, '--identifier', String(identifier), '--data-dir', dataDir, '--port', String(port), ...flags], {
     stdio: ['ignore', 'pipe', 'inherit'],
     ...(testFault ? { env: { ...process.env, LATCHKEY_NODE_ALLOW_TEST_FAULTS: '1' } } : {}),
   })

@@ -1,6 +1,6 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
-import type { Hex, LocalAccount } from 'viem'
+import { bytesToHex, hexToBytes, type Hex, type LocalAccount } from 'viem'
 import { LatchkeyError } from '../errors/LatchkeyError.ts'
 import { callSignerNode } from './callSignerNode.ts'
 import { canonicalJson } from './canonicalJson.ts'
@@ -42,14 +42,14 @@ export async function generateDistributedKey(parameters: GenerateDistributedKeyP
   }
   const nodes = await Promise.all(urls.map(async (url) => ({ url, ...(await callSignerNode<Omit<SignerNodeInfo, 'url'>>(`${url}/identity`)) })))
   if (new Set(nodes.map((n) => n.identifier)).size !== nodes.length) throw new LatchkeyError('Two nodes have the same identifier.')
-  const setup = { dkgId: Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('hex'), min: threshold, participants: nodes.map((n) => ({ identifier: n.identifier, identity: { signingKey: n.signingKey, encryptionKey: n.encryptionKey } })) }
+  const setup = { dkgId: bytesToHex(crypto.getRandomValues(new Uint8Array(16))).slice(2), min: threshold, participants: nodes.map((n) => ({ identifier: n.identifier, identity: { signingKey: n.signingKey, encryptionKey: n.encryptionKey } })) }
   const post = async <T>(node: SignerNodeInfo, path: string, payload: Record<string, unknown>) =>
     callSignerNode<T>(`${node.url}${path}`, { body: { ...payload, auth: await signNodeRequest(client, node.signingKey, path, payload) } })
   const checkSigned = (node: SignerNodeInfo, round: string, message: Signed) => {
     const bytes = new TextEncoder().encode(canonicalJson({ dkgId: setup.dkgId, round, sender: message.sender, body: message.body }))
     let valid = false
     try {
-      valid = message.sender === node.identifier && ed25519.verify(Buffer.from(message.signature, 'hex'), bytes, Buffer.from(node.signingKey, 'hex'))
+      valid = message.sender === node.identifier && ed25519.verify(hexToBytes(`0x${message.signature}`), bytes, hexToBytes(`0x${node.signingKey}`))
     } catch {
       valid = false
     }

@@ -1,4 +1,4 @@
-import { keccak256, stringToHex, type Address, type Hex, type LocalAccount } from 'viem'
+import { bytesToHex, keccak256, stringToHex, type Address, type Hex, type LocalAccount } from 'viem'
 import { canonicalJson } from './canonicalJson.ts'
 
 /**
@@ -16,7 +16,7 @@ export function nodeRequestHash(request: { node: string; path: string; payload: 
 /** Authentication for `payload` sent to `path` of the node whose signing key is `node`, valid `lifetime` seconds. */
 export async function signNodeRequest(client: LocalAccount, node: string, path: string, payload: unknown, lifetime = 60): Promise<NodeRequestAuth> {
   const expiresAt = Math.floor(Date.now() / 1000) + lifetime
-  const nonce = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('hex')
+  const nonce = bytesToHex(crypto.getRandomValues(new Uint8Array(16))).slice(2)
   const signature = await client.signMessage({ message: { raw: nodeRequestHash({ node, path, payload, expiresAt, nonce }) } })
   return { client: client.address, node, expiresAt, nonce, signature }
 }
