@@ -5,58 +5,20 @@
  */
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { createPublicClient, http, type Address } from 'viem'
 import { entryPoint07Abi, entryPoint07Address } from 'viem/account-abstraction'
 import { isPortOpen, LOOPBACK, startDevnet } from '@latchkey/devnet'
+import { groupIsEmpty, processIsGone, spawnInGroup, until, type Started } from './fixtures/processes.ts'
 
 const cli = join(import.meta.dirname, '..', 'packages', 'cli', 'bin', 'latchkey.js')
-
-type Started = { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> }
 
 /** Runs the CLI in its own process group, as a terminal would (through `npx latchkey` with `viaNpx`). */
 function runCli(args: string[], { viaNpx = false } = {}): Started {
   const root = join(import.meta.dirname, '..')
-  const child = viaNpx
-    ? spawn('npx', ['--no-install', 'latchkey', ...args], { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn(process.execPath, [cli, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  let err = ''
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()))
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()))
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  return { child, stdout: () => out, stderr: () => err, exited }
-}
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
-
-function groupIsEmpty(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0)
-    return false
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH'
-  }
-}
-
-function processIsGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return false
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH'
-  }
+  return viaNpx ? spawnInGroup('npx', ['--no-install', 'latchkey', ...args], { cwd: root }) : spawnInGroup(process.execPath, [cli, ...args])
 }
 
 /** Local addresses of every listening TCP socket on `port`, read from the kernel's tables. */
