@@ -12,7 +12,8 @@ import {
   getUserOperationHash,
   type UserOperation,
 } from 'viem/account-abstraction'
-import { acceptAllValidatorAbi, acceptAllValidatorBytecode, demoCounterAbi, demoTokenAbi, latchkeyAccountAbi, latchkeyAccountFactoryAbi, ownerValidatorAbi } from '@latchkey/contracts'
+import { demoCounterAbi, demoTokenAbi, latchkeyAccountAbi, latchkeyAccountFactoryAbi, ownerValidatorAbi } from '@latchkey/contracts'
+import { acceptAllValidatorAbi, acceptAllValidatorBytecode } from '@latchkey/contracts/testing'
 import {
   InvalidParameterError,
   sendUserOperationAndWait,

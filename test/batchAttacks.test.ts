@@ -24,15 +24,8 @@ import assert from 'node:assert/strict'
 import { createWalletClient, http, toFunctionSelector, type Address, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
 import { entryPoint07Address, getUserOperationHash, type UserOperation } from 'viem/account-abstraction'
-import {
-  acceptAllValidatorAbi,
-  acceptAllValidatorBytecode,
-  demoCounterAbi,
-  demoNftAbi,
-  latchkeyAccountAbi,
-  sessionKeyManagerAbi,
-  sessionKeyManagerBytecode,
-} from '@latchkey/contracts'
+import { demoCounterAbi, demoNftAbi, latchkeyAccountAbi, sessionKeyManagerAbi, sessionKeyManagerBytecode } from '@latchkey/contracts'
+import { acceptAllValidatorAbi, acceptAllValidatorBytecode } from '@latchkey/contracts/testing'
 import {
   batchSessionSigningHash,
   callPolicy,

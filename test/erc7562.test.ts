@@ -10,18 +10,8 @@ import { encodeAbiParameters, encodeFunctionData, hexToBigInt, parseEther, parse
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { createWalletClient, http } from 'viem'
 import type { SmartAccount, UserOperation } from 'viem/account-abstraction'
-import {
-  demoCounterAbi,
-  demoGameAbi,
-  demoTokenAbi,
-  fixedSlotValidatorAbi,
-  fixedSlotValidatorBytecode,
-  latchkeyAccountAbi,
-  outerKeyedValidatorAbi,
-  outerKeyedValidatorBytecode,
-  timestampReadingValidatorAbi,
-  timestampReadingValidatorBytecode,
-} from '@latchkey/contracts'
+import { demoCounterAbi, demoGameAbi, demoTokenAbi, latchkeyAccountAbi } from '@latchkey/contracts'
+import { fixedSlotValidatorAbi, fixedSlotValidatorBytecode, outerKeyedValidatorAbi, outerKeyedValidatorBytecode, timestampReadingValidatorAbi, timestampReadingValidatorBytecode } from '@latchkey/contracts/testing'
 import { checkValidationRules, type ValidationViolation } from '@latchkey/devnet'
 import {
   callPolicy,

@@ -8,7 +8,8 @@ import { describe, it, before } from 'node:test'
 import assert from 'node:assert/strict'
 import { concat, encodeFunctionData, pad, parseEther, parseGwei, toFunctionSelector, toHex, type Address, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
-import { demoGameAbi, demoNftAbi, demoTokenAbi, forwardingExecutorAbi, forwardingExecutorBytecode, gasPolicyAbi, latchkeyAccountAbi, pingFallbackAbi, pingFallbackBytecode } from '@latchkey/contracts'
+import { demoGameAbi, demoNftAbi, demoTokenAbi, gasPolicyAbi, latchkeyAccountAbi } from '@latchkey/contracts'
+import { forwardingExecutorAbi, forwardingExecutorBytecode, pingFallbackAbi, pingFallbackBytecode } from '@latchkey/contracts/testing'
 import {
   callPolicy,
   createSession,

@@ -7,7 +7,7 @@
 import { describe, it, before } from 'node:test'
 import assert from 'node:assert/strict'
 import { encodeFunctionData, parseEther, type Address, type Hex } from 'viem'
-import { argumentSinkAbi, argumentSinkBytecode } from '@latchkey/contracts'
+import { argumentSinkAbi, argumentSinkBytecode } from '@latchkey/contracts/testing'
 import {
   anyOf,
   bitsAll,

@@ -19,7 +19,8 @@ import {
   type Address,
   type Hex,
 } from 'viem'
-import { demoCounterAbi, forwardingExecutorBytecode, pingFallbackAbi, pingFallbackBytecode } from '@latchkey/contracts'
+import { demoCounterAbi } from '@latchkey/contracts'
+import { forwardingExecutorBytecode, pingFallbackAbi, pingFallbackBytecode } from '@latchkey/contracts/testing'
 import { sendUserOperationAndWait, type Call } from '@latchkey/sdk'
 import type { DevnetFixture } from './fixtures/devnet.ts'
 import { deployCountingHook, deployCreate2, deployerWallet, useThirdPartyDevnet } from './fixtures/thirdPartyDeploy.ts'
