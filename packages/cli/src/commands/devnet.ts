@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs'
-import { startDevnet, type Devnet } from '@latchkey/devnet'
+import type { Command } from 'commander'
+import type { Devnet } from '@latchkey/devnet'
+import { port, positiveBytes } from '../support/optionParsers.ts'
 
 export type DevnetCommandOptions = { json?: boolean; anvilPort?: number; bundlerPort?: number; codeSizeLimit?: number }
 
@@ -69,18 +71,15 @@ export async function runDevnetCommand(options: DevnetCommandOptions): Promise<n
   const log = options.json ? () => {} : (line: string) => process.stderr.write(`${line}\n`)
   // Listen before starting: a signal during start-up stops the devnet as soon as it is up.
   const signalled = stopRequested()
-  let devnet: Devnet
-  try {
-    devnet = await startDevnet({
-      ...(options.anvilPort === undefined ? {} : { anvilPort: options.anvilPort }),
-      ...(options.bundlerPort === undefined ? {} : { bundlerPort: options.bundlerPort }),
-      ...(options.codeSizeLimit === undefined ? {} : { codeSizeLimit: options.codeSizeLimit }),
-      onProgress: log,
-    })
-  } catch (error) {
-    process.stderr.write(`latchkey devnet: ${error instanceof Error ? error.message : String(error)}\n`)
-    return 1
-  }
+  // Loaded here, not at the top: `latchkey --version` and usage mistakes need none of it (see support/errors.ts).
+  const { startDevnet } = await import('@latchkey/devnet')
+  // A start-up failure (a port in use, anvil missing) propagates to the CLI's one-line error report.
+  const devnet = await startDevnet({
+    ...(options.anvilPort === undefined ? {} : { anvilPort: options.anvilPort }),
+    ...(options.bundlerPort === undefined ? {} : { bundlerPort: options.bundlerPort }),
+    ...(options.codeSizeLimit === undefined ? {} : { codeSizeLimit: options.codeSizeLimit }),
+    onProgress: log,
+  })
   const description = describeDevnet(devnet)
   if (options.json) {
     process.stdout.write(`${JSON.stringify(description)}\n`)
@@ -105,4 +104,18 @@ export async function runDevnetCommand(options: DevnetCommandOptions): Promise<n
   await devnet.stop()
   log('stopped')
   return 0
+}
+
+/** `latchkey devnet [--json] [--anvil-port n] [--bundler-port n] [--code-size-limit bytes]` */
+export function addDevnetCommand(program: Command): void {
+  program
+    .command('devnet')
+    .description('Run anvil + EntryPoint v0.7 + Latchkey contracts + Alto bundler on 127.0.0.1 until Ctrl-C.')
+    .option('--json', 'print one JSON object (chainId, rpcUrl, bundlerUrl, entryPoint, contracts, testKeys)')
+    .option('--anvil-port <port>', 'anvil port (default: a free port)', port)
+    .option('--bundler-port <port>', 'bundler port (default: a free port)', port)
+    .option('--code-size-limit <bytes>', "anvil's EIP-170 code-size limit (default: 24576, as on mainnet)", positiveBytes)
+    .action(async (options: DevnetCommandOptions) => {
+      process.exitCode = await runDevnetCommand(options)
+    })
 }

@@ -15,6 +15,7 @@ import {
 } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { createBundlerClient, type SmartAccount, type UserOperationReceipt } from 'viem/account-abstraction'
+import { failureLine } from '../support/errors.ts'
 import { createReporter, type Reporter } from './progress.ts'
 import { sessionChapter } from './sessionChapter.ts'
 import { policyChapter } from './policyChapter.ts'
@@ -119,7 +120,7 @@ export async function runDemo(): Promise<number> {
     process.stdout.write('\n')
     return 0
   } catch (error) {
-    process.stderr.write(`\nlatchkey demo failed: ${error instanceof Error ? error.message : String(error)}\n`)
+    process.stderr.write(`\n${await failureLine(error, 'demo failed')}\n`)
     return 1
   } finally {
     if (devnet) await report.step('stopping the devnet', () => devnet!.stop())
