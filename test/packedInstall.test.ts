@@ -6,8 +6,8 @@
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
-import { existsSync, lstatSync, realpathSync, rmSync } from 'node:fs'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, lstatSync, readFileSync, realpathSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { createPublicClient, http, type Address } from 'viem'
 import { chromium } from 'playwright-core'
@@ -44,6 +44,16 @@ describe('the packed packages, installed into an empty project', { timeout: 900_
     assert.match(result.userOpHash, /^0x[0-9a-f]{64}$/)
     assert.equal(result.success, true)
     assert.equal(result.counts, '1', 'the session call counted once')
+  })
+
+  it('`npx latchkey --version` prints the installed version; a bad input is one line and a non-zero exit', () => {
+    const npx = (args: string[]) => spawnSync('npx', ['--no-install', 'latchkey', ...args], { cwd: project, env: userEnvironment(), encoding: 'utf8' })
+    const version = npx(['--version'])
+    assert.equal(version.status, 0, version.stderr)
+    assert.equal(version.stdout.trim(), (JSON.parse(readFileSync(join(project, 'node_modules', 'latchkey', 'package.json'), 'utf8')) as { version: string }).version)
+    const refused = npx(['network', 'up', '--nodes', '1', '--threshold', '2'])
+    assert.notEqual(refused.status, 0)
+    assert.match(refused.stderr.trim(), /^latchkey: [^\n]*threshold[^\n]*$/)
   })
 
   it('`npx latchkey devnet --json` prints the devnet and stops everything on SIGTERM', async () => {
