@@ -175,7 +175,7 @@ function describeAnyTarget(d: AccountDriver) {
       const before = await counted(account.address)
       const userOp = await op(PERMISSION.count, devnet.contracts.demoCounter, COUNT)
       assert.deepEqual(await managerVerdict(devnet, userOp), { valid: true, validationData: 0n })
-      // The guard asks the account isModuleInstalled nine times during validation: none of those reads may
+      // The guard asks the account isModuleInstalled eleven times during validation: none of those reads may
       // break a rule, in our code or in the account's (whose answers the guard caused).
       const violations = await checkValidationRules(devnet.publicClient, { userOperation: userOp, factoryStaked: true })
       t.diagnostic(violations.length === 0 ? 'ERC-7562: no violation' : `ERC-7562: ${JSON.stringify(violations)}`)

@@ -4,12 +4,21 @@
  * to every test file through LATCHKEY_TEST_DEVNET, runs node's test runner over all `*.test.ts` files
  * (unit tests beside the code, integration tests in test/), then stops the devnet.
  */
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { startDevnet } from '@latchkey/devnet'
-import { serializeDevnet } from './fixtures/devnet.ts'
-import { THIRD_PARTY_CODE_SIZE_LIMIT } from './fixtures/thirdPartyDeploy.ts'
+
+// Started without the `latchkey-source` condition (`npx tsx test/run.ts …`), this process would take the
+// devnet and the contracts from dist/, possibly stale: it starts itself again with the condition. Imports of
+// the workspace's packages are therefore dynamic, below this line.
+const sourceConditionActive = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((flag) => flag.includes('latchkey-source'))
+if (!sourceConditionActive) {
+  const again = spawnSync(process.execPath, ['--conditions=latchkey-source', '--import', 'tsx', import.meta.filename, ...process.argv.slice(2)], { stdio: 'inherit' })
+  process.exit(again.status ?? 1)
+}
+const { startDevnet } = await import('@latchkey/devnet')
+const { serializeDevnet } = await import('./fixtures/devnet.ts')
+const { THIRD_PARTY_CODE_SIZE_LIMIT } = await import('./fixtures/thirdPartyDeploy.ts')
 
 const root = join(import.meta.dirname, '..')
 

@@ -581,7 +581,8 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules {
      * `isModuleInstalled` with the contexts the supported accounts read (docs/security.md lists the answers):
      * validators and executors (empty context); fallback handlers for the call's selector (`abi.encode(selector)`,
      * 32 bytes: Safe7579 and MSA revert on 4); hooks, as Safe7579 asks them (`abi.encode(uint8 0, bytes4 0)` for
-     * its global hook, `abi.encode(uint8 1, selector)` for the selector's; Safe7579 reverts on an empty context,
+     * its global hook, `abi.encode(uint8 1, s)` for a hook of the call's selector and of the account's `execute`
+     * and `executeFromExecutor`; Safe7579 reverts on an empty context,
      * the others ignore it); then the vendor types: Kernel's policies (5) and signers (6), Nexus's pre-validation
      * hooks (8, 9). The SDK asks the same list (INSTALLED_MODULE_QUESTIONS). Fail closed: a revert, or any answer
      * but a 32-byte false, is "installed". Then, on a Safe, whether the target is one of the Safe's own modules
@@ -596,16 +597,21 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules {
             mstore(add(p, 0x24), target)
             mstore(add(p, 0x44), 0x60)
             // One question per 2 bytes, the first in the lowest: module type ‖ context kind, where the kind is
-            // 0 empty, 1 abi.encode(selector), 2 abi.encode(uint8 0, bytes4 0), 3 abi.encode(uint8 1, selector):
-            // (1, 0) (2, 0) (3, 1) (4, 2) (4, 3) (5, 0) (6, 0) (8, 0) (9, 0).
-            for { let q := 0x090008000600050004030402030102000100 } q { q := shr(16, q) } {
+            // 0 empty, 1 abi.encode(selector), 2 abi.encode(uint8 0, bytes4 0), and abi.encode(uint8 1, s) with
+            // s the call's selector (3), the account's execute (4) or executeFromExecutor (5): a Safe7579 hook
+            // is kept per account function, and those two are the ones a session's call runs through.
+            // (1, 0) (2, 0) (3, 1) (4, 2) (4, 3) (4, 4) (4, 5) (5, 0) (6, 0) (8, 0) (9, 0).
+            for { let q := 0x09000800060005000405040404030402030102000100 } q { q := shr(16, q) } {
                 mstore(add(p, 0x04), shr(8, and(q, 0xffff)))
                 let kind := and(q, 0xff)
-                mstore(add(p, 0x64), mul(0x20, add(gt(kind, 0), gt(kind, 1)))) // context length: 0, 32, 64, 64
+                mstore(add(p, 0x64), mul(0x20, add(gt(kind, 0), gt(kind, 1)))) // context length: 0, 32, 64 from kind 2
                 mstore(add(p, 0x84), selector)
                 if gt(kind, 1) {
-                    mstore(add(p, 0x84), sub(kind, 2))
-                    mstore(add(p, 0xa4), mul(selector, eq(kind, 3)))
+                    mstore(add(p, 0x84), gt(kind, 2)) // Safe7579's hook type: 0 global, 1 per selector
+                    let hookSelector := mul(selector, eq(kind, 3))
+                    if eq(kind, 4) { hookSelector := shl(224, 0xe9ae5c53) } // execute(bytes32,bytes)
+                    if eq(kind, 5) { hookSelector := shl(224, 0xd691c964) } // executeFromExecutor(bytes32,bytes)
+                    mstore(add(p, 0xa4), hookSelector)
                 }
                 // Anything but a clean 32-byte false counts as installed. GAS is followed by STATICCALL (OP-012).
                 let ok := staticcall(gas(), account, p, add(0x84, mload(add(p, 0x64))), 0x00, 0x20)

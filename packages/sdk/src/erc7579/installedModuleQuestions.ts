@@ -1,4 +1,4 @@
-import { encodeAbiParameters, type Hex } from 'viem'
+import { encodeAbiParameters, toFunctionSelector, type Hex } from 'viem'
 
 /**
  * The context an `isModuleInstalled` question carries, given the call's 4-byte selector:
@@ -10,8 +10,11 @@ import { encodeAbiParameters, type Hex } from 'viem'
  * - `hook-selector`: `abi.encode(uint8 1, bytes4 selector)`, Safe7579's question for a hook of the call's
  *   selector. The other accounts ignore a hook's context; Safe7579 reverts on an empty one, so no question
  *   carries an empty hook context (it would refuse every any-target call on a Safe).
+ * - `hook-execute`, `hook-execute-from-executor`: `abi.encode(uint8 1, bytes4 s)` with `s` the account's own
+ *   `execute` or `executeFromExecutor`: Safe7579 keeps a hook per account function, and a session's call runs
+ *   through these two (a spending-limit hook on `execute` is the usual case).
  */
-export type InstalledModuleContextKind = 'empty' | 'selector' | 'hook-global' | 'hook-selector'
+export type InstalledModuleContextKind = 'empty' | 'selector' | 'hook-global' | 'hook-selector' | 'hook-execute' | 'hook-execute-from-executor'
 
 /** One `isModuleInstalled(moduleType, module, context)` question, and which account it is for. */
 export type InstalledModuleQuestion = { moduleType: bigint; context: InstalledModuleContextKind; what: string }
@@ -28,6 +31,8 @@ export const INSTALLED_MODULE_QUESTIONS: readonly InstalledModuleQuestion[] = [
   { moduleType: 3n, context: 'selector', what: "a fallback handler for the call's selector" },
   { moduleType: 4n, context: 'hook-global', what: 'a hook (on Safe7579: its global hook)' },
   { moduleType: 4n, context: 'hook-selector', what: "a hook for the call's selector (Safe7579)" },
+  { moduleType: 4n, context: 'hook-execute', what: "a hook of the account's execute (Safe7579)" },
+  { moduleType: 4n, context: 'hook-execute-from-executor', what: "a hook of the account's executeFromExecutor (Safe7579)" },
   { moduleType: 5n, context: 'empty', what: 'a policy (Kernel)' },
   { moduleType: 6n, context: 'empty', what: 'a signer (Kernel)' },
   { moduleType: 8n, context: 'empty', what: 'an ERC-1271 pre-validation hook (Nexus)' },
@@ -45,5 +50,9 @@ export function installedModuleContext(kind: InstalledModuleContextKind, selecto
       return encodeAbiParameters([{ type: 'uint8' }, { type: 'bytes4' }], [0, '0x00000000'])
     case 'hook-selector':
       return encodeAbiParameters([{ type: 'uint8' }, { type: 'bytes4' }], [1, selector])
+    case 'hook-execute':
+      return encodeAbiParameters([{ type: 'uint8' }, { type: 'bytes4' }], [1, toFunctionSelector('execute(bytes32,bytes)')])
+    case 'hook-execute-from-executor':
+      return encodeAbiParameters([{ type: 'uint8' }, { type: 'bytes4' }], [1, toFunctionSelector('executeFromExecutor(bytes32,bytes)')])
   }
 }

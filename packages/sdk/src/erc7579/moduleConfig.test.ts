@@ -69,8 +69,10 @@ describe('installedModule: the fail-closed installed-module check', () => {
     const fallback = asked.find((q) => q.moduleType === 3n)!
     assert.equal(fallback.context, `${ping}${'0'.repeat(56)}`)
     const hooks = asked.filter((q) => q.moduleType === 4n).map((q) => q.context)
-    // Safe7579's forms: its global hook under selector zero, then the call's selector's hook; never an empty context (Safe7579 reverts on it).
-    assert.deepEqual(hooks, [encodeAbiParameters([{ type: 'uint8' }, { type: 'bytes4' }], [0, '0x00000000']), encodeAbiParameters([{ type: 'uint8' }, { type: 'bytes4' }], [1, ping])])
+    // Safe7579's forms: its global hook under selector zero, then the hooks of the call's selector and of the
+    // account's execute and executeFromExecutor; never an empty context (Safe7579 reverts on it).
+    const hook = (type: number, selector: Hex) => encodeAbiParameters([{ type: 'uint8' }, { type: 'bytes4' }], [type, selector])
+    assert.deepEqual(hooks, [hook(0, '0x00000000'), hook(1, ping), hook(1, '0xe9ae5c53'), hook(1, '0xd691c964')])
   })
 
   it('counts a revert of isModuleInstalled as installed (Safe7579 and MSA revert on contexts they cannot read)', async () => {
