@@ -38,7 +38,7 @@ export async function measureSessionPaths(target: MeasureTarget): Promise<GasCas
   cases.push(caseOf('session/grant-root-with-install', 'grant 1 session by root, installing the manager (owner userOp)', granted.receipt))
   const rootUser = await toSessionAccount({ client: publicClient, grant: granted.grants[0]!, signer: rootKey, declaredTime: FIXED_DECLARED_TIME })
   const firstRoot = await sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account: rootUser, calls: [transfer()] })
-  cases.push(caseOf('session/root-first-use', 'session ERC-20 transfer, root mode, first use (new nonce key)', firstRoot))
+  cases.push(caseOf('session/root-first-use', "session ERC-20 transfer, root mode, the holder's first use (new nonce sequence)", firstRoot))
   const steadyRoot = await sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account: rootUser, calls: [transfer()] })
   cases.push(caseOf('session/root-steady-erc20-transfer', 'session ERC-20 transfer, root mode (tree of 1), steady', steadyRoot))
 
@@ -51,5 +51,13 @@ export async function measureSessionPaths(target: MeasureTarget): Promise<GasCas
   cases.push(caseOf('session/enable-and-use', 'session ERC-20 transfer, first use with the owner approval (records it)', enable))
   const steadyRecorded = await sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account: approvedUser, calls: [transfer()] })
   cases.push(caseOf('session/recorded-steady-erc20-transfer', 'session ERC-20 transfer, recorded session, steady', steadyRecorded))
+
+  // A second session of the root session's holder: its nonce sequence exists (one per holder), so the first
+  // use records the session without starting a new sequence.
+  const secondSession = sessionFor('d1', keccak256(stringToHex('second session of the root holder')))
+  const secondGrant = await createSessionApproval({ account, manager, session: secondSession })
+  const secondUser = await toSessionAccount({ client: publicClient, grant: secondGrant, signer: rootKey, declaredTime: FIXED_DECLARED_TIME })
+  const secondEnable = await sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account: secondUser, calls: [transfer()] })
+  cases.push(caseOf('session/enable-and-use-known-holder', "session ERC-20 transfer, first use with the owner approval (records it), a holder's second session (its nonce sequence exists)", secondEnable))
   return cases
 }

@@ -1,4 +1,4 @@
-import { hexToBigInt, slice, zeroAddress, type Chain, type Client, type Hex, type JsonRpcAccount, type LocalAccount, type Transport } from 'viem'
+import { hexToBigInt, keccak256, slice, zeroAddress, type Chain, type Client, type Hex, type JsonRpcAccount, type LocalAccount, type Transport } from 'viem'
 import {
   entryPoint07Abi,
   entryPoint07Address,
@@ -41,8 +41,9 @@ export type ToSessionAccountParameters = {
   signer: LocalAccount | SessionSigner
   /**
    * The full 192-bit nonce key. Default: the key that selects the manager on the account's kind
-   * ({@link AccountLayout}), with the first bytes of the (first) session's digest in the bits the layout
-   * leaves free, so that separate sessions keep separate nonce sequences.
+   * ({@link AccountLayout}), with the first bytes of keccak256 of the session's signer in the bits the layout
+   * leaves free: one sequence per session holder (its first op pays ≈17k gas for it, once), so that holders
+   * never wait on each other's nonces. Give a key to run one holder's sessions in parallel.
    */
   nonceKey?: bigint | undefined
   /**
@@ -416,8 +417,15 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
   return useFixedNonceKey(account, client, grant.account, nonceKey)
 }
 
-/** The nonce key selecting the manager on the grant's account, with the session digest's first bytes as the sequence key where the layout has room. */
+/**
+ * The nonce key selecting the manager on the grant's account, with the first bytes of keccak256(signer) as the
+ * sequence key where the layout has room: one nonce sequence per session holder, not per session. A new
+ * sequence costs ≈17k gas on its first op (the EntryPoint's nonce slot goes from zero to one), so a holder
+ * pays it once, not again for each session it is granted later (a renewed or a second session); holders
+ * still never wait on each other's nonces. One holder sending under two sessions at once shares the sequence:
+ * give `nonceKey` to separate them.
+ */
 async function sessionNonceKey(client: Client<Transport, Chain | undefined>, grant: SessionGrant, kind: Erc7579AccountKind | undefined): Promise<bigint> {
   const layout = await resolveAccountLayout(client, grant.account, kind)
-  return layout.nonceKey(grant.manager, hexToBigInt(slice(grant.digest, 0, 4)))
+  return layout.nonceKey(grant.manager, hexToBigInt(slice(keccak256(grant.session.signer), 0, 4)))
 }
