@@ -11,12 +11,11 @@ import { describe, it, before } from 'node:test'
 import assert from 'node:assert/strict'
 import { encodeFunctionData, pad, parseAbi, toFunctionSelector, zeroAddress, type Address } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
-import { demoCounterAbi } from '@latchkey/contracts'
 import { buildSessionTree, encodeExecute, installedModule, sendUserOperationAndWait, sessionDigest, type Session, type SessionGrant } from '@latchkey/sdk'
 import type { DevnetFixture } from './fixtures/devnet.ts'
 import { safe7579Driver } from './fixtures/accountDrivers.ts'
 import { MODULE_TYPE } from './fixtures/erc7579TestAccount.ts'
-import { assertRefusedInValidation, managerVerdict, sessionOpByHand, submitAsOwnBundler } from './fixtures/ownBundler.ts'
+import { assertPermittedCountLands, assertRefusedInValidation, managerVerdict, sessionOpByHand, submitAsOwnBundler } from './fixtures/ownBundler.ts'
 import { SAFE7579_HOOK_TYPE } from './fixtures/safe7579Account.ts'
 import { countingHookAbi, deployCountingHook, useThirdPartyDevnet } from './fixtures/thirdPartyDeploy.ts'
 
@@ -79,16 +78,7 @@ describe("an any-target session against a Safe7579 hook of the account's own fun
       assert.ok(await installedModule(devnet.publicClient, account.address, hook, toFunctionSelector('preCheck(address,uint256,bytes)')))
 
       // The control: the same session's count() on any contract lands, so the refusal is for the rule.
-      const control = await sessionOpByHand(devnet, {
-        grant,
-        signer: attacker,
-        callData: encodeExecute([{ to: devnet.contracts.demoCounter, data: encodeFunctionData({ abi: demoCounterAbi, functionName: 'count' }) }]),
-        permissionIndices: [1],
-        declaredTime: await now(),
-        nonceKey: driver.nonceKey(manager),
-      })
-      const landed = await submitAsOwnBundler(devnet, control)
-      assert.deepEqual({ included: landed.included, success: landed.included && landed.success }, { included: true, success: true })
+      await assertPermittedCountLands(devnet, { grant, signer: attacker, permissionIndex: 1, nonceKey: driver.nonceKey(manager) })
     })
   }
 })
