@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 const root = join(import.meta.dirname, '..')
-const FOLDERS = ['contracts', 'sdk', 'devnet', 'node', 'cli']
+/** The workspaces of the root package.json, in their order. */
+const FOLDERS = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { workspaces: string[] }).workspaces.map((w) => w.replace(/^packages\//, ''))
 const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/
 
 type Manifest = {
