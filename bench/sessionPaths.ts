@@ -59,5 +59,13 @@ export async function measureSessionPaths(target: MeasureTarget): Promise<GasCas
   const secondUser = await toSessionAccount({ client: publicClient, grant: secondGrant, signer: rootKey, declaredTime: FIXED_DECLARED_TIME })
   const secondEnable = await sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account: secondUser, calls: [transfer()] })
   cases.push(caseOf('session/enable-and-use-known-holder', "session ERC-20 transfer, first use with the owner approval (records it), a holder's second session (its nonce sequence exists)", secondEnable))
+
+  // A new root-mode session of the same holder (the root replaced by a tree of one): its first use, beside
+  // root-steady-erc20-transfer, is what a granted session's first use costs once its holder has a sequence.
+  const thirdSession = sessionFor('d1', keccak256(stringToHex('third session of the root holder')))
+  const regranted = await grantSessions(bundler, { fees: BENCH_FEES, account, manager, sessions: [thirdSession] })
+  const thirdUser = await toSessionAccount({ client: publicClient, grant: regranted.grants[0]!, signer: rootKey, declaredTime: FIXED_DECLARED_TIME })
+  const thirdFirst = await sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account: thirdUser, calls: [transfer()] })
+  cases.push(caseOf('session/root-first-use-known-holder', "session ERC-20 transfer, root mode (tree of 1), first use of a holder's new session (its nonce sequence exists)", thirdFirst))
   return cases
 }

@@ -28,23 +28,31 @@ library ExecutionCalls {
      * @notice Splits `callData` into its call type (single or batch) and the execution calldata.
      */
     function split(bytes calldata callData) internal pure returns (bool batch, bytes calldata executionCalldata) {
-        if (callData.length < 4) revert SessionCallDataNotExecute(bytes4(0));
-        if (bytes4(callData[0:4]) != EXECUTE_SELECTOR) revert SessionCallDataNotExecute(bytes4(callData[0:4]));
+        bytes4 selector;
+        assembly ("memory-safe") {
+            selector := mul(and(calldataload(callData.offset), shl(224, 0xffffffff)), gt(callData.length, 3))
+        }
+        if (selector != EXECUTE_SELECTOR) revert SessionCallDataNotExecute(selector);
         if (callData.length < 100) revert SessionCallDataMalformed();
-        bytes32 mode = bytes32(callData[4:36]);
-        // callType (1) ‖ execType (1) ‖ 30 zero bytes.
-        if (uint256(mode) << 16 != 0) revert SessionExecutionModeRefused(mode);
-        bytes1 callType = mode[0];
-        bytes1 execType = mode[1];
-        if (
-            (callType != 0x00 && callType != 0x01) ||
-            (execType != 0x00 && execType != 0x01)
-        ) revert SessionExecutionModeRefused(mode);
-        if (uint256(bytes32(callData[36:68])) != 0x40) revert SessionCallDataMalformed();
-        uint256 length = uint256(bytes32(callData[68:100]));
-        if (length > callData.length - 100) revert SessionCallDataMalformed();
-        executionCalldata = callData[100:100 + length];
-        batch = callType == 0x01;
+        bytes32 mode = _word(callData, 4);
+        // callType (1) ‖ execType (1) ‖ 30 zero bytes, each type 0x00 or 0x01.
+        if (uint256(mode) & ~uint256(0x0101 << 240) != 0) revert SessionExecutionModeRefused(mode);
+        // The `bytes` argument at the standard offset, inside the callData.
+        if (uint256(_word(callData, 36)) != 0x40 || uint256(_word(callData, 68)) > callData.length - 100) {
+            revert SessionCallDataMalformed();
+        }
+        assembly ("memory-safe") {
+            executionCalldata.offset := add(callData.offset, 100)
+            executionCalldata.length := calldataload(add(callData.offset, 68))
+        }
+        batch = uint256(mode) >> 248 == 0x01;
+    }
+
+    /// @dev The 32 bytes at offset `p` of `data` (the caller checked that they lie inside it).
+    function _word(bytes calldata data, uint256 p) private pure returns (bytes32 w) {
+        assembly ("memory-safe") {
+            w := calldataload(add(data.offset, p))
+        }
     }
 
     /// @notice The one call of a single execution: `target (20) ‖ value (32) ‖ data`.
@@ -52,7 +60,13 @@ library ExecutionCalls {
         bytes calldata executionCalldata
     ) internal pure returns (address target, uint256 value, bytes calldata data) {
         if (executionCalldata.length < 52) revert SessionCallDataMalformed();
-        return ERC7579Utils.decodeSingle(executionCalldata);
+        assembly ("memory-safe") {
+            let p := executionCalldata.offset
+            target := shr(96, calldataload(p))
+            value := calldataload(add(p, 20))
+            data.offset := add(p, 52)
+            data.length := sub(executionCalldata.length, 52)
+        }
     }
 
     /// @notice The calls of a batch execution (bounds checked as OpenZeppelin's account checks them).

@@ -37,29 +37,40 @@ library SessionCodec {
         uint256 gasConfigLength;
     }
 
-    /// @notice Reads the layout of the session at `start` of `data`, checking every length against the data.
+    /**
+     * @notice Reads the layout of the session at `start` of `data`, checking every length against the data.
+     * On every userOp's path: fields are read with one CALLDATALOAD each at absolute positions (no slicing),
+     * each length checked against the data's end before anything after it is read.
+     */
     function scan(bytes calldata data, uint256 start) internal pure returns (View memory v) {
         unchecked {
+            uint256 base;
+            assembly ("memory-safe") {
+                base := data.offset
+            }
             uint256 p = start;
             _need(data, p + 66);
             v.start = start;
-            v.validAfter = uint48(bytes6(data[p:p + 6]));
-            v.validUntil = uint48(bytes6(data[p + 6:p + 12]));
-            v.signerVerifier = address(bytes20(data[p + 44:p + 64]));
-            v.signerLength = uint16(bytes2(data[p + 64:p + 66]));
+            uint256 window = _load(base + p); // validAfter (6) ‖ validUntil (6) ‖ …
+            v.validAfter = uint48(window >> 208);
+            v.validUntil = uint48(window >> 160);
+            uint256 signerHead = _load(base + p + 44); // signerVerifier (20) ‖ signerLength (2) ‖ …
+            v.signerVerifier = address(uint160(signerHead >> 96));
+            v.signerLength = uint16(signerHead >> 80);
             v.signerOffset = p + 66;
             p = v.signerOffset + v.signerLength;
             _need(data, p + 1);
-            v.permissionCount = uint8(data[p]);
+            v.permissionCount = _load(base + p) >> 248;
             v.permissionsOffset = p + 1;
             p = v.permissionsOffset;
             for (uint256 i = 0; i < v.permissionCount; ++i) {
                 _need(data, p + 62);
-                p += 62 + uint256(uint16(bytes2(data[p + 60:p + 62])));
+                p += 62 + (_load(base + p + 60) >> 240);
             }
             _need(data, p + 22);
-            v.gasPolicy = address(bytes20(data[p:p + 20]));
-            v.gasConfigLength = uint16(bytes2(data[p + 20:p + 22]));
+            uint256 gasHead = _load(base + p); // gasPolicy (20) ‖ gasConfigLength (2) ‖ …
+            v.gasPolicy = address(uint160(gasHead >> 96));
+            v.gasConfigLength = uint16(gasHead >> 80);
             v.gasConfigOffset = p + 22;
             p = v.gasConfigOffset + v.gasConfigLength;
             _need(data, p);
@@ -68,8 +79,14 @@ library SessionCodec {
     }
 
     /// @notice The session's digest: keccak256 of its encoding.
-    function digestOf(bytes calldata data, View memory v) internal pure returns (bytes32) {
-        return keccak256(data[v.start:v.end]);
+    function digestOf(bytes calldata data, View memory v) internal pure returns (bytes32 digest) {
+        uint256 from = v.start;
+        uint256 length = v.end - from;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            calldatacopy(m, add(data.offset, from), length)
+            digest := keccak256(m, length)
+        }
     }
 
     /// @notice Permission `index` of a scanned session (bounds were checked by {scan}).
@@ -79,16 +96,33 @@ library SessionCodec {
         uint256 index
     ) internal pure returns (address target, bytes4 selector, uint128 valueLimit, address policy, bytes calldata config) {
         unchecked {
-            uint256 p = v.permissionsOffset;
-            for (uint256 i = 0; i < index; ++i) p += 62 + uint256(uint16(bytes2(data[p + 60:p + 62])));
-            target = address(bytes20(data[p:p + 20]));
-            selector = bytes4(data[p + 20:p + 24]);
-            valueLimit = uint128(bytes16(data[p + 24:p + 40]));
-            policy = address(bytes20(data[p + 40:p + 60]));
-            uint256 configLength = uint16(bytes2(data[p + 60:p + 62]));
-            config = data[p + 62:p + 62 + configLength];
+            uint256 base;
+            assembly ("memory-safe") {
+                base := data.offset
+            }
+            uint256 p = base + v.permissionsOffset;
+            for (uint256 i = 0; i < index; ++i) p += 62 + (_load(p + 60) >> 240);
+            uint256 head = _load(p); // target (20) ‖ selector (4) ‖ valueLimit's first 8 bytes
+            target = address(uint160(head >> 96));
+            selector = bytes4(bytes32(head << 160));
+            valueLimit = uint128(_load(p + 24) >> 128);
+            uint256 policyHead = _load(p + 40); // policy (20) ‖ configLength (2) ‖ …
+            policy = address(uint160(policyHead >> 96));
+            uint256 configLength = uint16(policyHead >> 80);
+            assembly ("memory-safe") {
+                config.offset := add(p, 62)
+                config.length := configLength
+            }
         }
     }
+
+    /// @dev The 32 bytes at absolute calldata position `p` (zeros past the end of the calldata).
+    function _load(uint256 p) private pure returns (uint256 w) {
+        assembly ("memory-safe") {
+            w := calldataload(p)
+        }
+    }
+
     /// @notice The encoded session ends before `needed` bytes (at `offset` of the signature).
     error SessionEncodingTooShort(uint256 offset, uint256 needed);
 
@@ -99,41 +133,29 @@ library SessionCodec {
     /// @notice Decodes the session that starts at `offset` of `data`; returns it and where it ends.
     function decode(bytes calldata data, uint256 offset) internal pure returns (Session memory s, uint256 end) {
         unchecked {
-            uint256 p = offset;
-            _need(data, p + 66);
-            s.validAfter = uint48(bytes6(data[p:p + 6]));
-            s.validUntil = uint48(bytes6(data[p + 6:p + 12]));
-            s.salt = bytes32(data[p + 12:p + 44]);
-            s.signerVerifier = address(bytes20(data[p + 44:p + 64]));
-            uint256 signerLength = uint16(bytes2(data[p + 64:p + 66]));
-            p += 66;
-            _need(data, p + signerLength + 1);
-            s.signer = data[p:p + signerLength];
-            p += signerLength;
-            uint256 count = uint8(data[p]);
-            p += 1;
+            View memory v = scan(data, offset);
+            s.validAfter = v.validAfter;
+            s.validUntil = v.validUntil;
+            s.salt = bytes32(_load(_base(data) + offset + 12));
+            s.signerVerifier = v.signerVerifier;
+            s.signer = data[v.signerOffset:v.signerOffset + v.signerLength];
+            uint256 count = v.permissionCount;
             s.permissions = new Permission[](count);
             for (uint256 i = 0; i < count; ++i) {
-                _need(data, p + 62);
                 Permission memory permission = s.permissions[i];
-                permission.target = address(bytes20(data[p:p + 20]));
-                permission.selector = bytes4(data[p + 20:p + 24]);
-                permission.valueLimit = uint128(bytes16(data[p + 24:p + 40]));
-                permission.policy = address(bytes20(data[p + 40:p + 60]));
-                uint256 configLength = uint16(bytes2(data[p + 60:p + 62]));
-                p += 62;
-                _need(data, p + configLength);
-                permission.policyConfig = data[p:p + configLength];
-                p += configLength;
+                (permission.target, permission.selector, permission.valueLimit, permission.policy, permission.policyConfig) =
+                    permissionAt(data, v, i);
             }
-            _need(data, p + 22);
-            s.gasPolicy = address(bytes20(data[p:p + 20]));
-            uint256 gasConfigLength = uint16(bytes2(data[p + 20:p + 22]));
-            p += 22;
-            _need(data, p + gasConfigLength);
-            s.gasPolicyConfig = data[p:p + gasConfigLength];
-            p += gasConfigLength;
-            end = p;
+            s.gasPolicy = v.gasPolicy;
+            s.gasPolicyConfig = data[v.gasConfigOffset:v.gasConfigOffset + v.gasConfigLength];
+            end = v.end;
+        }
+    }
+
+    /// @dev Where `data` starts in the calldata.
+    function _base(bytes calldata data) private pure returns (uint256 base) {
+        assembly ("memory-safe") {
+            base := data.offset
         }
     }
 

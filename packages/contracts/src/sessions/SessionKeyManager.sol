@@ -4,7 +4,6 @@ pragma solidity 0.8.37;
 import {IERC7579Validator, IERC7579Module, IERC7579ModuleConfig, MODULE_TYPE_VALIDATOR, MODULE_TYPE_EXECUTOR, MODULE_TYPE_FALLBACK, MODULE_TYPE_HOOK} from "@openzeppelin/contracts/interfaces/draft-IERC7579.sol";
 import {PackedUserOperation} from "@openzeppelin/contracts/interfaces/IERC4337.sol";
 import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
@@ -62,6 +61,10 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules {
     address private constant ENTRY_POINT_V07 = 0x0000000071727De22E5E9d8BAf0edAc6f37da032;
     address private constant ENTRY_POINT_V08 = 0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108;
     address private constant ENTRY_POINT_V09 = 0x433709009B8330FDa32311DF1C2AFA402eD8D009;
+
+    /// @dev Offsets in PackedUserOperation's ABI head of its `callData` and `signature` fields.
+    uint256 private constant USER_OP_CALL_DATA = 0x60;
+    uint256 private constant USER_OP_SIGNATURE = 0x100;
 
     mapping(address account => AccountSessions) private _accounts;
     mapping(bytes32 digest => mapping(address account => SessionRecord)) private _records;
@@ -213,9 +216,9 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules {
     function validateUserOp(PackedUserOperation calldata userOp, bytes32 userOpHash) external returns (uint256) {
         address account = msg.sender;
         if (userOp.sender != account) revert SessionWrongSender(userOp.sender, account);
-        bytes calldata signature = userOp.signature;
+        bytes calldata signature = _bytesField(userOp, USER_OP_SIGNATURE);
         if (signature.length == 0) revert SessionSignatureMalformed(0);
-        uint8 mode = uint8(signature[0]);
+        uint8 mode = uint8(bytes1(_at(signature, 0)));
         if (mode == SessionTypes.MODE_BATCH) return _validateBatch(account, userOp, userOpHash);
 
         // The session is read in place from calldata: its digest is keccak256 of its bytes.
@@ -225,25 +228,74 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules {
 
         // One permission index per call, the declared time, then the session signer's signature.
         _need(signature, p + 1);
-        uint256 indexCount = uint8(signature[p]);
+        uint256 indexCount = uint8(bytes1(_at(signature, p)));
         _need(signature, p + 7 + indexCount);
-        bytes calldata indices = signature[p + 1:p + 1 + indexCount];
-        uint48 declaredTime = uint48(bytes6(signature[p + 1 + indexCount:p + 7 + indexCount]));
-        bytes calldata signerSignature = signature[p + 7 + indexCount:];
+        bytes calldata indices = _slice(signature, p + 1, indexCount);
+        uint48 declaredTime = uint48(uint256(_at(signature, p + 1 + indexCount)) >> 208);
+        bytes calldata signerSignature = _slice(signature, p + 7 + indexCount, signature.length - (p + 7 + indexCount));
 
         uint256 policyValidation = session.gasPolicy == address(0)
             ? 0
             : _checkGas(account, digest, declaredTime, signature, session, userOp);
         policyValidation = _intersect(
             policyValidation,
-            _checkCalls(account, digest, declaredTime, signature, session, userOp.callData, indices)
+            _checkCalls(account, digest, declaredTime, signature, session, _bytesField(userOp, USER_OP_CALL_DATA), indices)
         );
         // The signer signs the userOpHash together with the session's digest, the permission indices and the
         // declared time: whoever relays the op can move it neither to another session of the same signer, nor a
         // call to another permission, nor the op to another period (the userOpHash does not cover the signature).
-        bytes32 signed_ = keccak256(abi.encodePacked(userOpHash, digest, indices, bytes6(declaredTime))).toEthSignedMessageHash();
+        bytes32 signed_ = _signedHash(userOpHash, digest, indices, declaredTime);
         bool signed = _isSignedBySession(signature, session, signed_, signerSignature);
         return _intersect(_packValidationData(!signed, session.validUntil, session.validAfter), policyValidation);
+    }
+
+    /**
+     * @dev What the session signer signs in the single modes: the EIP-191 hash of
+     * `userOpHash ‖ digest ‖ indices ‖ declaredTime (6)` (the same bytes as `abi.encodePacked` of them).
+     */
+    function _signedHash(bytes32 userOpHash, bytes32 digest, bytes calldata indices, uint48 declaredTime) private pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, userOpHash)
+            mstore(add(m, 0x20), digest)
+            calldatacopy(add(m, 0x40), indices.offset, indices.length)
+            mstore(add(add(m, 0x40), indices.length), shl(208, declaredTime))
+            let inner := keccak256(m, add(0x46, indices.length))
+            mstore(0x00, "\x19Ethereum Signed Message:\n32") // 28 bytes, then the hash from 0x1c
+            mstore(0x1c, inner)
+            h := keccak256(0x00, 0x3c)
+        }
+    }
+
+    /**
+     * @dev A `bytes` field of the userOp (`field` is its position's byte offset in the struct's head), read
+     * without the ABI decoder's generic checks: the field must lie inside the calldata, or the op is refused.
+     */
+    function _bytesField(PackedUserOperation calldata userOp, uint256 field) private pure returns (bytes calldata value) {
+        bool inside;
+        assembly ("memory-safe") {
+            let at := add(userOp, calldataload(add(userOp, field)))
+            value.length := calldataload(at)
+            value.offset := add(at, 0x20)
+            // No overflow: each term is below 2^64 or the sum exceeds the calldata.
+            inside := and(and(lt(value.length, 0x10000000000000000), lt(at, 0x10000000000000000)), iszero(gt(add(value.offset, value.length), calldatasize())))
+        }
+        if (!inside) revert SessionSignatureMalformed(field);
+    }
+
+    /// @dev `data[from:from + length]`; bounds are the caller's (checked with {_need}).
+    function _slice(bytes calldata data, uint256 from, uint256 length) private pure returns (bytes calldata part) {
+        assembly ("memory-safe") {
+            part.offset := add(data.offset, from)
+            part.length := length
+        }
+    }
+
+    /// @dev The 32 bytes at offset `p` of `data` (bounds are the caller's: zeros past the calldata's end).
+    function _at(bytes calldata data, uint256 p) private pure returns (bytes32 w) {
+        assembly ("memory-safe") {
+            w := calldataload(add(data.offset, p))
+        }
     }
 
     /// @notice Session signatures are never the account's signature (ERC-1271 default deny).
@@ -513,7 +565,10 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules {
             target == ENTRY_POINT_V09
         ) revert SessionTargetForbidden(callIndex, target);
 
-        bytes4 selector = data.length >= 4 ? bytes4(data[0:4]) : bytes4(0);
+        bytes4 selector;
+        assembly ("memory-safe") {
+            selector := mul(and(calldataload(data.offset), shl(224, 0xffffffff)), gt(data.length, 3))
+        }
         // Never a module's lifecycle functions, whatever the permission: they trust the account as caller, and
         // would set up a module (this manager's twin among them) for the account before the owner installs it.
         if (selector == IERC7579Module.onInstall.selector || selector == IERC7579Module.onUninstall.selector) {
@@ -653,9 +708,7 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules {
     ) private view returns (bool) {
         bytes calldata signer = data[session.signerOffset:session.signerOffset + session.signerLength];
         if (session.signerVerifier == address(0)) {
-            if (signer.length != 20) return false;
-            (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecoverCalldata(hash, signature);
-            return err == ECDSA.RecoverError.NoError && recovered == address(bytes20(signer));
+            return signer.length == 20 && _isSignedByKey(address(bytes20(signer)), hash, signature);
         }
         try ISessionSignerVerifier(session.signerVerifier).isValidSessionSignature(signer, hash, signature) returns (
             bool valid
@@ -663,6 +716,29 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules {
             return valid;
         } catch {
             return false;
+        }
+    }
+
+    /**
+     * @dev ECDSA: whether `signature` (65 bytes, `r ‖ s ‖ v`) over `hash` recovers to `signer`. Accepts what
+     * OpenZeppelin's `ECDSA.tryRecover` accepts: `s` in the lower half of the curve order (no malleable twin),
+     * `v` 27 or 28 (the precompile answers nothing otherwise), a recovered address that is not zero.
+     */
+    function _isSignedByKey(address signer, bytes32 hash, bytes calldata signature) private view returns (bool valid) {
+        assembly ("memory-safe") {
+            let s := calldataload(add(signature.offset, 0x20))
+            if and(eq(signature.length, 65), iszero(gt(s, 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0))) {
+                // hash ‖ v ‖ r ‖ s past the free memory pointer (scratch: nothing is allocated).
+                let m := mload(0x40)
+                mstore(m, hash)
+                mstore(add(m, 0x20), byte(0, calldataload(add(signature.offset, 0x40))))
+                mstore(add(m, 0x40), calldataload(signature.offset))
+                mstore(add(m, 0x60), s)
+                mstore(0x00, 0)
+                let ok := staticcall(gas(), 0x01, m, 0x80, 0x00, 0x20)
+                let recovered := mload(0x00)
+                valid := and(and(ok, eq(returndatasize(), 0x20)), and(eq(recovered, signer), iszero(iszero(recovered))))
+            }
         }
     }
 
@@ -715,16 +791,25 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules {
     }
 
     /// @dev Both must hold: failure if either failed, the later validAfter, the earlier validUntil (0 = none).
-    function _intersect(uint256 a, uint256 b) private pure returns (uint256) {
-        uint256 failed = (uint160(a) != 0 || uint160(b) != 0) ? 1 : 0;
-        uint48 untilA = uint48(a >> 160);
-        uint48 untilB = uint48(b >> 160);
-        if (untilA == 0) untilA = type(uint48).max;
-        if (untilB == 0) untilB = type(uint48).max;
-        uint48 validUntil = untilA < untilB ? untilA : untilB;
-        uint48 afterA = uint48(a >> 208);
-        uint48 afterB = uint48(b >> 208);
-        uint48 validAfter = afterA > afterB ? afterA : afterB;
-        return failed | (uint256(validUntil == type(uint48).max ? 0 : validUntil) << 160) | (uint256(validAfter) << 208);
+    function _intersect(uint256 a, uint256 b) private pure returns (uint256 r) {
+        // Nothing to intersect with (no failure, no window): the other one is the answer as it is.
+        if (a == 0) return b;
+        if (b == 0) return a;
+        assembly ("memory-safe") {
+            let failed := iszero(iszero(or(shl(96, a), shl(96, b)))) // either one's low 160 bits
+            let max48 := 0xffffffffffff
+            let untilA := and(shr(160, a), max48)
+            let untilB := and(shr(160, b), max48)
+            untilA := or(untilA, mul(iszero(untilA), max48)) // 0 is "no expiry": the latest time
+            untilB := or(untilB, mul(iszero(untilB), max48))
+            let validUntil := untilA
+            if lt(untilB, untilA) { validUntil := untilB }
+            validUntil := mul(validUntil, iszero(eq(validUntil, max48)))
+            let afterA := shr(208, a)
+            let afterB := shr(208, b)
+            let validAfter := afterA
+            if gt(afterB, afterA) { validAfter := afterB }
+            r := or(failed, or(shl(160, validUntil), shl(208, validAfter)))
+        }
     }
 }
