@@ -167,6 +167,27 @@ describe('a relayer cannot move a signed op to another session of the same signe
   })
 })
 
+describe('a session signature in another form than the one signed', () => {
+  it("its malleable twin (high s), a wrong v and the 64-byte form are refused (AA24); the signed form lands", async () => {
+    const counterCount = permission({ target: devnet.contracts.demoCounter, selector: toFunctionSelector('count()') })
+    const { attacker } = await grantRaw([counterCount])
+    const op = (await devnet.bundlerClient.prepareUserOperation({ account: attacker, calls: [{ to: devnet.contracts.demoCounter, data: countData }] })) as UserOperation<'0.7'>
+    const signed = await attacker.signUserOperation(op)
+    const envelope = signed.slice(0, -130)
+    const r = signed.slice(-130, -66)
+    const s = BigInt(`0x${signed.slice(-66, -2)}`)
+    const v = Number.parseInt(signed.slice(-2), 16)
+    const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n
+    const hex32 = (x: bigint) => x.toString(16).padStart(64, '0')
+    // The twin (r, n − s, the other v) recovers the same key: ecrecover alone would accept it.
+    const twin = `${envelope}${r}${hex32(n - s)}${(v === 27 ? 28 : 27).toString(16)}` as Hex
+    const wrongV = `${envelope}${r}${hex32(s)}1d` as Hex
+    const compact = `${envelope}${r}${hex32(s | (BigInt(v - 27) << 255n))}` as Hex // ERC-2098
+    for (const form of [twin, wrongV, compact]) await assert.rejects(sendRaw(devnet, { ...op, signature: form }), /AA24/)
+    assert.match(await sendRaw(devnet, { ...op, signature: signed }), /^0x[0-9a-f]{64}$/)
+  })
+})
+
 describe('a relayer cannot move a call to another permission of the session', () => {
   it('changing the permission indices of a signed session userOp breaks its signature (AA24)', async () => {
     const counterCount = permission({ target: devnet.contracts.demoCounter, selector: toFunctionSelector('count()') })
