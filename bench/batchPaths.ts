@@ -11,6 +11,7 @@ import { createSession, createSessionApproval, erc7579ModuleConfigAbi, permissio
 import { BENCH_FEES, caseOf, type GasCase, type MeasureTarget } from './ownerPaths.ts'
 import { FIXED_DECLARED_TIME } from './sessionPaths.ts'
 import { benchAccount } from './benchAccount.ts'
+import { benchSalt } from './benchSalt.ts'
 
 export async function measureBatchPaths(target: MeasureTarget): Promise<GasCase[]> {
   const { demoToken: token, demoCounter: counter, sessionKeyManager: manager } = target.contracts
@@ -34,7 +35,7 @@ export async function measureBatchPaths(target: MeasureTarget): Promise<GasCase[
   /** A session of `key` with `list`, approved by the owner and recorded by one use with `call`. */
   async function recorded(name: string, list: Permission[], call: () => Call): Promise<SessionGrant> {
     // No gas policy, explicitly: these cases measure sessions without one (the SDK's default adds GasPolicy; see policy/default-gas-bounds).
-    const session = createSession({ signer: key.address, validAfter: 0, validUntil: 4_000_000_000, salt: keccak256(stringToHex(`batch/${name}`)), permissions: list, gas: 'unbounded' })
+    const session = createSession({ signer: key.address, validAfter: 0, validUntil: 4_000_000_000, salt: benchSalt(`batch/${name}`), permissions: list, gas: 'unbounded' })
     const grant = await createSessionApproval({ account, manager, session })
     const alone = await toSessionAccount({ client: publicClient, grant, signer: key, declaredTime: FIXED_DECLARED_TIME })
     await sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account: alone, calls: [call()] })

@@ -10,6 +10,7 @@ import { buildSessionTree, createSession, erc7579ModuleConfigAbi, permission, se
 import { BENCH_FEES, caseOf, type GasCase, type MeasureTarget } from './ownerPaths.ts'
 import { FIXED_DECLARED_TIME } from './sessionPaths.ts'
 import { benchAccount } from './benchAccount.ts'
+import { benchSalt } from './benchSalt.ts'
 
 export async function measureGrantPaths(target: MeasureTarget): Promise<GasCase[]> {
   const { demoToken: token, sessionKeyManager: manager } = target.contracts
@@ -22,7 +23,7 @@ export async function measureGrantPaths(target: MeasureTarget): Promise<GasCase[
       signer: key.address,
       validAfter: 0,
       validUntil: 4_000_000_000,
-      salt: keccak256(stringToHex(`grant/${i}`)),
+      salt: benchSalt(`grant/${i}`),
       // No gas policy, explicitly: these cases measure sessions without one (the SDK's default adds GasPolicy; see policy/default-gas-bounds).
       gas: 'unbounded',
       permissions: [i === 0 ? permission({ target: 'any', valueLimit: parseEther('0.01') }) : permission({ target: token, abi: erc20Abi, functionName: 'transfer' })],

@@ -31,6 +31,7 @@ import {
 import { BENCH_FEES, caseOf, type GasCase, type MeasureTarget } from './ownerPaths.ts'
 import { FIXED_DECLARED_TIME } from './sessionPaths.ts'
 import { benchAccount } from './benchAccount.ts'
+import { benchSalt } from './benchSalt.ts'
 
 export async function measurePolicyPaths(target: MeasureTarget): Promise<GasCase[]> {
   const token = target.contracts.demoToken
@@ -55,7 +56,7 @@ export async function measurePolicyPaths(target: MeasureTarget): Promise<GasCase
     const keyByte = (cases.length + 0x40).toString(16)
     const key = privateKeyToAccount(`0x${keyByte.repeat(32)}`)
     const gas = options.gas === 'default' ? {} : { gas: options.gas ?? ('unbounded' as const) }
-    const session = createSession({ signer: key.address, validAfter: 0, validUntil: 4_000_000_000, salt: keccak256(stringToHex(id)), permissions, ...gas })
+    const session = createSession({ signer: key.address, validAfter: 0, validUntil: 4_000_000_000, salt: benchSalt(id), permissions, ...gas })
     const grant = await createSessionApproval({ account, manager, session })
     const user = await toSessionAccount({ client: publicClient, grant, signer: key, ...(options.periodic ? {} : { declaredTime: FIXED_DECLARED_TIME }) })
     await sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account: user, calls: [transfer()] })

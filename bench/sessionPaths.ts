@@ -7,6 +7,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { createSession, createSessionApproval, grantSessions, permission, sendUserOperationAndWait, toSessionAccount } from '@latchkey/sdk'
 import { BENCH_FEES, caseOf, type GasCase, type MeasureTarget } from './ownerPaths.ts'
 import { benchAccount } from './benchAccount.ts'
+import { benchSalt } from './benchSalt.ts'
 
 /** A fixed declared time: the sessions here have no periodic limit, and fixed times keep signatures (and so calldata gas) identical between runs. */
 export const FIXED_DECLARED_TIME = 1_800_000_000
@@ -33,7 +34,7 @@ export async function measureSessionPaths(target: MeasureTarget): Promise<GasCas
 
   // Root mode: a tree of one session.
   const rootKey = privateKeyToAccount(`0x${'d1'.repeat(32)}`)
-  const rootSession = sessionFor('d1', keccak256(stringToHex('root session')))
+  const rootSession = sessionFor('d1', benchSalt('root session'))
   const granted = await grantSessions(bundler, { fees: BENCH_FEES, account, manager, sessions: [rootSession] })
   cases.push(caseOf('session/grant-root-with-install', 'grant 1 session by root, installing the manager (owner userOp)', granted.receipt))
   const rootUser = await toSessionAccount({ client: publicClient, grant: granted.grants[0]!, signer: rootKey, declaredTime: FIXED_DECLARED_TIME })
@@ -44,7 +45,7 @@ export async function measureSessionPaths(target: MeasureTarget): Promise<GasCas
 
   // Approval mode: the first use records the session; later uses name the record.
   const approvedKey = privateKeyToAccount(`0x${'d2'.repeat(32)}`)
-  const approvedSession = sessionFor('d2', keccak256(stringToHex('approved session')))
+  const approvedSession = sessionFor('d2', benchSalt('approved session'))
   const grant = await createSessionApproval({ account, manager, session: approvedSession })
   const approvedUser = await toSessionAccount({ client: publicClient, grant, signer: approvedKey, declaredTime: FIXED_DECLARED_TIME })
   const enable = await sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account: approvedUser, calls: [transfer()] })
@@ -54,7 +55,7 @@ export async function measureSessionPaths(target: MeasureTarget): Promise<GasCas
 
   // A second session of the root session's holder: its nonce sequence exists (one per holder), so the first
   // use records the session without starting a new sequence.
-  const secondSession = sessionFor('d1', keccak256(stringToHex('second session of the root holder')))
+  const secondSession = sessionFor('d1', benchSalt('second session of the root holder'))
   const secondGrant = await createSessionApproval({ account, manager, session: secondSession })
   const secondUser = await toSessionAccount({ client: publicClient, grant: secondGrant, signer: rootKey, declaredTime: FIXED_DECLARED_TIME })
   const secondEnable = await sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account: secondUser, calls: [transfer()] })
@@ -62,7 +63,7 @@ export async function measureSessionPaths(target: MeasureTarget): Promise<GasCas
 
   // A new root-mode session of the same holder (the root replaced by a tree of one): its first use, beside
   // root-steady-erc20-transfer, is what a granted session's first use costs once its holder has a sequence.
-  const thirdSession = sessionFor('d1', keccak256(stringToHex('third session of the root holder')))
+  const thirdSession = sessionFor('d1', benchSalt('third session of the root holder'))
   const regranted = await grantSessions(bundler, { fees: BENCH_FEES, account, manager, sessions: [thirdSession] })
   const thirdUser = await toSessionAccount({ client: publicClient, grant: regranted.grants[0]!, signer: rootKey, declaredTime: FIXED_DECLARED_TIME })
   const thirdFirst = await sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account: thirdUser, calls: [transfer()] })

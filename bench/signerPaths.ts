@@ -11,6 +11,7 @@ import { inProcessFrostGroup } from '../test/fixtures/frostGroup.ts'
 import { BENCH_FEES, caseOf, type GasCase, type MeasureTarget } from './ownerPaths.ts'
 import { FIXED_DECLARED_TIME } from './sessionPaths.ts'
 import { benchAccount } from './benchAccount.ts'
+import { benchSalt } from './benchSalt.ts'
 
 /** A deterministic stand-in for randomness: keccak256 of a counter, cut to the length asked. */
 function seededRandom(seed: string) {
@@ -36,7 +37,7 @@ export async function measureSignerPaths(target: MeasureTarget): Promise<GasCase
       signer: 'signSessionHash' in signer ? signer : signer.address,
       validAfter: 0,
       validUntil: 4_000_000_000,
-      salt: keccak256(stringToHex(id)),
+      salt: benchSalt(id),
       // No gas policy, explicitly: these cases measure sessions without one (the SDK's default adds GasPolicy; see policy/default-gas-bounds).
       gas: 'unbounded',
       permissions: [permission({ target: token, abi: erc20Abi, functionName: 'transfer' })],

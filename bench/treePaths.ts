@@ -21,6 +21,7 @@ import {
 import { BENCH_FEES, caseOf, type GasCase, type MeasureTarget } from './ownerPaths.ts'
 import { FIXED_DECLARED_TIME } from './sessionPaths.ts'
 import { benchAccount } from './benchAccount.ts'
+import { benchSalt } from './benchSalt.ts'
 
 export async function measureTreePaths(target: MeasureTarget): Promise<GasCase[]> {
   const { demoToken: token, sessionKeyManager: manager } = target.contracts
@@ -34,7 +35,7 @@ export async function measureTreePaths(target: MeasureTarget): Promise<GasCase[]
       signer: key.address,
       validAfter: 0,
       validUntil: 4_000_000_000,
-      salt: keccak256(stringToHex(`tree/${i}`)),
+      salt: benchSalt(`tree/${i}`),
       // No gas policy, explicitly: these cases measure sessions without one (the SDK's default adds GasPolicy; see policy/default-gas-bounds).
       gas: 'unbounded',
       permissions: [permission({ target: token, abi: erc20Abi, functionName: 'transfer' })],

@@ -76,7 +76,7 @@ abstract contract CallRules is PolicyLimits {
                 bool holds = false;
                 for (uint256 r = 0; r < rules; ++r) {
                     // Each rule is read completely (and checked) before it is evaluated.
-                    (uint256 stepsStart, uint256 pathEnd) = CallParamPath.parse(p, end);
+                    (uint256 stepsStart, uint256 pathEnd) = _parsePath(p, end);
                     if (pathEnd + 2 > end) revert CallParamPath.CallPolicyConfigMalformed();
                     uint256 valueType = CallParamPath.u8(pathEnd);
                     uint256 op = CallParamPath.u8(pathEnd + 1);
@@ -124,6 +124,17 @@ abstract contract CallRules is PolicyLimits {
                 );
             }
             if (p != end) revert CallParamPath.CallPolicyConfigMalformed();
+        }
+    }
+
+    /**
+     * @dev {CallParamPath.parse}, with the most common path read directly: one FIELD step (`0x01 ‖ 0x00 ‖ k`),
+     * a top-level parameter.
+     */
+    function _parsePath(uint256 p, uint256 end) private pure returns (uint256 stepsStart, uint256 pathEnd) {
+        unchecked {
+            if (CallParamPath.u256(p) >> 240 == 0x0100 && p + 4 <= end) return (p + 1, p + 4);
+            return CallParamPath.parse(p, end);
         }
     }
 
@@ -235,7 +246,13 @@ abstract contract CallRules is PolicyLimits {
         uint256 group,
         uint256 index
     ) private pure returns (uint256 v) {
-        (bool readable, uint256 cursor) = CallParamPath.walk(dataStart, dataLength, stepsStart, pathEnd);
+        bool readable;
+        uint256 cursor;
+        unchecked {
+            // One FIELD step (the common case): the parameter's head word, 4 + 32·k, without walking.
+            if (pathEnd == stepsStart + 3 && CallParamPath.u8(stepsStart) == 0x00) (readable, cursor) = (true, 4 + 32 * CallParamPath.u16(stepsStart + 1));
+            else (readable, cursor) = CallParamPath.walk(dataStart, dataLength, stepsStart, pathEnd);
+        }
         if (readable) (readable, v) = CallParamPath.word(dataStart, dataLength, cursor);
         if (!readable) revert CallPolicyParamUnreadable(group, index);
         if (!_isClean(v, valueType)) revert CallPolicyParamDirty(group, index);

@@ -7,10 +7,18 @@ import {Permission, Session, SessionTypes} from "./SessionTypes.sol";
  * @title SessionCodec
  * @notice The compact (packed) encoding of a {Session} carried in userOp signatures, and its digest.
  *
- * Encoding, big-endian, no padding:
- * `validAfter (6) ‖ validUntil (6) ‖ salt (32) ‖ signerVerifier (20) ‖ signerLength (2) ‖ signer ‖
- *  permissionCount (1) ‖ permissionCount × [target (20) ‖ selector (4) ‖ valueLimit (16) ‖ policy (20) ‖
- *  configLength (2) ‖ policyConfig] ‖ gasPolicy (20) ‖ gasConfigLength (2) ‖ gasPolicyConfig`
+ * Encoding, big-endian, no padding (docs/sessions.md §3):
+ * `head (1) ‖ validAfter (6) ‖ validUntil (6) ‖ salt (saltLength) ‖ signer part ‖ permissionCount (1) ‖
+ *  permissionCount × [target (20) ‖ selector (4) ‖ shape (1) ‖ valueLimit (valueLength) ‖ policy part] ‖ gas part`
+ * - `head`: bit 0 a signer verifier, bit 1 a gas policy, bits 2–7 `saltLength` (0–32);
+ * - salt: its low `saltLength` bytes (the rest of the bytes32 is zero);
+ * - signer part: an ECDSA key's address (20), or with bit 0 `signerVerifier (20) ‖ signerLength (2) ‖ signer`;
+ * - `shape`: bits 0–4 `valueLength` (0–16), bit 5 a policy, bits 6–7 zero; the value limit in `valueLength` bytes;
+ * - policy part (bit 5 only): `policy (20) ‖ configLength (2) ‖ policyConfig`;
+ * - gas part (head bit 1 only): `gasPolicy (20) ‖ gasConfigLength (2) ‖ gasPolicyConfig`.
+ * Each session has exactly one encoding: numbers in their fewest bytes (no leading zero byte), a part present
+ * only when it says something (a verifier not zero; a policy or config not both empty), unused bits zero.
+ * Anything else is refused ({SessionEncodingNotCanonical}), so that no session has two digests.
  *
  * Two hashes of a session:
  * - its **digest**, `keccak256` of this encoding: the one identifier of the session everywhere (the Merkle
@@ -37,45 +45,82 @@ library SessionCodec {
         uint256 gasConfigLength;
     }
 
+    uint256 private constant HEAD_VERIFIER = 0x01;
+    uint256 private constant HEAD_GAS_POLICY = 0x02;
+    uint256 private constant SHAPE_POLICY = 0x20;
+
     /**
-     * @notice Reads the layout of the session at `start` of `data`, checking every length against the data.
-     * On every userOp's path: fields are read with one CALLDATALOAD each at absolute positions (no slicing),
-     * each length checked against the data's end before anything after it is read.
+     * @notice Reads the layout of the session at `start` of `data`, checking the encoding's canonical form and
+     * that it ends inside the data. On every userOp's path, so it reads each field with one CALLDATALOAD at its
+     * absolute position and checks the bounds once, at the end: positions only grow, by amounts far below
+     * 2^64, so an encoding whose end lies inside the data read nothing outside it. (Before that check a read
+     * may fall past the data; what it finds is never used unless the end check passes.)
      */
     function scan(bytes calldata data, uint256 start) internal pure returns (View memory v) {
         unchecked {
-            uint256 base;
-            assembly ("memory-safe") {
-                base := data.offset
-            }
+            uint256 base = _base(data);
             uint256 p = start;
-            _need(data, p + 66);
             v.start = start;
-            uint256 window = _load(base + p); // validAfter (6) ‖ validUntil (6) ‖ …
-            v.validAfter = uint48(window >> 208);
-            v.validUntil = uint48(window >> 160);
-            uint256 signerHead = _load(base + p + 44); // signerVerifier (20) ‖ signerLength (2) ‖ …
-            v.signerVerifier = address(uint160(signerHead >> 96));
-            v.signerLength = uint16(signerHead >> 80);
-            v.signerOffset = p + 66;
-            p = v.signerOffset + v.signerLength;
-            _need(data, p + 1);
-            v.permissionCount = _load(base + p) >> 248;
-            v.permissionsOffset = p + 1;
-            p = v.permissionsOffset;
-            for (uint256 i = 0; i < v.permissionCount; ++i) {
-                _need(data, p + 62);
-                p += 62 + (_load(base + p + 60) >> 240);
+            uint256 headWord = _load(base + p); // head (1) ‖ validAfter (6) ‖ validUntil (6) ‖ salt …
+            uint256 head = headWord >> 248;
+            uint256 saltLength = head >> 2;
+            v.validAfter = uint48(headWord >> 200);
+            v.validUntil = uint48(headWord >> 152);
+            p += 13;
+            if (saltLength > 32) _refuse(data, start);
+            if (saltLength != 0 && _load(base + p) >> 248 == 0) _refuse(data, p);
+            p += saltLength;
+            if (head & HEAD_VERIFIER == 0) {
+                v.signerOffset = p;
+                v.signerLength = 20;
+            } else {
+                uint256 signerHead = _load(base + p); // signerVerifier (20) ‖ signerLength (2) ‖ …
+                v.signerVerifier = address(uint160(signerHead >> 96));
+                if (v.signerVerifier == address(0)) _refuse(data, p);
+                v.signerLength = uint16(signerHead >> 80);
+                v.signerOffset = p + 22;
             }
-            _need(data, p + 22);
-            uint256 gasHead = _load(base + p); // gasPolicy (20) ‖ gasConfigLength (2) ‖ …
-            v.gasPolicy = address(uint160(gasHead >> 96));
-            v.gasConfigLength = uint16(gasHead >> 80);
-            v.gasConfigOffset = p + 22;
-            p = v.gasConfigOffset + v.gasConfigLength;
+            p = v.signerOffset + v.signerLength;
+            uint256 count = _load(base + p) >> 248;
+            v.permissionCount = count;
+            p += 1;
+            v.permissionsOffset = p;
+            for (uint256 i = 0; i < count; ++i) {
+                // target (20) ‖ selector (4) ‖ shape (1) ‖ valueLimit (valueLength) ‖ policy part
+                uint256 shape = _load(base + p + 24) >> 248;
+                uint256 valueLength = shape & 0x1f;
+                if (shape & 0xc0 != 0 || valueLength > 16) _refuse(data, p + 24);
+                p += 25;
+                if (valueLength != 0 && _load(base + p) >> 248 == 0) _refuse(data, p);
+                p += valueLength;
+                if (shape & SHAPE_POLICY != 0) {
+                    uint256 policyHead = _load(base + p); // policy (20) ‖ configLength (2) ‖ …
+                    uint256 configLength = uint16(policyHead >> 80);
+                    if (policyHead >> 96 == 0 && configLength == 0) _refuse(data, p);
+                    p += 22 + configLength;
+                }
+            }
+            if (head & HEAD_GAS_POLICY != 0) {
+                uint256 gasHead = _load(base + p); // gasPolicy (20) ‖ gasConfigLength (2) ‖ …
+                v.gasPolicy = address(uint160(gasHead >> 96));
+                v.gasConfigLength = uint16(gasHead >> 80);
+                if (v.gasPolicy == address(0) && v.gasConfigLength == 0) _refuse(data, p);
+                p += 22;
+            }
+            v.gasConfigOffset = p;
+            p += v.gasConfigLength;
             _need(data, p);
             v.end = p;
         }
+    }
+
+    /**
+     * @dev The field at `offset` breaks the canonical form; if it lies past the data, the encoding was cut
+     * short instead (what was read there is not the encoding's).
+     */
+    function _refuse(bytes calldata data, uint256 offset) private pure {
+        _need(data, offset + 1);
+        revert SessionEncodingNotCanonical(offset);
     }
 
     /// @notice The session's digest: keccak256 of its encoding.
@@ -89,28 +134,38 @@ library SessionCodec {
         }
     }
 
-    /// @notice Permission `index` of a scanned session (bounds were checked by {scan}).
+    /// @notice Permission `index` of a scanned session (bounds and form were checked by {scan}).
     function permissionAt(
         bytes calldata data,
         View memory v,
         uint256 index
     ) internal pure returns (address target, bytes4 selector, uint128 valueLimit, address policy, bytes calldata config) {
         unchecked {
-            uint256 base;
-            assembly ("memory-safe") {
-                base := data.offset
+            uint256 p = _base(data) + v.permissionsOffset;
+            for (uint256 i = 0; i < index; ++i) {
+                uint256 shape = _load(p + 24) >> 248;
+                p += 25 + (shape & 0x1f);
+                if (shape & SHAPE_POLICY != 0) p += 22 + (_load(p + 20) >> 240);
             }
-            uint256 p = base + v.permissionsOffset;
-            for (uint256 i = 0; i < index; ++i) p += 62 + (_load(p + 60) >> 240);
-            uint256 head = _load(p); // target (20) ‖ selector (4) ‖ valueLimit's first 8 bytes
+            uint256 head = _load(p); // target (20) ‖ selector (4) ‖ shape (1) ‖ …
             target = address(uint160(head >> 96));
             selector = bytes4(bytes32(head << 160));
-            valueLimit = uint128(_load(p + 24) >> 128);
-            uint256 policyHead = _load(p + 40); // policy (20) ‖ configLength (2) ‖ …
-            policy = address(uint160(policyHead >> 96));
-            uint256 configLength = uint16(policyHead >> 80);
+            uint256 shape_ = (head >> 56) & 0xff;
+            uint256 valueLength = shape_ & 0x1f;
+            p += 25;
+            // valueLength ≤ 16: shifting by 256 − 8·0 = 256 gives 0 in the EVM.
+            valueLimit = uint128(_load(p) >> (256 - 8 * valueLength));
+            p += valueLength;
+            uint256 configOffset = p;
+            uint256 configLength;
+            if (shape_ & SHAPE_POLICY != 0) {
+                uint256 policyHead = _load(p);
+                policy = address(uint160(policyHead >> 96));
+                configLength = uint16(policyHead >> 80);
+                configOffset = p + 22;
+            }
             assembly ("memory-safe") {
-                config.offset := add(p, 62)
+                config.offset := configOffset
                 config.length := configLength
             }
         }
@@ -125,6 +180,8 @@ library SessionCodec {
 
     /// @notice The encoded session ends before `needed` bytes (at `offset` of the signature).
     error SessionEncodingTooShort(uint256 offset, uint256 needed);
+    /// @notice The field at `offset` is not in the encoding's one form (a leading zero byte, an empty part, a bit set that must not be).
+    error SessionEncodingNotCanonical(uint256 offset);
 
     function _need(bytes calldata data, uint256 end) private pure {
         if (data.length < end) revert SessionEncodingTooShort(data.length, end);
@@ -136,7 +193,9 @@ library SessionCodec {
             View memory v = scan(data, offset);
             s.validAfter = v.validAfter;
             s.validUntil = v.validUntil;
-            s.salt = bytes32(_load(_base(data) + offset + 12));
+            uint256 saltLength = _load(_base(data) + offset) >> 250; // head bits 2–7
+            // The salt's low `saltLength` bytes (a shift by 256 gives 0: no salt).
+            s.salt = bytes32(_load(_base(data) + offset + 13) >> (256 - 8 * saltLength));
             s.signerVerifier = v.signerVerifier;
             s.signer = data[v.signerOffset:v.signerOffset + v.signerLength];
             uint256 count = v.permissionCount;

@@ -5,7 +5,6 @@ import {IERC7579Validator, IERC7579Module, IERC7579ModuleConfig, MODULE_TYPE_VAL
 import {PackedUserOperation} from "@openzeppelin/contracts/interfaces/IERC4337.sol";
 import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {Execution} from "@openzeppelin/contracts/account/utils/draft-ERC7579Utils.sol";
 import {AccountSessions, Session, SessionRecord, SessionTypes} from "./SessionTypes.sol";
@@ -316,13 +315,10 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules {
         p = session.end;
         if (mode == SessionTypes.MODE_USE_ROOT) {
             _need(signature, p + 1);
-            uint256 proofLength = uint8(signature[p]);
+            uint256 proofLength = uint8(bytes1(_at(signature, p)));
             p += 1;
             _need(signature, p + proofLength * 32);
-            bytes32 node = _leaf(digest);
-            for (uint256 i = 0; i < proofLength; ++i) {
-                node = Hashes.commutativeKeccak256(node, bytes32(signature[p + i * 32:p + i * 32 + 32]));
-            }
+            bytes32 node = _proofRoot(_leaf(digest), _slice(signature, p, proofLength * 32));
             p += proofLength * 32;
             // A root that is not zero was set by an installed account (onInstall or setMerkleRoot) and is cleared
             // at uninstall: root mode needs no separate check of the installation.
@@ -753,6 +749,24 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules {
     /// @dev The approval commits to the session's EIP-712 struct hash (its readable form), not to its digest.
     function _approvalHash(address account, uint64 accountEpoch, bytes32 sessionTypedHash_) private view returns (bytes32) {
         return _hashTypedDataV4(keccak256(abi.encode(SessionTypes.SESSION_APPROVAL_TYPEHASH, account, accountEpoch, sessionTypedHash_)));
+    }
+
+    /**
+     * @dev The root that `proof` (32-byte siblings, bounds checked by the caller) leads to from `leaf`: each
+     * inner node is keccak256 of the sorted pair (OpenZeppelin's `Hashes.commutativeKeccak256`), hashed in
+     * the scratch space, one CALLDATALOAD per sibling.
+     */
+    function _proofRoot(bytes32 leaf, bytes calldata proof) private pure returns (bytes32 node) {
+        assembly ("memory-safe") {
+            node := leaf
+            for { let q := proof.offset } lt(q, add(proof.offset, proof.length)) { q := add(q, 0x20) } {
+                let sibling := calldataload(q)
+                let low := xor(node, mul(xor(node, sibling), gt(node, sibling))) // min(node, sibling)
+                mstore(0x00, low)
+                mstore(0x20, xor(xor(node, sibling), low)) // the other one
+                node := keccak256(0x00, 0x40)
+            }
+        }
     }
 
     /// @dev The Merkle leaf of a session: keccak256 of its 32-byte digest (a 32-byte preimage: never an inner node).

@@ -1,4 +1,4 @@
-import { bytesToHex, toFunctionSelector, zeroAddress, type Abi, type AbiFunction, type Address, type Hex } from 'viem'
+import { bytesToHex, pad, toFunctionSelector, zeroAddress, type Abi, type AbiFunction, type Address, type Hex } from 'viem'
 import { InvalidParameterError } from '../errors/userOperation.ts'
 import type { GasPolicyReturnType } from '../policies/gasPolicy.ts'
 import { DEFAULT_SESSION_GAS_BOUNDS, defaultSessionGas } from '../policies/sessionGasDefaults.ts'
@@ -65,7 +65,10 @@ export type CreateSessionParameters = {
   validUntil?: number | undefined
   /** Seconds from `validAfter` (or now); an alternative to `validUntil`. */
   validFor?: number | undefined
-  /** Default: 32 random bytes, so that the same permissions granted twice are two sessions. */
+  /**
+   * Default: 8 random bytes (as a bytes32, zeros first), so that the same permissions granted twice are two
+   * sessions. The encoding carries a salt from its first non-zero byte: 8 bytes instead of 32 in every use.
+   */
   salt?: Hex | undefined
   /**
    * Bounds on what the session's userOps may cost the account: a `gasPolicy(...)` (or `await
@@ -99,7 +102,7 @@ export function createSession(parameters: CreateSessionParameters): Session {
     permissions: parameters.permissions,
     gasPolicy: gas === 'unbounded' ? zeroAddress : gas.policy,
     gasPolicyConfig: gas === 'unbounded' ? '0x' : gas.config,
-    salt: parameters.salt ?? bytesToHex(crypto.getRandomValues(new Uint8Array(32))),
+    salt: parameters.salt ?? pad(bytesToHex(crypto.getRandomValues(new Uint8Array(8))), { size: 32 }),
   }
   assertValidSession(session)
   return session

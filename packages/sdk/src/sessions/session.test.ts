@@ -21,14 +21,26 @@ const moveAbi = [{ type: 'function', name: 'move', inputs: [{ name: 'x', type: '
 const salt = `0x${'11'.repeat(32)}` as Hex
 
 describe('session encoding', () => {
-  it('packs a one-permission ECDSA session into 171 bytes and hashes exactly those bytes', () => {
+  it('packs a one-permission ECDSA session with a 32-byte salt into 86 bytes and hashes exactly those bytes', () => {
     const session = createSession({ signer, validAfter: 1, validUntil: 2, salt, permissions: [permission({ target: counter, abi, functionName: 'count' })], gas: 'unbounded' })
     const encoded = encodeSession(session)
-    assert.equal(size(encoded), 6 + 6 + 32 + 20 + 2 + 20 + 1 + 62 + 22)
+    // head, window, salt, signer, count, then target, selector, shape (no value, no policy); no gas part.
+    assert.equal(size(encoded), 1 + 12 + 32 + 20 + 1 + 20 + 4 + 1)
     assert.equal(sessionDigest(session), keccak256(encoded))
-    assert.equal(encoded.slice(2, 14), '000000000001') // validAfter
-    // The permission's selector sits after the header (66), the signer (20), the count (1) and the target (20).
-    assert.equal(`0x${encoded.slice(2 + 2 * 107, 2 + 2 * 111)}`, session.permissions[0]!.selector)
+    assert.equal(encoded.slice(2, 4), '80') // head: a 32-byte salt (32 << 2), no verifier, no gas policy
+    assert.equal(encoded.slice(4, 16), '000000000001') // validAfter
+    // The permission's selector sits after the head and window (13), the salt (32), the signer (20), the count (1) and the target (20).
+    assert.equal(`0x${encoded.slice(2 + 2 * 86, 2 + 2 * 90)}`, session.permissions[0]!.selector)
+  })
+
+  it("carries the default salt in 8 bytes and a value limit in its fewest bytes", () => {
+    const session = createSession({ signer, validFor: 60, permissions: [permission({ target: counter, valueLimit: 256n })], gas: 'unbounded' })
+    assert.match(session.salt, /^0x0{48}[0-9a-f]{16}$/)
+    const encoded = encodeSession(session)
+    const saltLength = Number.parseInt(encoded.slice(2, 4), 16) >> 2
+    assert.ok(saltLength <= 8, `salt of ${saltLength} bytes`)
+    // … signer, count, target, selector, then shape 0x02 (a 2-byte value) and 0x0100.
+    assert.equal(encoded.slice(-6), '020100')
   })
 
   it('gives different digests to the same permissions with different salts', () => {
@@ -128,9 +140,9 @@ describe('the worked example of docs/sessions.md §10', () => {
       gasPolicyConfig: '0x',
       salt: `0x${'00'.repeat(31)}01`,
     }
-    assert.equal(size(encodeSession(session)), 171)
-    assert.equal(sessionDigest(session), '0xbde928e9a26b77fc7a205679031450140ea0502e77b667ce9e1301a4941f8ab8')
-    assert.equal(sessionLeaf(sessionDigest(session)), '0xb34f321812dc989a426432971c6d95f02a706447dd6a41a0371b45cebe89345e')
+    assert.equal(size(encodeSession(session)), 60)
+    assert.equal(sessionDigest(session), '0x01247cad9fde9e553b5d25067521576b020984cb4a6ffe90fcb5e1514d5a7a8a')
+    assert.equal(sessionLeaf(sessionDigest(session)), '0x2df0cd2192d3bb3d8e03cb8cbbda0814b98aab195430984a50a6cebaf0237dc0')
     assert.equal(sessionTypedHash(session), '0xa899ebf1d8fb6fe88721b8cc04d56c44530e9bfb597feed77ca10186ac976a9d')
   })
 })

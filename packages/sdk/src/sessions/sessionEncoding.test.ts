@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { bytesToHex, concat, getAddress, keccak256, numberToHex, size, zeroAddress, type Address, type Hex } from 'viem'
+import { bytesToHex, concat, getAddress, keccak256, numberToHex, size, trim, zeroAddress, type Address, type Hex } from 'viem'
 import { encodeSession, sessionDigest } from './sessionEncoding.ts'
 import { ANY_SELECTOR, type Permission, type Session } from './session.ts'
 
@@ -36,7 +36,8 @@ const session: fc.Arbitrary<Session> = fc
     permissions: fc.array(permission, { minLength: 1, maxLength: 4 }),
     gasPolicy: fc.oneof(fc.constant(zeroAddress), address),
     gasPolicyConfig: anyHex,
-    salt: hexOf(32, 32),
+    // Salts with leading zero bytes (the SDK's default has 24), of every length.
+    salt: fc.tuple(hexOf(0, 32)).map(([tail]) => `0x${tail.slice(2).padStart(64, '0')}` as Hex),
   })
   .map(({ verifier, ecdsaSigner, otherSigner, window, ...rest }) => ({
     ...rest,
@@ -46,21 +47,27 @@ const session: fc.Arbitrary<Session> = fc
     validUntil: Math.max(...window),
   }))
 
-/** The layout of SessionCodec.sol, field by field with viem. */
+/** The layout of SessionCodec.sol, field by field with viem (numbers trimmed of leading zero bytes with viem's trim). */
 function referenceEncoding(s: Session): Hex {
   const n = (value: number | bigint, bytes: number) => numberToHex(value, { size: bytes })
+  const short = (value: bigint): Hex => (value === 0n ? '0x' : trim(numberToHex(value)))
+  const salt = short(BigInt(s.salt))
+  const hasVerifier = BigInt(s.signerVerifier) !== 0n
+  const hasGas = BigInt(s.gasPolicy) !== 0n || size(s.gasPolicyConfig) > 0
   return concat([
+    n(size(salt) * 4 + (hasGas ? 2 : 0) + (hasVerifier ? 1 : 0), 1),
     n(s.validAfter, 6),
     n(s.validUntil, 6),
-    s.salt,
-    s.signerVerifier,
-    n(size(s.signer), 2),
+    salt,
+    ...(hasVerifier ? [s.signerVerifier, n(size(s.signer), 2)] : []),
     s.signer,
     n(s.permissions.length, 1),
-    ...s.permissions.flatMap((p) => [p.target, p.selector, n(p.valueLimit, 16), p.policy, n(size(p.policyConfig), 2), p.policyConfig]),
-    s.gasPolicy,
-    n(size(s.gasPolicyConfig), 2),
-    s.gasPolicyConfig,
+    ...s.permissions.flatMap((p) => {
+      const value = short(p.valueLimit)
+      const hasPolicy = BigInt(p.policy) !== 0n || size(p.policyConfig) > 0
+      return [p.target, p.selector, n(size(value) + (hasPolicy ? 0x20 : 0), 1), value, ...(hasPolicy ? [p.policy, n(size(p.policyConfig), 2), p.policyConfig] : [])]
+    }),
+    ...(hasGas ? [s.gasPolicy, n(size(s.gasPolicyConfig), 2), s.gasPolicyConfig] : []),
   ])
 }
 

@@ -57,10 +57,13 @@ export function sessionTypedHash(session: Session): Hex {
 }
 
 /**
- * The compact encoding the manager decodes from a signature (SessionCodec.sol):
- * `validAfter (6) ‖ validUntil (6) ‖ salt (32) ‖ signerVerifier (20) ‖ signerLength (2) ‖ signer ‖ count (1) ‖
- * count × [target (20) ‖ selector (4) ‖ valueLimit (16) ‖ policy (20) ‖ configLength (2) ‖ policyConfig] ‖
- * gasPolicy (20) ‖ gasConfigLength (2) ‖ gasPolicyConfig`.
+ * The compact encoding the manager decodes from a signature (SessionCodec.sol; docs/sessions.md §3):
+ * `head (1) ‖ validAfter (6) ‖ validUntil (6) ‖ salt (its bytes from the first non-zero one) ‖ signer part ‖
+ * count (1) ‖ count × [target (20) ‖ selector (4) ‖ shape (1) ‖ valueLimit (its fewest bytes) ‖ policy part] ‖
+ * gas part`. `head` is bit 0 a signer verifier, bit 1 a gas policy, bits 2–7 the salt's length; the signer
+ * part is an ECDSA key's 20-byte address or `verifier (20) ‖ length (2) ‖ signer`; `shape` is bits 0–4 the
+ * value limit's length, bit 5 a policy part `policy (20) ‖ length (2) ‖ config`; the gas part (head bit 1)
+ * `gasPolicy (20) ‖ length (2) ‖ config`. One form per session: the manager refuses any other.
  */
 export function encodeSession(session: Session): Hex {
   assertValidSession(session)
@@ -80,26 +83,51 @@ type EncodingSink = {
   uint(value: number | bigint, bytes: number): void
 }
 
+const HEAD_VERIFIER = 0x01
+const HEAD_GAS_POLICY = 0x02
+const SHAPE_POLICY = 0x20
+
+/** How many bytes `value` takes without leading zero bytes (0 for zero). */
+function minimalBytes(value: bigint): number {
+  let bytes = 0
+  for (let rest = value; rest > 0n; rest >>= 8n) bytes++
+  return bytes
+}
+
 /** The layout of the compact encoding, for {@link encodeSession} (as hex) and {@link sessionDigest} (as bytes). */
 function writeSession(session: Session, sink: EncodingSink): void {
+  const salt = BigInt(session.salt)
+  const saltLength = minimalBytes(salt)
+  const verifier = BigInt(session.signerVerifier) !== 0n
+  const gas = BigInt(session.gasPolicy) !== 0n || size(session.gasPolicyConfig) > 0
+  sink.uint((saltLength << 2) | (gas ? HEAD_GAS_POLICY : 0) | (verifier ? HEAD_VERIFIER : 0), 1)
   sink.uint(session.validAfter, 6)
   sink.uint(session.validUntil, 6)
-  sink.hex(session.salt)
-  sink.hex(session.signerVerifier)
-  sink.uint(size(session.signer), 2)
+  if (saltLength > 0) sink.uint(salt, saltLength)
+  if (verifier) {
+    sink.hex(session.signerVerifier)
+    sink.uint(size(session.signer), 2)
+  }
   sink.hex(session.signer)
   sink.uint(session.permissions.length, 1)
   for (const p of session.permissions) {
     sink.hex(p.target)
     sink.hex(p.selector)
-    sink.uint(p.valueLimit, 16)
-    sink.hex(p.policy)
-    sink.uint(size(p.policyConfig), 2)
-    sink.hex(p.policyConfig)
+    const valueLength = minimalBytes(p.valueLimit)
+    const policy = BigInt(p.policy) !== 0n || size(p.policyConfig) > 0
+    sink.uint(valueLength | (policy ? SHAPE_POLICY : 0), 1)
+    if (valueLength > 0) sink.uint(p.valueLimit, valueLength)
+    if (policy) {
+      sink.hex(p.policy)
+      sink.uint(size(p.policyConfig), 2)
+      sink.hex(p.policyConfig)
+    }
   }
-  sink.hex(session.gasPolicy)
-  sink.uint(size(session.gasPolicyConfig), 2)
-  sink.hex(session.gasPolicyConfig)
+  if (gas) {
+    sink.hex(session.gasPolicy)
+    sink.uint(size(session.gasPolicyConfig), 2)
+    sink.hex(session.gasPolicyConfig)
+  }
 }
 
 /**
