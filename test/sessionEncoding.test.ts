@@ -29,6 +29,8 @@ function shapes(): Session[] {
     createSession({ signer, validFor: 60, permissions: huge, gas: { policy: signer, config: '0xabcdef' } }),
     createSession({ signer, validAfter: 5, validUntil: 2 ** 40, permissions: many }),
     { ...createSession({ signer, validUntil: 0, permissions: [permission({ target: 'any', valueLimit: (1n << 128n) - 1n })] }), signerVerifier: signer, signer: `0x${'ab'.repeat(65)}` },
+    // A config without a policy, and a gas config without a gas policy: unusual, but one form each.
+    { ...createSession({ signer, validFor: 60, permissions: [{ ...permission({ target: signer }), policyConfig: '0xabcd' }], gas: 'unbounded' }), gasPolicyConfig: '0x01' },
   ]
 }
 
@@ -74,7 +76,8 @@ function otherForms(canonical: Hex): [string, Hex][] {
     ['a zero signer verifier written out', form('05', window, salt, zeros(20), '0014', signer, permissionHead, '00')],
     ['an empty policy part', form('04', window, salt, signer, permissionHead, '20', zeros(20), '0000')],
     ['an empty gas part', form('06', window, salt, signer, permissionHead, '00', zeros(20), '0000')],
-    ['a shape bit that must be zero', form('04', window, salt, signer, permissionHead, '40')],
+    ['a shape bit that must be zero (6)', form('04', window, salt, signer, permissionHead, '40')],
+    ['a shape bit that must be zero (7)', form('04', window, salt, signer, permissionHead, '80')],
   ]
 }
 

@@ -7,7 +7,7 @@ import {Permission, Session, SessionTypes} from "./SessionTypes.sol";
  * @title SessionCodec
  * @notice The compact (packed) encoding of a {Session} carried in userOp signatures, and its digest.
  *
- * Encoding, big-endian, no padding (docs/sessions.md §3):
+ * Encoding, big-endian, no padding (docs/sessions.md §2):
  * `head (1) ‖ validAfter (6) ‖ validUntil (6) ‖ salt (saltLength) ‖ signer part ‖ permissionCount (1) ‖
  *  permissionCount × [target (20) ‖ selector (4) ‖ shape (1) ‖ valueLimit (valueLength) ‖ policy part] ‖ gas part`
  * - `head`: bit 0 a signer verifier, bit 1 a gas policy, bits 2–7 `saltLength` (0–32);

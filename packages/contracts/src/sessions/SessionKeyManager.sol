@@ -804,7 +804,11 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules {
         return (sigFailed ? 1 : 0) | (uint256(validUntil) << 160) | (uint256(validAfter) << 208);
     }
 
-    /// @dev Both must hold: failure if either failed, the later validAfter, the earlier validUntil (0 = none).
+    /**
+     * @dev Both must hold: failure if either failed, the later validAfter, the earlier validUntil (0 = none).
+     * Each operand's low 160 bits must be 0 or 1 (a policy's other answers are refused before this), so that an
+     * operand returned as it is, when the other is 0, never carries an aggregator address to the EntryPoint.
+     */
     function _intersect(uint256 a, uint256 b) private pure returns (uint256 r) {
         // Nothing to intersect with (no failure, no window): the other one is the answer as it is.
         if (a == 0) return b;

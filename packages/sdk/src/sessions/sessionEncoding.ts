@@ -57,7 +57,7 @@ export function sessionTypedHash(session: Session): Hex {
 }
 
 /**
- * The compact encoding the manager decodes from a signature (SessionCodec.sol; docs/sessions.md §3):
+ * The compact encoding the manager decodes from a signature (SessionCodec.sol; docs/sessions.md §2):
  * `head (1) ‖ validAfter (6) ‖ validUntil (6) ‖ salt (its bytes from the first non-zero one) ‖ signer part ‖
  * count (1) ‖ count × [target (20) ‖ selector (4) ‖ shape (1) ‖ valueLimit (its fewest bytes) ‖ policy part] ‖
  * gas part`. `head` is bit 0 a signer verifier, bit 1 a gas policy, bits 2–7 the salt's length; the signer
