@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
-import {Permission, Session, SessionTypes} from "./SessionTypes.sol";
+import {SessionTypes} from "./SessionTypes.sol";
 
 /**
  * @title SessionCodec
@@ -187,27 +187,43 @@ library SessionCodec {
         if (data.length < end) revert SessionEncodingTooShort(data.length, end);
     }
 
-    /// @notice Decodes the session that starts at `offset` of `data`; returns it and where it ends.
-    function decode(bytes calldata data, uint256 offset) internal pure returns (Session memory s, uint256 end) {
+    /**
+     * @notice `hashStruct(Session)` under EIP-712, read from the scanned encoding in place: what an owner
+     * approval of the session commits to. Only on an approval's one use (and in views), so written for
+     * clarity: one permission after another, each field as {permissionAt} reads it.
+     */
+    function typedHashOf(bytes calldata data, View memory v) internal pure returns (bytes32) {
+        uint256 count = v.permissionCount;
+        bytes32[] memory permissionHashes = new bytes32[](count);
+        for (uint256 i = 0; i < count; ++i) {
+            (address target, bytes4 selector, uint128 valueLimit, address policy, bytes calldata config) = permissionAt(data, v, i);
+            permissionHashes[i] = keccak256(
+                abi.encode(SessionTypes.PERMISSION_TYPEHASH, target, selector, valueLimit, policy, keccak256(config))
+            );
+        }
+        return
+            keccak256(
+                abi.encode(
+                    SessionTypes.SESSION_TYPEHASH,
+                    v.signerVerifier,
+                    keccak256(data[v.signerOffset:v.signerOffset + v.signerLength]),
+                    v.validAfter,
+                    v.validUntil,
+                    keccak256(abi.encodePacked(permissionHashes)),
+                    v.gasPolicy,
+                    keccak256(data[v.gasConfigOffset:v.gasConfigOffset + v.gasConfigLength]),
+                    saltOf(data, v)
+                )
+            );
+    }
+
+    /// @notice The session's salt as the bytes32 it is: its `saltLength` bytes, zeros before them.
+    function saltOf(bytes calldata data, View memory v) internal pure returns (bytes32) {
         unchecked {
-            View memory v = scan(data, offset);
-            s.validAfter = v.validAfter;
-            s.validUntil = v.validUntil;
-            uint256 saltLength = _load(_base(data) + offset) >> 250; // head bits 2–7
-            // The salt's low `saltLength` bytes (a shift by 256 gives 0: no salt).
-            s.salt = bytes32(_load(_base(data) + offset + 13) >> (256 - 8 * saltLength));
-            s.signerVerifier = v.signerVerifier;
-            s.signer = data[v.signerOffset:v.signerOffset + v.signerLength];
-            uint256 count = v.permissionCount;
-            s.permissions = new Permission[](count);
-            for (uint256 i = 0; i < count; ++i) {
-                Permission memory permission = s.permissions[i];
-                (permission.target, permission.selector, permission.valueLimit, permission.policy, permission.policyConfig) =
-                    permissionAt(data, v, i);
-            }
-            s.gasPolicy = v.gasPolicy;
-            s.gasPolicyConfig = data[v.gasConfigOffset:v.gasConfigOffset + v.gasConfigLength];
-            end = v.end;
+            uint256 head = _base(data) + v.start;
+            uint256 saltLength = _load(head) >> 250; // head bits 2–7
+            // A shift by 256 gives 0: no salt.
+            return bytes32(_load(head + 13) >> (256 - 8 * saltLength));
         }
     }
 
@@ -216,38 +232,5 @@ library SessionCodec {
         assembly ("memory-safe") {
             base := data.offset
         }
-    }
-
-    /// @notice `hashStruct(Session)` under EIP-712: what an owner approval of the session commits to.
-    function typedHash(Session memory s) internal pure returns (bytes32) {
-        uint256 count = s.permissions.length;
-        bytes32[] memory permissionHashes = new bytes32[](count);
-        for (uint256 i = 0; i < count; ++i) {
-            Permission memory p = s.permissions[i];
-            permissionHashes[i] = keccak256(
-                abi.encode(
-                    SessionTypes.PERMISSION_TYPEHASH,
-                    p.target,
-                    p.selector,
-                    p.valueLimit,
-                    p.policy,
-                    keccak256(p.policyConfig)
-                )
-            );
-        }
-        return
-            keccak256(
-                abi.encode(
-                    SessionTypes.SESSION_TYPEHASH,
-                    s.signerVerifier,
-                    keccak256(s.signer),
-                    s.validAfter,
-                    s.validUntil,
-                    keccak256(abi.encodePacked(permissionHashes)),
-                    s.gasPolicy,
-                    keccak256(s.gasPolicyConfig),
-                    s.salt
-                )
-            );
     }
 }

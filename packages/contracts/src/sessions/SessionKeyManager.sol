@@ -7,7 +7,7 @@ import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {Execution} from "@openzeppelin/contracts/account/utils/draft-ERC7579Utils.sol";
-import {AccountSessions, Session, SessionRecord, SessionTypes} from "./SessionTypes.sol";
+import {AccountSessions, SessionRecord, SessionTypes} from "./SessionTypes.sol";
 import {SessionCodec} from "./SessionCodec.sol";
 import {ExecutionCalls} from "./ExecutionCalls.sol";
 import {ISessionPolicy} from "./ISessionPolicy.sol";
@@ -192,21 +192,23 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules {
 
     /// @notice The digest of a session in the compact encoding: keccak256 of the encoding, checked to be one session.
     function sessionDigest(bytes calldata encodedSession) external pure returns (bytes32) {
-        SessionCodec.View memory v = SessionCodec.scan(encodedSession, 0);
-        if (v.end != encodedSession.length) revert SessionSignatureMalformed(v.end);
-        return SessionCodec.digestOf(encodedSession, v);
+        return SessionCodec.digestOf(encodedSession, _scanWhole(encodedSession));
     }
 
     /// @notice The EIP-712 struct hash of a session in the compact encoding (what approvals commit to).
     function sessionTypedHash(bytes calldata encodedSession) external pure returns (bytes32) {
-        (Session memory session, ) = SessionCodec.decode(encodedSession, 0);
-        return SessionCodec.typedHash(session);
+        return SessionCodec.typedHashOf(encodedSession, _scanWhole(encodedSession));
     }
 
     /// @notice The EIP-712 hash an owner signs (through the account's ERC-1271) to approve a session now.
     function approvalHash(address account, bytes calldata encodedSession) external view returns (bytes32) {
-        (Session memory session, ) = SessionCodec.decode(encodedSession, 0);
-        return _approvalHash(account, _accounts[account].epoch, SessionCodec.typedHash(session));
+        return _approvalHash(account, _accounts[account].epoch, SessionCodec.typedHashOf(encodedSession, _scanWhole(encodedSession)));
+    }
+
+    /// @dev The layout of an encoded session given alone (nothing may follow it).
+    function _scanWhole(bytes calldata encodedSession) private pure returns (SessionCodec.View memory v) {
+        v = SessionCodec.scan(encodedSession, 0);
+        if (v.end != encodedSession.length) revert SessionSignatureMalformed(v.end);
     }
 
     // ------------------------------------------------------------------ validation
@@ -339,8 +341,7 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules {
             SessionRecord storage record = _records[digest][account];
             if (record.status == SessionTypes.STATUS_REVOKED) revert SessionIsRevoked(digest);
             uint64 currentEpoch = state.epoch;
-            (Session memory decoded, ) = SessionCodec.decode(signature, session.start);
-            bytes32 hash = _approvalHash(account, currentEpoch, SessionCodec.typedHash(decoded));
+            bytes32 hash = _approvalHash(account, currentEpoch, SessionCodec.typedHashOf(signature, session));
             if (!_isValidAccountSignature(account, hash, approval)) revert SessionApprovalInvalid(digest);
             record.epoch = currentEpoch;
             record.status = SessionTypes.STATUS_RECORDED;
