@@ -189,6 +189,10 @@ const harnessCase = (id: string) => {
   const c = get(id)
   return `| ${c.title} | ${fmt(c.gasUsed)} | ${fmt(harness(c.gasUsed))} | ${c.signatureBytes} | ${l1(c)} |`
 }
+/** A case measuring one session userOp (not an owner's, not a sum of several ops): it has a harness-equivalent. */
+const isSessionOp = (c: GasCase) =>
+  c.id === 'grant/session-native-transfer-any-target' ||
+  (/^(session|policy|policy-periodic|batch|tree|signer)\//.test(c.id) && c.id !== 'batch/3-single-userops' && c.id !== 'session/grant-root-with-install')
 const sessionFirstUse = gas('session/root-first-use-known-holder') - gas('session/root-steady-erc20-transfer')
 const holderFirstUse = gas('session/root-first-use') - gas('session/root-steady-erc20-transfer')
 const recordedPremium = gas('session/recorded-steady-erc20-transfer') - viaModule
@@ -197,7 +201,7 @@ const met = (ok: boolean) => (ok ? 'yes' : '**no**')
 const anchorsTable = [
   stamp,
   '',
-  `Latchkey's figures are harness-equivalents: measured here (deposit-funded) + the prefund top-up measured here (${fmt(topUp)}) + the harness's own difference (${fmt(HARNESS_DIFFERENCE)}, from the harness run; bench/peerFigures.ts). The peers' steady figures are from that one harness run (issue 15), every account steady.`,
+  `Latchkey's figures are harness-equivalents: measured here (deposit-funded) + the prefund top-up measured here (${fmt(topUp)}) + the harness's own difference (${fmt(HARNESS_DIFFERENCE)}, measured on the 2-rule session transfer in the harness run and applied to every case as a constant; bench/peerFigures.ts). The peers' steady figures are from that one harness run (issue 15), every account steady.`,
   '',
   '| steady ERC-20 transfer (harness method) | owner | session, 2-rule call policy | session − owner | Latchkey 2-rule ÷ it | first session op, published (not steady) |',
   '|---|---:|---:|---:|---:|---:|',
@@ -209,11 +213,11 @@ const anchorsTable = [
   '',
   `Smart Sessions (SmartSession + SudoPolicy + UniActionPolicy) on Nexus 1.0.0, on this devnet with this method (issue 15's run, not re-measured here): ${fmt(SMART_SESSIONS_ON_NEXUS.sessionSteady)} per steady 2-rule session transfer (${fmt(SMART_SESSIONS_ON_NEXUS.sessionSteadyOwnableValidator)} with their OwnableValidator) against Latchkey's ${fmt(SMART_SESSIONS_ON_NEXUS.latchkeyThen)} on the same Nexus then; their steady signature is ${SMART_SESSIONS_ON_NEXUS.steadySignatureBytes} bytes (the session is stored when created) against ${twoRuleSignature} here: where calldata dominates the fee (rollups), that side is theirs.`,
   '',
-  'Every session case, measured here and as its harness-equivalent (L1 calldata gas: of the bundle transaction, EIP-2028):',
+  'Every session userOp measured here, and its harness-equivalent (L1 calldata gas: of the bundle transaction, EIP-2028):',
   '',
   '| case | measured here | harness-equivalent | signature bytes | L1 calldata gas |',
   '|---|---:|---:|---:|---:|',
-  ...['session/root-steady-erc20-transfer', 'session/recorded-steady-erc20-transfer', 'policy/call-2-rules', 'policy/erc20-per-call-and-total', 'policy/default-gas-bounds', 'session/root-first-use-known-holder', 'session/root-first-use', 'session/enable-and-use-known-holder', 'session/enable-and-use'].map(harnessCase),
+  ...cases.filter(isSessionOp).map((c) => harnessCase(c.id)),
   '',
   '| target (issue 15; this devnet, deposit-funded) | now | target | met? |',
   '|---|---:|---:|---|',
