@@ -13,6 +13,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import {
   callPolicy,
   createSession,
+  DEFAULT_SESSION_GAS_BOUNDS,
   createSessionApproval,
   erc20Policy,
   erc7579ModuleConfigAbi,
@@ -79,6 +80,9 @@ export async function measurePolicyPaths(target: MeasureTarget): Promise<GasCase
   })
   await measure('policy/default-gas-bounds', 'no call policy; the SDK\'s default gas bounds (createSession without `gas`: fee cap, gas-limit cap, lifetime total)', [permission({ target: token, abi: erc20Abi, functionName: 'transfer' })], {
     gas: 'default',
+  })
+  await measure('policy/default-gas-bounds-module', 'no call policy; the same default bounds in the GasPolicy module (not built in)', [permission({ target: token, abi: erc20Abi, functionName: 'transfer' })], {
+    gas: gasPolicy({ ...DEFAULT_SESSION_GAS_BOUNDS, policy: target.contracts.gasPolicy }),
   })
   await measure('policy-periodic/call-2-rules-per-day', 'CallPolicy, 2 rules + a daily total of amount (declares the real time)', [onTransfer([not(1), [lte(big), perPeriod(big, 86_400)]])], { periodic: true })
   return cases

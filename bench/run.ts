@@ -135,6 +135,7 @@ const policyTable = [
   `- CallPolicy rules built into the manager, 1 rule: +${fmt(delta('policy/call-1-rule'))} over no policy (its config in calldata, the rule). The same 2 rules in the pluggable module cost ${fmt(gas('policy/call-2-rules-module') - gas('policy/call-2-rules'))} more (a call to another contract).`,
   `- Each further rule: ≈${fmt(perRule)} gas ((8 rules − 1 rule) / 7).`,
   `- A lifetime limit (a counter slot in the module, read and written): +${fmt(gas('policy/call-2-rules-total') - gas('policy/call-2-rules'))}; a second one: +${fmt(gas('policy/call-2-rules-total-calls') - gas('policy/call-2-rules-total'))}.`,
+  `- The SDK's default gas bounds, built into the manager (the default since issue 15), cost ${fmt(gas('policy/default-gas-bounds-module') - gas('policy/default-gas-bounds'))} less per userOp than the same bounds in the GasPolicy module; of their ${fmt(delta('policy/default-gas-bounds'))} over no gas policy, ≈5,000 is the lifetime total's counter (a cold slot read and rewritten).`,
 ].join('\n')
 
 const batch = gas('batch/3-sessions-3-calls')

@@ -186,19 +186,22 @@ describe('attack 10: gas and paymaster griefing', () => {
     await expectRefusedOnChain(devnet, required.unchecked, [counterCall()], new RegExp(`GasPaymasterRefused\\(${other}\\)`, 'i'), withPaymaster(other), /AA30/)
   })
 
-  it('counts the most each self-paid op can cost against the total, and refuses the op that would pass it', async () => {
-    const { checked, unchecked, grant } = await grantedPolicySession(devnet, [counterPermission()], { session: { gas: gasPolicy({ total: parseEther('0.01') }) } })
-    const { userOperation } = await sendSession(devnet, checked, [counterCall()])
-    const cost = (userOperation.verificationGasLimit + userOperation.callGasLimit + userOperation.preVerificationGas) * userOperation.maxFeePerGas
-    const [, used] = await devnet.publicClient.readContract({
-      address: devnet.contracts.gasPolicy,
-      abi: gasPolicyAbi,
-      functionName: 'usage',
-      args: [devnet.contracts.sessionKeyManager, grant.account, grant.digest, 2n ** 256n - 1n, 0n],
-    })
-    assert.equal(used, cost)
-    // An op whose largest cost is more than what is left is refused.
-    await expectRefusedOnChain(devnet, unchecked, [counterCall()], /PolicyLimitExceeded\(0, /, (op) => ({ ...op, maxFeePerGas: parseGwei('1000'), maxPriorityFeePerGas: 1n }))
+  it('counts the most each self-paid op can cost against the total, and refuses the op that would pass it (built in, and in the module)', async () => {
+    for (const policy of [devnet.contracts.sessionKeyManager, devnet.contracts.gasPolicy]) {
+      const { checked, unchecked, grant } = await grantedPolicySession(devnet, [counterPermission()], { session: { gas: gasPolicy({ total: parseEther('0.01'), policy }) } })
+      const { userOperation } = await sendSession(devnet, checked, [counterCall()])
+      const cost = (userOperation.verificationGasLimit + userOperation.callGasLimit + userOperation.preVerificationGas) * userOperation.maxFeePerGas
+      // The counter is kept by whoever evaluates the rules: the manager itself, or the module (keyed by the manager).
+      const [, used] = await devnet.publicClient.readContract({
+        address: policy,
+        abi: gasPolicyAbi,
+        functionName: 'usage',
+        args: [devnet.contracts.sessionKeyManager, grant.account, grant.digest, 2n ** 256n - 1n, 0n],
+      })
+      assert.equal(used, cost, policy)
+      // An op whose largest cost is more than what is left is refused.
+      await expectRefusedOnChain(devnet, unchecked, [counterCall()], /PolicyLimitExceeded\(0, /, (op) => ({ ...op, maxFeePerGas: parseGwei('1000'), maxPriorityFeePerGas: 1n }))
+    }
   })
 })
 

@@ -10,10 +10,10 @@ export const deterministicAddresses = {
   demoToken: '0x556369e774c9A6A15e49F67a38D6AfDfB7D272AD',
   erc20Policy: '0x9BE082a2bCD36b0f30cDC436468B3c5e8b3db3BE',
   frostSignerVerifier: '0xdE6479d72ea9560914eFb8674C76DCc5622C5646',
-  gasPolicy: '0xD6C2155db0AAACD1a643373d05cB46fe535835fE',
+  gasPolicy: '0x0b23599B585A372092f6357249C8D67059eBfd97',
   latchkeyAccount: '0x7bd888824df2dC8E62CFa03b48dFeBc7b878B251',
   latchkeyAccountFactory: '0x0F0789bb8A3804d4578313e1453F815b91E648bD',
   ownerValidator: '0x54a9C1f1F6CD64Ce8F1074204Ad4Af577f95e243',
-  sessionKeyManager: '0xF67b552C0126aa1560C22F636c98609e05776464',
+  sessionKeyManager: '0x2AFE0dE55da1479726D73F6f73A3be39f3Ec59Ba',
   usageLimitPolicy: '0x44b107ecd738B9cB52bB1875edE63e14Cf725E41',
 } as const

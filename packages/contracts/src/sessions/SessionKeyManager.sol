@@ -14,6 +14,7 @@ import {ISessionPolicy} from "./ISessionPolicy.sol";
 import {ISessionGasPolicy} from "./ISessionGasPolicy.sol";
 import {ISessionSignerVerifier} from "./ISessionSignerVerifier.sol";
 import {CallRules} from "../policies/CallRules.sol";
+import {GasRules} from "../policies/GasRules.sol";
 
 /**
  * @title SessionKeyManager
@@ -50,9 +51,10 @@ import {CallRules} from "../policies/CallRules.sol";
  * A permission whose policy is this manager's own address has a CallPolicy config that the manager evaluates
  * itself ({CallRules}, the same code as the CallPolicy module; its limits' counters kept here, readable with
  * `usage`): the built-in fast path, which saves the call to another contract. Any other policy address is a
- * pluggable {ISessionPolicy} module.
+ * pluggable {ISessionPolicy} module. Likewise a session whose gas policy is this manager has its GasPolicy config
+ * evaluated here ({GasRules}, the same code as the GasPolicy module), its counters kept here.
  */
-contract SessionKeyManager is IERC7579Validator, EIP712, CallRules {
+contract SessionKeyManager is IERC7579Validator, EIP712, CallRules, GasRules {
     using MessageHashUtils for bytes32;
 
     /// @dev The canonical EntryPoints (v0.6, v0.7, v0.8, v0.9): a session may never call them.
@@ -495,6 +497,10 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules {
         }
         uint256 maxFeePerGas = uint128(uint256(userOp.gasFees)); // maxPriorityFeePerGas ‖ maxFeePerGas
         bytes calldata config = signature[session.gasConfigOffset:session.gasConfigOffset + session.gasConfigLength];
+        // Built in: the GasPolicy rules, evaluated here (counters kept here), without a call to another contract.
+        if (session.gasPolicy == address(this)) {
+            return _checkGasRules(account, digest, declaredTime, paymaster, gasLimit, maxFeePerGas, config);
+        }
         validationData = _callPolicy(
             session.gasPolicy,
             abi.encodeCall(ISessionGasPolicy.checkGas, (account, digest, declaredTime, paymaster, gasLimit, maxFeePerGas, config))

@@ -146,13 +146,14 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
     }
     const misdirected = misdirectedBuiltInPolicy(each.session, each.manager)
     if (misdirected !== undefined) {
-      throw new LatchkeyError(`${which}: permission ${misdirected} names the deterministic SessionKeyManager as its policy (built-in rules), but the session is for manager ${each.manager}, which would refuse every call under it.`)
+      const where = misdirected === 'gas' ? 'its gas policy' : `permission ${misdirected}`
+      throw new LatchkeyError(`${which}: ${where} names the deterministic SessionKeyManager as its policy (built-in rules), but the session is for manager ${each.manager}, which would refuse every op under it.`)
     }
     if (seen.has(each.digest.toLowerCase())) throw new LatchkeyError(`${which} is given twice.`)
     seen.add(each.digest.toLowerCase())
   }
   // A gas bound below what the chain needs now would refuse every op: say so now, not at the first op.
-  if (precheck) await assertSessionGasUsable(client, grants.map((each) => each.session))
+  if (precheck) await assertSessionGasUsable(client, grants.map((each) => each.session), { ...latchkeyModules, sessionKeyManager: grant.manager })
   const nonceKey = parameters.nonceKey ?? (await sessionNonceKey(client, grant, parameters.accountKind))
   const entryPoint = { abi: entryPoint07Abi, address: entryPoint07Address, version: '0.7' } as const
 

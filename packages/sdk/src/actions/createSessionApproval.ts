@@ -1,3 +1,4 @@
+import { latchkeyModules } from '../deployments.ts'
 import { type Address, type Chain, type Client, type Hex, type Transport, type TypedDataDefinition } from 'viem'
 import { getCode, readContract } from 'viem/actions'
 import type { SmartAccount } from 'viem/account-abstraction'
@@ -45,7 +46,7 @@ export async function createSessionApproval(parameters: CreateSessionApprovalPar
   const { account, manager, session } = parameters
   const client = (parameters.chainClient ?? account.client) as AnyClient
   await assertSafeSession(client, session, account.address, manager)
-  await assertSessionGasUsable(client, session)
+  await assertSessionGasUsable(client, session, { ...latchkeyModules, sessionKeyManager: manager })
   const deployed = ((await getCode(client, { address: account.address })) ?? '0x') !== '0x'
   const epoch = deployed ? await readContract(client, { address: manager, abi: sessionKeyManagerAbi, functionName: 'epoch', args: [account.address] }) : 0n
   const chainId = client.chain?.id ?? Number(await client.request({ method: 'eth_chainId' }))

@@ -1,3 +1,4 @@
+import { latchkeyModules } from '../deployments.ts'
 import { encodeFunctionData, type Address, type Chain, type Client, type Hex, type Transport } from 'viem'
 import { readContract, getCode } from 'viem/actions'
 import type { SmartAccount } from 'viem/account-abstraction'
@@ -32,6 +33,12 @@ export async function assertSafeSession(client: AnyClient, sessions: Session | r
   const moduleTypes = new Map<string, Promise<InstalledModuleAnswer | undefined>>()
   for (const session of Array.isArray(sessions) ? sessions : [sessions as Session]) {
     const misdirected = misdirectedBuiltInPolicy(session, manager)
+    if (misdirected === 'gas') {
+      throw new InvalidParameterError(
+        'gasPolicy',
+        `it names the deterministic SessionKeyManager (built-in rules), but the session is for manager ${manager}: give gasPolicy({ policy: ${manager} }) or the GasPolicy module`,
+      )
+    }
     if (misdirected !== undefined) {
       throw new InvalidParameterError(
         `permissions[${misdirected}].policy`,
@@ -103,7 +110,7 @@ export async function grantSessions(
   const { account, manager, sessions } = parameters
   const client = (parameters.chainClient ?? account.client) as AnyClient
   await assertSafeSession(client, sessions, account.address, manager)
-  await assertSessionGasUsable(client, sessions)
+  await assertSessionGasUsable(client, sessions, { ...latchkeyModules, sessionKeyManager: manager })
   const digests = sessions.map(sessionDigest)
   const tree = buildSessionTree(digests)
   const installed = await isSessionManagerInstalled(client, account.address, manager)

@@ -4,6 +4,7 @@ import { createClient, custom, decodeFunctionData, encodeAbiParameters, toFuncti
 import { erc7579ModuleConfigAbi, installedModule, installedModuleType, INSTALLED_MODULE_QUESTIONS, installedModuleContext } from './moduleConfig.ts'
 import { assertSafeSession } from '../actions/grantSessions.ts'
 import { createSession, permission } from '../sessions/createSession.ts'
+import { gasPolicy } from '../policies/gasPolicy.ts'
 import { UnsafeSessionError } from '../errors/session.ts'
 
 const account: Address = '0x1111111111111111111111111111111111111111'
@@ -101,7 +102,8 @@ describe('installedModule: the fail-closed installed-module check', () => {
 
   it('refuses at grant time a session naming a contract about which the account reverts', async () => {
     const { client } = accountClient(() => 'revert')
-    const session = createSession({ signer: account, validFor: 3600, permissions: [permission({ target: handler, selector: ping })] })
+    // Gas bounds evaluated by this (non-deterministic) manager: the default names the deterministic one.
+    const session = createSession({ signer: account, validFor: 3600, permissions: [permission({ target: handler, selector: ping })], gas: gasPolicy({ policy: manager }) })
     await assert.rejects(assertSafeSession(client, session, account, manager), (error: unknown) => {
       assert.ok(error instanceof UnsafeSessionError, String(error))
       assert.match(error.message, /reverted when asked isModuleInstalled\(1, …, empty context\).*fail closed/)

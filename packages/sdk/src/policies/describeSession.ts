@@ -1,7 +1,7 @@
 import { formatEther, formatGwei, hexToBigInt, size, toFunctionSelector, zeroAddress, type Abi, type AbiFunction, type AbiParameter, type Address, type Hex } from 'viem'
 import { latchkeyModules } from '../deployments.ts'
 import { PolicyConfigError } from '../errors/policy.ts'
-import { evaluatesCallRules } from '../sessions/policyModules.ts'
+import { evaluatesCallRules, evaluatesGasRules } from '../sessions/policyModules.ts'
 import { ANY_SELECTOR, ECDSA_SIGNER, EMPTY_CALLDATA, type Permission, type Session } from '../sessions/session.ts'
 import { decodeCallPolicyConfig } from './callPolicyConfig.ts'
 import { describeCallPolicy } from './describeCallPolicy.ts'
@@ -94,9 +94,9 @@ function sessionWarnings(session: Session, book: AddressBook, modules: DescribeS
       warnings.push(`WARNING: ${n} may send up to ${formatEther(permission.valueLimit)} ETH per call with no total: repeated calls can move all of the account's ETH.`)
     }
   })
-  if (!same(session.gasPolicy, zeroAddress) && !same(session.gasPolicy, modules.gasPolicy)) {
+  if (!same(session.gasPolicy, zeroAddress) && !evaluatesGasRules(session.gasPolicy, modules)) {
     warnings.push(`WARNING: fees are checked by a gas policy module this SDK does not know (${session.gasPolicy}).`)
-  } else if (same(session.gasPolicy, modules.gasPolicy)) {
+  } else if (evaluatesGasRules(session.gasPolicy, modules)) {
     try {
       const config = decodeGasPolicyConfig(session.gasPolicyConfig)
       if (config.maxFeePerGas === 0n) warnings.push('WARNING: no bound on the fee per gas.')
@@ -200,7 +200,7 @@ const UNBOUNDED_GAS_WARNING =
 
 function describeGas(session: Session, book: AddressBook, modules: DescribeSessionModules): string[] {
   if (session.gasPolicy.toLowerCase() === zeroAddress) return [UNBOUNDED_GAS_WARNING]
-  if (session.gasPolicy.toLowerCase() !== modules.gasPolicy.toLowerCase()) {
+  if (!evaluatesGasRules(session.gasPolicy, modules)) {
     return [`Fees: checked by gas policy module ${unknownModule(session.gasPolicy, book)} (not known to this SDK).`]
   }
   let config

@@ -14,9 +14,10 @@ const u128 = (value: bigint) => numberToHex(value, { size: 16 })
 const zeros64 = concat([u128(0n), u128(0n), u128(0n), u128(0n)])
 
 describe('gasPolicy', () => {
-  it('encodes the bounds of §5 for the GasPolicy module', () => {
+  it('encodes the bounds of §5, for the manager (built-in rules) by default or the GasPolicy module', () => {
     const gas = gasPolicy({ maxFeePerGas: parseGwei('50'), maxGasLimit: 2_000_000n, total: parseEther('0.1'), perPeriod: { max: parseEther('0.01'), period: 86_400 } })
-    assert.equal(gas.policy, latchkeyModules.gasPolicy)
+    assert.equal(gas.policy, latchkeyModules.sessionKeyManager) // built in by default
+    assert.equal(gasPolicy({ policy: latchkeyModules.gasPolicy }).policy, latchkeyModules.gasPolicy)
     assert.equal(gas.config, concat([u128(parseGwei('50')), u128(2_000_000n), u128(parseEther('0.1')), u128(parseEther('0.01')), '0x00015180', '0x00', '0x00']))
     assert.deepEqual(decodeGasPolicyConfig(gas.config), {
       maxFeePerGas: parseGwei('50'),

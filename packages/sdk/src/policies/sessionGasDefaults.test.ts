@@ -33,7 +33,7 @@ function feeClient(baseFee: bigint, priorityFee: bigint) {
 describe('session gas bounds by default', () => {
   it('gives every session the default GasPolicy bounds unless `gas` is given; `unbounded` is no gas policy', () => {
     const session = createSession(base)
-    assert.equal(session.gasPolicy, latchkeyModules.gasPolicy)
+    assert.equal(session.gasPolicy, latchkeyModules.sessionKeyManager) // the manager's built-in GasPolicy rules
     const config = decodeGasPolicyConfig(session.gasPolicyConfig)
     assert.deepEqual(
       { maxFeePerGas: config.maxFeePerGas, total: config.total, maxGasLimit: config.maxGasLimit, paymasterMode: config.paymasterMode },

@@ -1,9 +1,10 @@
-import { formatEther, formatGwei, type Address, type Chain, type Client, type Transport } from 'viem'
+import { formatEther, formatGwei, type Chain, type Client, type Transport } from 'viem'
 import { latchkeyModules } from '../deployments.ts'
 import { SessionGasBoundTooLowError } from '../errors/session.ts'
 import { chainFees, type ChainFees } from '../policies/chainFees.ts'
 import { decodeGasPolicyConfig } from '../policies/gasPolicyConfig.ts'
 import type { GasPolicyConfig } from '../policies/policyTypes.ts'
+import { evaluatesGasRules, type PolicyModules } from './policyModules.ts'
 import type { Session } from './session.ts'
 import { sessionDigest } from './sessionEncoding.ts'
 
@@ -15,20 +16,20 @@ import { sessionDigest } from './sessionEncoding.ts'
 export const MIN_SESSION_OP_GAS = 250_000n
 
 /**
- * Throws {@link SessionGasBoundTooLowError} for the first session whose GasPolicy (the module at `gasPolicy`,
- * default the deterministic one) cannot pay for an op at the chain's fees now: a fee cap below the base fee +
- * priority fee, or (when the account may pay) a total or per-period bound below {@link MIN_SESSION_OP_GAS} at
- * that fee. Sessions without a gas policy, with another module, or with a malformed config are not judged
+ * Throws {@link SessionGasBoundTooLowError} for the first session whose GasPolicy rules (the GasPolicy module
+ * or the manager's built-in ones, as `modules` names them; default the deterministic ones) cannot pay for an
+ * op at the chain's fees now: a fee cap below the base fee + priority fee, or (when the account may pay) a
+ * total or per-period bound below {@link MIN_SESSION_OP_GAS} at that fee. Sessions without a gas policy, with another module, or with a malformed config are not judged
  * here (describeSession warns; the check before signing refuses a malformed one).
  */
 export async function assertSessionGasUsable(
   client: Client<Transport, Chain | undefined>,
   sessions: Session | readonly Session[],
-  gasPolicy: Address = latchkeyModules.gasPolicy,
+  modules: PolicyModules = latchkeyModules,
 ): Promise<void> {
   const list: readonly Session[] = Array.isArray(sessions) ? sessions : [sessions as Session]
   const judged = list.flatMap((session) => {
-    if (session.gasPolicy.toLowerCase() !== gasPolicy.toLowerCase()) return []
+    if (!evaluatesGasRules(session.gasPolicy, modules)) return []
     try {
       return [{ session, config: decodeGasPolicyConfig(session.gasPolicyConfig) }]
     } catch {

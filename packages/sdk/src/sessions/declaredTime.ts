@@ -4,7 +4,7 @@ import { decodeCallPolicyConfig } from '../policies/callPolicyConfig.ts'
 import { decodeErc20PolicyConfig } from '../policies/erc20PolicyConfig.ts'
 import { decodeGasPolicyConfig } from '../policies/gasPolicyConfig.ts'
 import type { Session } from './session.ts'
-import { evaluatesCallRules, type PolicyModules } from './policyModules.ts'
+import { evaluatesCallRules, evaluatesGasRules, type PolicyModules } from './policyModules.ts'
 
 export type { PolicyModules } from './policyModules.ts'
 
@@ -30,7 +30,7 @@ export function sessionPeriods(session: Session, modules: PolicyModules = latchk
       tryAdd(() => [decodeErc20PolicyConfig(permission.policyConfig).period])
     }
   }
-  if (same(session.gasPolicy, modules.gasPolicy)) tryAdd(() => [decodeGasPolicyConfig(session.gasPolicyConfig).period])
+  if (evaluatesGasRules(session.gasPolicy, modules)) tryAdd(() => [decodeGasPolicyConfig(session.gasPolicyConfig).period])
   return [...periods]
 }
 
@@ -59,7 +59,7 @@ export function chooseDeclaredTime(now: number, periods: readonly number[], marg
  * (`maxGasLimit`), else undefined.
  */
 export function sessionGasLimitBound(session: Session, modules: PolicyModules = latchkeyModules): bigint | undefined {
-  if (!same(session.gasPolicy, modules.gasPolicy)) return undefined
+  if (!evaluatesGasRules(session.gasPolicy, modules)) return undefined
   try {
     const bound = decodeGasPolicyConfig(session.gasPolicyConfig).maxGasLimit
     return bound === 0n ? undefined : bound

@@ -9,7 +9,7 @@ import { evaluateGasPolicy } from '../policies/evaluateGasPolicy.ts'
 import type { LimitUsage, PolicyEvaluation } from '../policies/policyTypes.ts'
 import { describeRevert } from '../userOperation/replayHandleOps.ts'
 import type { ResolvedCall } from './checkSessionCalls.ts'
-import { evaluatesCallRules, type PolicyModules } from './policyModules.ts'
+import { evaluatesCallRules, evaluatesGasRules, type PolicyModules } from './policyModules.ts'
 import type { SessionGrant } from './sessionGrant.ts'
 
 /** What a userOp may cost, as the manager hands it to the session's gas policy. */
@@ -170,8 +170,8 @@ export function createPolicyChecker(
       }, declaredTime)
     },
     async checkGas(cost, declaredTime) {
-      if (same(session.gasPolicy, modules.gasPolicy)) {
-        return evaluate(modules.gasPolicy, SESSION_LEVEL, 2, (usage) =>
+      if (evaluatesGasRules(session.gasPolicy, withManager)) {
+        return evaluate(session.gasPolicy, SESSION_LEVEL, 2, (usage) =>
           evaluateGasPolicy({ config: session.gasPolicyConfig, ...cost, declaredTime, usage }),
         )
       }

@@ -18,12 +18,22 @@ export function evaluatesCallRules(policy: Address, modules: PolicyModules = lat
 }
 
 /**
- * The first permission of `session` that names the deterministic SessionKeyManager as its policy (the
- * built-in CallPolicy rules) while the session is for another manager, which would call it as a policy
- * module and refuse every call; undefined when there is none.
+ * Whether `gasPolicy` evaluates a GasPolicy config: the GasPolicy module, or the SessionKeyManager itself
+ * (its built-in fast path, docs/policies.md §5).
  */
-export function misdirectedBuiltInPolicy(session: { permissions: readonly { policy: Address }[] }, manager: Address): number | undefined {
+export function evaluatesGasRules(gasPolicy: Address, modules: PolicyModules = latchkeyModules): boolean {
+  return same(gasPolicy, modules.gasPolicy) || (modules.sessionKeyManager !== undefined && same(gasPolicy, modules.sessionKeyManager))
+}
+
+/**
+ * Where `session` names the deterministic SessionKeyManager as a policy (its built-in CallPolicy rules: the
+ * index of the first such permission) or as its gas policy (the built-in GasPolicy rules: `'gas'`) while the
+ * session is for another manager, which would call it as a policy module and refuse every op; undefined
+ * when it does not.
+ */
+export function misdirectedBuiltInPolicy(session: { permissions: readonly { policy: Address }[]; gasPolicy?: Address | undefined }, manager: Address): number | 'gas' | undefined {
   if (same(manager, latchkeyModules.sessionKeyManager)) return undefined
   const index = session.permissions.findIndex((permission) => same(permission.policy, latchkeyModules.sessionKeyManager))
-  return index < 0 ? undefined : index
+  if (index >= 0) return index
+  return session.gasPolicy !== undefined && same(session.gasPolicy, latchkeyModules.sessionKeyManager) ? 'gas' : undefined
 }
