@@ -75,7 +75,7 @@ export type {
 } from './policies/policyTypes.ts'
 export { createPolicyChecker, type PolicyChecker, type UserOpCost } from './sessions/policyChecker.ts'
 export { chooseDeclaredTime, sessionPeriods } from './sessions/declaredTime.ts'
-export { evaluatesCallRules, type PolicyModules } from './sessions/policyModules.ts'
+export { evaluatesCallRules, evaluatesGasRules, type PolicyModules } from './sessions/policyModules.ts'
 export { callPolicy, selectFunction, type CallPolicyParameters, type CallPolicyLimits } from './policies/callPolicy.ts'
 export { eq, neq, lt, lte, gt, gte, inRange, oneOf, bitsAll, bitsAny, bitsNone, sliceEq, anyOf, total, perPeriod, type Condition, type ConditionValue, type ParamLimit, type BytesSlice } from './policies/conditions.ts'
 export type { CallPolicyArgs, CallPolicyFunctionName, ParamConditions } from './policies/callPolicyArgs.ts'
