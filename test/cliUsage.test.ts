@@ -4,10 +4,10 @@
  * `latchkey sessions describe | list | revoke` against the shared devnet show a granted session as active,
  * revoke it with the owner key read from an environment variable, then show it revoked.
  */
-import { describe, it, before } from 'node:test'
+import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -55,6 +55,7 @@ function assertOneLineRefusal(run: Run, pattern?: RegExp): void {
 }
 
 const scratch = mkdtempSync(join(tmpdir(), 'latchkey-cli-test-'))
+after(() => rmSync(scratch, { recursive: true, force: true }))
 const ownerKeyLike = `0x${'ab'.repeat(32)}`
 
 describe('latchkey --version', () => {
