@@ -15,14 +15,15 @@
  */
 import { describe, it, before, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { encodeFunctionData, pad, parseAbi, toFunctionSelector, zeroAddress, type Address, type Hex } from 'viem'
+import { encodeFunctionData, parseAbi, toFunctionSelector, type Address, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
 import type { SmartAccount } from 'viem/account-abstraction'
 import { demoCounterAbi } from '@latchkey/contracts'
 import { forwardingExecutorAbi, forwardingExecutorBytecode, pingFallbackAbi, pingFallbackBytecode } from '@latchkey/contracts/testing'
-import { buildSessionTree, encodeExecute, sendUserOperationAndWait, sessionDigest, type Permission, type Session, type SessionGrant } from '@latchkey/sdk'
+import { buildSessionTree, encodeExecute, sendUserOperationAndWait, sessionDigest, type SessionGrant } from '@latchkey/sdk'
 import { checkValidationRules } from '@latchkey/devnet'
 import type { DevnetFixture } from './fixtures/devnet.ts'
+import { anyTargetSession } from './fixtures/sessions.ts'
 import { accountDrivers, type AccountDriver } from './fixtures/accountDrivers.ts'
 import { MODULE_TYPE } from './fixtures/erc7579TestAccount.ts'
 import { assertRefusedInValidation, managerVerdict, sessionOpByHand, submitAsOwnBundler } from './fixtures/ownBundler.ts'
@@ -48,22 +49,6 @@ const COUNT = toFunctionSelector('count()')
 
 /** The session's permissions, by index: each any-target (target 0) for one function. */
 const PERMISSION = { ping: 0, hook: 1, executor: 2, count: 3 } as const
-
-const anyTarget = (selector: Hex): Permission => ({ target: zeroAddress, selector, valueLimit: 0n, policy: zeroAddress, policyConfig: '0x' })
-
-/** The session, written out by hand: the SDK refuses any-target permissions with a function unless spelled 'any-unsafe'. */
-function rawSession(signer: Address): Session {
-  return {
-    signerVerifier: zeroAddress,
-    signer,
-    validAfter: 0,
-    validUntil: 0,
-    permissions: [anyTarget(PING), anyTarget(PRE_CHECK), anyTarget(FORWARD), anyTarget(COUNT)],
-    gasPolicy: zeroAddress,
-    gasPolicyConfig: '0x',
-    salt: pad('0x13'),
-  }
-}
 
 const now = async () => Number((await devnet.publicClient.getBlock()).timestamp)
 const pings = (account: Address) => devnet.publicClient.readContract({ address: pingFallback, abi: pingFallbackAbi, functionName: 'pings', args: [account] })
@@ -111,7 +96,8 @@ function describeAnyTarget(d: AccountDriver) {
       await d.deploy(devnet)
       account = await d.newAccount()
       attacker = privateKeyToAccount(generatePrivateKey())
-      const session = rawSession(attacker.address)
+      // Written by hand: the SDK refuses any-target permissions with a function unless spelled 'any-unsafe'.
+      const session = anyTargetSession(attacker.address, [PING, PRE_CHECK, FORWARD, COUNT], '0x13')
       const digest = sessionDigest(session)
       const tree = buildSessionTree([digest])
       const manager = devnet.contracts.sessionKeyManager

@@ -9,11 +9,12 @@
  */
 import { describe, it, before } from 'node:test'
 import assert from 'node:assert/strict'
-import { concat, encodeFunctionData, pad, parseAbi, toFunctionSelector, zeroAddress, type Address } from 'viem'
+import { concat, encodeFunctionData, parseAbi, toFunctionSelector, type Address } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { forwardingExecutorBytecode } from '@latchkey/contracts/testing'
-import { buildSessionTree, encodeExecute, installedModule, sendUserOperationAndWait, sessionDigest, type Session, type SessionGrant } from '@latchkey/sdk'
+import { buildSessionTree, encodeExecute, installedModule, sendUserOperationAndWait, sessionDigest, type SessionGrant } from '@latchkey/sdk'
 import type { DevnetFixture } from './fixtures/devnet.ts'
+import { anyTargetSession } from './fixtures/sessions.ts'
 import { safe7579Driver } from './fixtures/accountDrivers.ts'
 import { MODULE_TYPE } from './fixtures/erc7579TestAccount.ts'
 import { assertPermittedCountLands, assertRefusedInValidation, managerVerdict, sessionOpByHand, submitAsOwnBundler } from './fixtures/ownBundler.ts'
@@ -43,19 +44,7 @@ describe("an any-target session against a Safe's own module (Safe7579's adapter)
     const attacker = privateKeyToAccount(generatePrivateKey())
     const installModule = toFunctionSelector('installModule(uint256,address,bytes)')
     const count = toFunctionSelector('count()')
-    const session: Session = {
-      signerVerifier: zeroAddress,
-      signer: attacker.address,
-      validAfter: 0,
-      validUntil: 0,
-      permissions: [
-        { target: zeroAddress, selector: installModule, valueLimit: 0n, policy: zeroAddress, policyConfig: '0x' },
-        { target: zeroAddress, selector: count, valueLimit: 0n, policy: zeroAddress, policyConfig: '0x' },
-      ],
-      gasPolicy: zeroAddress,
-      gasPolicyConfig: '0x',
-      salt: pad('0x2771'),
-    }
+    const session = anyTargetSession(attacker.address, [installModule, count], '0x2771')
     const digest = sessionDigest(session)
     const tree = buildSessionTree([digest])
     const manager = devnet.contracts.sessionKeyManager

@@ -9,10 +9,11 @@
  */
 import { describe, it, before } from 'node:test'
 import assert from 'node:assert/strict'
-import { encodeFunctionData, pad, parseAbi, toFunctionSelector, zeroAddress, type Address } from 'viem'
+import { encodeFunctionData, parseAbi, toFunctionSelector, type Address } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
-import { buildSessionTree, encodeExecute, installedModule, sendUserOperationAndWait, sessionDigest, type Session, type SessionGrant } from '@latchkey/sdk'
+import { buildSessionTree, encodeExecute, installedModule, sendUserOperationAndWait, sessionDigest, type SessionGrant } from '@latchkey/sdk'
 import type { DevnetFixture } from './fixtures/devnet.ts'
+import { anyTargetSession } from './fixtures/sessions.ts'
 import { safe7579Driver } from './fixtures/accountDrivers.ts'
 import { MODULE_TYPE } from './fixtures/erc7579TestAccount.ts'
 import { assertPermittedCountLands, assertRefusedInValidation, managerVerdict, sessionOpByHand, submitAsOwnBundler } from './fixtures/ownBundler.ts'
@@ -37,19 +38,7 @@ describe("an any-target session against a Safe7579 hook of the account's own fun
       await driver.deploy(devnet)
       const account = await driver.newAccount()
       const attacker = privateKeyToAccount(generatePrivateKey())
-      const session: Session = {
-        signerVerifier: zeroAddress,
-        signer: attacker.address,
-        validAfter: 0,
-        validUntil: 0,
-        permissions: [
-          { target: zeroAddress, selector: toFunctionSelector('preCheck(address,uint256,bytes)'), valueLimit: 0n, policy: zeroAddress, policyConfig: '0x' },
-          { target: zeroAddress, selector: toFunctionSelector('count()'), valueLimit: 0n, policy: zeroAddress, policyConfig: '0x' },
-        ],
-        gasPolicy: zeroAddress,
-        gasPolicyConfig: '0x',
-        salt: pad(selector),
-      }
+      const session = anyTargetSession(attacker.address, [toFunctionSelector('preCheck(address,uint256,bytes)'), toFunctionSelector('count()')], selector)
       const digest = sessionDigest(session)
       const tree = buildSessionTree([digest])
       const manager = devnet.contracts.sessionKeyManager

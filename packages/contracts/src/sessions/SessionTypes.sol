@@ -20,6 +20,8 @@ struct Permission {
  * otherwise `signerVerifier` is an {ISessionSignerVerifier} and `signer` its key data (e.g. a group public key).
  * The window is inclusive, in seconds; `validUntil` zero means no expiry (ERC-4337's convention).
  * `gasPolicy`, when not zero, is an {ISessionGasPolicy} that bounds what each userOp may cost the account.
+ * The EIP-712 type an owner approval commits to (SESSION_TYPE): the manager reads sessions from their compact
+ * encoding ({SessionCodec}) and never builds this struct; it is the type's definition, kept beside its string.
  */
 struct Session {
     address signerVerifier;
