@@ -3,6 +3,7 @@ export { acceptAllValidatorAbi, acceptAllValidatorBytecode } from './AcceptAllVa
 export { argumentSinkAbi, argumentSinkBytecode } from './ArgumentSink.ts'
 export { fixedSlotValidatorAbi, fixedSlotValidatorBytecode } from './FixedSlotValidator.ts'
 export { forwardingExecutorAbi, forwardingExecutorBytecode } from './ForwardingExecutor.ts'
+export { generalPathSessionKeyManagerAbi, generalPathSessionKeyManagerBytecode } from './GeneralPathSessionKeyManager.ts'
 export { outerKeyedValidatorAbi, outerKeyedValidatorBytecode } from './OuterKeyedValidator.ts'
 export { pingFallbackAbi, pingFallbackBytecode } from './PingFallback.ts'
 export { timestampReadingValidatorAbi, timestampReadingValidatorBytecode } from './TimestampReadingValidator.ts'

@@ -4,7 +4,6 @@ pragma solidity 0.8.37;
 import {IERC7579Validator, IERC7579Module, IERC7579ModuleConfig, MODULE_TYPE_VALIDATOR, MODULE_TYPE_EXECUTOR, MODULE_TYPE_FALLBACK, MODULE_TYPE_HOOK} from "@openzeppelin/contracts/interfaces/draft-IERC7579.sol";
 import {PackedUserOperation} from "@openzeppelin/contracts/interfaces/IERC4337.sol";
 import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {Execution} from "@openzeppelin/contracts/account/utils/draft-ERC7579Utils.sol";
 import {AccountSessions, SessionRecord, SessionTypes} from "./SessionTypes.sol";
@@ -15,6 +14,7 @@ import {ISessionGasPolicy} from "./ISessionGasPolicy.sol";
 import {ISessionSignerVerifier} from "./ISessionSignerVerifier.sol";
 import {CallRules} from "../policies/CallRules.sol";
 import {GasRules} from "../policies/GasRules.sol";
+import {CallParamPath} from "../policies/CallParamPath.sol";
 
 /**
  * @title SessionKeyManager
@@ -54,7 +54,7 @@ import {GasRules} from "../policies/GasRules.sol";
  * pluggable {ISessionPolicy} module. Likewise a session whose gas policy is this manager has its GasPolicy config
  * evaluated here ({GasRules}, the same code as the GasPolicy module), its counters kept here.
  */
-contract SessionKeyManager is IERC7579Validator, EIP712, CallRules, GasRules {
+contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
     using MessageHashUtils for bytes32;
 
     /// @dev The canonical EntryPoints (v0.6, v0.7, v0.8, v0.9): a session may never call them.
@@ -112,7 +112,16 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules, GasRules {
     /// @notice `account` has not installed this manager: it can neither configure it nor use its sessions.
     error SessionManagerNotInstalled(address account);
 
-    constructor() EIP712("Latchkey SessionKeyManager", "1") {}
+    /**
+     * @dev The EIP-712 domain of owner approvals: name, version, chain id and this manager. Not published through
+     * ERC-5267's `eip712Domain()`: the manager has no room left under EIP-170 for it, and the SDK and wallets
+     * take the domain from the typed data they are given (docs/sessions.md).
+     */
+    string private constant DOMAIN_NAME = "Latchkey SessionKeyManager";
+    string private constant DOMAIN_VERSION = "1";
+    bytes32 private constant DOMAIN_TYPEHASH =
+        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+
 
     // ------------------------------------------------------------------ module lifecycle
 
@@ -217,6 +226,10 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules, GasRules {
 
     /// @inheritdoc IERC7579Validator
     function validateUserOp(PackedUserOperation calldata userOp, bytes32 userOpHash) external returns (uint256) {
+        if (_triesCommonPath()) {
+            (bool accepted, uint256 validationData) = _validateCommonUse(userOp, userOpHash);
+            if (accepted) return validationData;
+        }
         address account = msg.sender;
         if (userOp.sender != account) revert SessionWrongSender(userOp.sender, account);
         bytes calldata signature = _bytesField(userOp, USER_OP_SIGNATURE);
@@ -252,6 +265,213 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules, GasRules {
         return _intersect(_packValidationData(!signed, session.validUntil, session.validAfter), policyValidation);
     }
 
+    // ------------------------------------------------------------------ the common use, in one pass
+
+    /**
+     * @dev The common use, checked in one pass over calldata: mode 0x00 (root) or 0x02 (recorded), a session with
+     * an ECDSA signer and no gas policy, a single execution of one call, whose permission names its target and
+     * has no policy or the built-in rules. It only ever accepts. Whatever it does not accept at once, another
+     * shape or any check that fails, it hands to the general path (`accepted` false) before any state changes;
+     * the general path then accepts it or refuses it with the typed error of the rule that failed. So this path
+     * accepts a subset of what the general path accepts, with the same validation data (test/commonUse.test.ts
+     * sends the same ops through both). It reverts only in the built-in rules, which it reaches only when every
+     * check the general path makes before them holds, and calls with the same arguments.
+     *
+     * Positions here are absolute calldata offsets. The signature is `mode ‖ session ‖ (root mode: proofLength
+     * (1) ‖ proof) ‖ 0x01 ‖ permissionIndex (1) ‖ declaredTime (6) ‖ r ‖ s ‖ v`.
+     */
+    function _validateCommonUse(PackedUserOperation calldata userOp, bytes32 userOpHash) private returns (bool, uint256) {
+        if (userOp.sender != msg.sender) return (false, 0);
+        (uint256 sig, uint256 sigLength, bool inside) = _fieldBounds(userOp, USER_OP_SIGNATURE);
+        if (!inside) return (false, 0);
+        (uint256 end, uint256 window, address signer, uint256 permissions, uint256 count) = _commonSession(sig, sigLength);
+        if (end == 0) return (false, 0);
+        uint256 mode = CallParamPath.u8(sig);
+        uint256 q = mode == SessionTypes.MODE_USE_ROOT ? end + 1 + 32 * CallParamPath.u8(end) : end;
+        if (q + 73 != sig + sigLength || CallParamPath.u8(q) != 1) return (false, 0);
+        bytes32 digest = _hashCalldata(sig + 1, end - sig - 1);
+        if (!_isGrantedCommon(msg.sender, mode, digest, end + 1, q)) return (false, 0);
+
+        (bool single, address target, uint256 value, uint256 data, uint256 dataLength) = _commonCall(userOp);
+        if (!single) return (false, 0);
+        uint256 permissionIndex = CallParamPath.u8(q + 1);
+        (bool permitted, bool builtIn, uint256 config, uint256 configEnd) = _commonPermitted(
+            msg.sender, permissions, count, permissionIndex, target, value, data, dataLength
+        );
+        if (!permitted) return (false, 0);
+
+        uint48 declaredTime = uint48(CallParamPath.u256(q + 2) >> 208);
+        bytes32 signed_ = _signedHash(userOpHash, digest, _calldataAt(q + 1, 1), declaredTime);
+        if (!_isSignedByKey(signer, signed_, _calldataAt(q + 8, 65))) return (false, 0);
+        if (!builtIn) return (true, window);
+        return (true, _intersect(window, _checkCallRules(msg.sender, digest, permissionIndex, declaredTime, value, data, dataLength, config, configEnd)));
+    }
+
+    /**
+     * @dev Whether validation tries {_validateCommonUse} first: always here. A test build answers false
+     * (src/testing/GeneralPathSessionKeyManager.sol) so that the general path can be compared with it alone.
+     */
+    function _triesCommonPath() internal pure virtual returns (bool) {
+        return true;
+    }
+
+    /**
+     * @dev The session at `sig + 1` when the common path takes it, checked as {SessionCodec.scan} checks it:
+     * mode 0x00 or 0x02, head bits 0 and 1 clear (an ECDSA signer, no gas policy), the canonical form, the end
+     * inside the signature. `end` is 0 otherwise. `window` is the validity window as validation data.
+     */
+    function _commonSession(uint256 sig, uint256 sigLength) private pure returns (uint256 end, uint256 window, address signer, uint256 permissions, uint256 count) {
+        assembly ("memory-safe") {
+            let w := calldataload(sig) // mode ‖ head ‖ validAfter (6) ‖ validUntil (6) ‖ salt …
+            let head := byte(1, w)
+            let saltLength := shr(2, head)
+            let ok := and(iszero(and(byte(0, w), 0xfd)), and(iszero(and(head, 3)), lt(saltLength, 33)))
+            let p := add(sig, 14)
+            if saltLength { ok := and(ok, iszero(iszero(byte(0, calldataload(p))))) } // no leading zero byte
+            p := add(p, saltLength)
+            signer := shr(96, calldataload(p))
+            count := byte(0, calldataload(add(p, 20)))
+            p := add(p, 21)
+            permissions := p
+            // Each permission: target (20) ‖ selector (4) ‖ shape (1) ‖ value limit ‖ (policy (20) ‖ length (2) ‖ config).
+            for { let i := 0 } lt(i, count) { i := add(i, 1) } {
+                let shape := byte(24, calldataload(p))
+                let valueLength := and(shape, 0x1f)
+                ok := and(ok, and(iszero(and(shape, 0xc0)), lt(valueLength, 17)))
+                p := add(p, 25)
+                if valueLength { ok := and(ok, iszero(iszero(byte(0, calldataload(p))))) }
+                p := add(p, valueLength)
+                if and(shape, 0x20) {
+                    let policyHead := calldataload(p)
+                    let configLength := and(shr(80, policyHead), 0xffff)
+                    ok := and(ok, or(iszero(iszero(shr(96, policyHead))), iszero(iszero(configLength))))
+                    p := add(p, add(22, configLength))
+                }
+            }
+            // Positions grow by less than 2^26 in all: an end inside the signature read nothing outside it.
+            end := mul(p, and(ok, iszero(gt(p, add(sig, sigLength)))))
+            window := or(shl(160, and(shr(144, w), 0xffffffffffff)), shl(208, and(shr(192, w), 0xffffffffffff)))
+        }
+    }
+
+    /// @dev Whether the session is granted as `mode` claims (root mode: its proof at calldata [proof, proofEnd)).
+    function _isGrantedCommon(address account, uint256 mode, bytes32 digest, uint256 proof, uint256 proofEnd) private view returns (bool) {
+        SessionRecord storage record = _records[digest][account];
+        if (mode == SessionTypes.MODE_USE_RECORDED) {
+            AccountSessions storage state = _accounts[account];
+            return state.installed && record.status == SessionTypes.STATUS_RECORDED && record.epoch == state.epoch;
+        }
+        bytes32 root = _accounts[account].root;
+        return root != bytes32(0) && _proofRoot(_leaf(digest), _calldataAt(proof, proofEnd - proof)) == root
+            && record.status != SessionTypes.STATUS_REVOKED;
+    }
+
+    /**
+     * @dev The one call of the userOp's callData, when it is `execute` of a single call as {ExecutionCalls.split}
+     * and {ExecutionCalls.single} accept it (`single` false otherwise): the call's data at calldata
+     * [data, data + dataLength).
+     */
+    function _commonCall(PackedUserOperation calldata userOp) private pure returns (bool single, address target, uint256 value, uint256 data, uint256 dataLength) {
+        (uint256 cd, uint256 length, bool inside) = _fieldBounds(userOp, USER_OP_CALL_DATA);
+        assembly ("memory-safe") {
+            // execute(bytes32,bytes) 0xe9ae5c53; mode: call type single (0x00), exec type default or try, the rest
+            // zero; the bytes at the standard offset 0x40, inside the callData, holding at least target ‖ value.
+            let executionLength := calldataload(add(cd, 68))
+            single := and(and(inside, gt(length, 151)), eq(shr(224, calldataload(cd)), 0xe9ae5c53))
+            single := and(single, iszero(and(calldataload(add(cd, 4)), not(shl(240, 1)))))
+            single := and(single, eq(calldataload(add(cd, 36)), 0x40))
+            single := and(single, and(gt(executionLength, 51), iszero(gt(executionLength, sub(length, 100)))))
+            target := shr(96, calldataload(add(cd, 100)))
+            value := calldataload(add(cd, 120))
+            data := add(cd, 152)
+            dataLength := sub(executionLength, 52)
+        }
+    }
+
+    /**
+     * @dev Whether permission `index` of the session permits the call as {_checkCall} checks it, for a permission
+     * that names its target: never a forbidden target (this account, zero, this manager, an EntryPoint) nor a
+     * module's `onInstall`/`onUninstall`; the target, selector and value limit; a policy that is none or built in
+     * (`builtIn`: its config at calldata [config, configEnd)).
+     */
+    function _commonPermitted(
+        address account,
+        uint256 permissions,
+        uint256 count,
+        uint256 index,
+        address target,
+        uint256 value,
+        uint256 data,
+        uint256 dataLength
+    ) private view returns (bool permitted, bool builtIn, uint256 config, uint256 configEnd) {
+        assembly ("memory-safe") {
+            let p := permissions
+            for { let i := 0 } lt(i, index) { i := add(i, 1) } {
+                let shape := byte(24, calldataload(p))
+                p := add(p, add(25, and(shape, 0x1f)))
+                if and(shape, 0x20) { p := add(p, add(22, shr(240, calldataload(add(p, 20))))) }
+            }
+            let head := calldataload(p) // target (20) ‖ selector (4) ‖ shape (1) ‖ value limit …
+            let allowedSelector := and(shr(64, head), 0xffffffff)
+            let shape := byte(24, head)
+            let valueLength := and(shape, 0x1f)
+            p := add(p, 25)
+            let valueLimit := shr(sub(256, shl(3, valueLength)), calldataload(p)) // 0 when valueLength is 0
+            p := add(add(p, valueLength), 22)
+            let policy := 0
+            config := p
+            configEnd := p
+            if and(shape, 0x20) {
+                let policyHead := calldataload(sub(p, 22))
+                policy := shr(96, policyHead)
+                configEnd := add(p, and(shr(80, policyHead), 0xffff))
+            }
+            let selector := mul(shr(224, calldataload(data)), gt(dataLength, 3))
+            let selectorMatches := and(gt(dataLength, 3), eq(selector, allowedSelector))
+            if iszero(allowedSelector) { selectorMatches := iszero(dataLength) }
+            if eq(allowedSelector, 0xffffffff) { selectorMatches := and(gt(dataLength, 3), iszero(iszero(policy))) }
+            let forbidden := or(or(iszero(target), eq(target, account)), or(eq(target, address()), eq(target, ENTRY_POINT_V07)))
+            forbidden := or(forbidden, or(eq(target, ENTRY_POINT_V06), or(eq(target, ENTRY_POINT_V08), eq(target, ENTRY_POINT_V09))))
+            // onInstall(bytes) 0x6d61fe70, onUninstall(bytes) 0x8a91b0e3
+            forbidden := or(forbidden, or(eq(selector, 0x6d61fe70), eq(selector, 0x8a91b0e3)))
+            builtIn := eq(policy, address())
+            permitted := and(and(lt(index, count), eq(shr(96, head), target)), and(selectorMatches, iszero(gt(value, valueLimit))))
+            permitted := and(and(permitted, iszero(forbidden)), or(iszero(policy), builtIn))
+        }
+    }
+
+    /// @dev keccak256 of calldata [from, from + length).
+    function _hashCalldata(uint256 from, uint256 length) private pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            calldatacopy(m, from, length)
+            h := keccak256(m, length)
+        }
+    }
+
+    /// @dev Calldata [offset, offset + length) as a `bytes calldata` (bounds are the caller's).
+    function _calldataAt(uint256 offset, uint256 length) private pure returns (bytes calldata part) {
+        assembly ("memory-safe") {
+            part.offset := offset
+            part.length := length
+        }
+    }
+
+    /**
+     * @dev Where a `bytes` field of the userOp lies in calldata (`field` is its position's byte offset in the
+     * struct's head), without the ABI decoder's generic checks; `inside` false when it does not lie inside the
+     * calldata.
+     */
+    function _fieldBounds(PackedUserOperation calldata userOp, uint256 field) private pure returns (uint256 offset, uint256 length, bool inside) {
+        assembly ("memory-safe") {
+            let at := add(userOp, calldataload(add(userOp, field)))
+            length := calldataload(at)
+            offset := add(at, 0x20)
+            // No overflow: each term is below 2^64 or the sum exceeds the calldata.
+            inside := and(and(lt(length, 0x10000000000000000), lt(at, 0x10000000000000000)), iszero(gt(add(offset, length), calldatasize())))
+        }
+    }
+
     /**
      * @dev What the session signer signs in the single modes: the EIP-191 hash of
      * `userOpHash ‖ digest ‖ indices ‖ declaredTime (6)` (the same bytes as `abi.encodePacked` of them).
@@ -275,15 +495,9 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules, GasRules {
      * without the ABI decoder's generic checks: the field must lie inside the calldata, or the op is refused.
      */
     function _bytesField(PackedUserOperation calldata userOp, uint256 field) private pure returns (bytes calldata value) {
-        bool inside;
-        assembly ("memory-safe") {
-            let at := add(userOp, calldataload(add(userOp, field)))
-            value.length := calldataload(at)
-            value.offset := add(at, 0x20)
-            // No overflow: each term is below 2^64 or the sum exceeds the calldata.
-            inside := and(and(lt(value.length, 0x10000000000000000), lt(at, 0x10000000000000000)), iszero(gt(add(value.offset, value.length), calldatasize())))
-        }
+        (uint256 offset, uint256 length, bool inside) = _fieldBounds(userOp, field);
         if (!inside) revert SessionSignatureMalformed(field);
+        return _calldataAt(offset, length);
     }
 
     /// @dev `data[from:from + length]`; bounds are the caller's (checked with {_need}).
@@ -755,7 +969,12 @@ contract SessionKeyManager is IERC7579Validator, EIP712, CallRules, GasRules {
 
     /// @dev The approval commits to the session's EIP-712 struct hash (its readable form), not to its digest.
     function _approvalHash(address account, uint64 accountEpoch, bytes32 sessionTypedHash_) private view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(SessionTypes.SESSION_APPROVAL_TYPEHASH, account, accountEpoch, sessionTypedHash_)));
+        bytes32 domainSeparator = keccak256(
+            abi.encode(DOMAIN_TYPEHASH, keccak256(bytes(DOMAIN_NAME)), keccak256(bytes(DOMAIN_VERSION)), block.chainid, address(this))
+        );
+        return domainSeparator.toTypedDataHash(
+            keccak256(abi.encode(SessionTypes.SESSION_APPROVAL_TYPEHASH, account, accountEpoch, sessionTypedHash_))
+        );
     }
 
     /**
