@@ -4,7 +4,7 @@
  * (`debug_traceTransaction`, struct logs) and prints:
  * - gas per call frame (the contract, its own opcodes, the calls it makes);
  * - inside SessionKeyManager's frames, gas per Solidity function and per source line (solc source map of a
- *   build with the pinned settings), with cold storage reads and precompile calls apart.
+ *   build with the pinned settings), with cold storage reads and precompile calls apart, and per opcode.
  *
  * A profile, not a benchmark: it explains the figures `npm run bench` measures. Default case:
  * `policy/call-2-rules`.
@@ -120,6 +120,7 @@ function profile(logs: StructLog[], to: string, manager: string, source: ReturnT
   const byFunction = new Map<string, number>()
   const byLine = new Map<string, number>()
   const special = new Map<string, number>()
+  const byOpcode = new Map<string, number>()
   const addresses: string[] = [to.toLowerCase()]
   let managerSteps = 0
   let lastFunction = '(entry)'
@@ -145,6 +146,7 @@ function profile(logs: StructLog[], to: string, manager: string, source: ReturnT
     add(frames, address, cost)
     if (address !== manager) continue
     managerSteps++
+    add(byOpcode, step.op, cost)
     const [offset, file] = pcs.get(step.pc) ?? [-1, -1]
     const src = source.sources.get(file)
     const fn = src ? functionAt(src.text, offset) : '(generated)'
@@ -165,7 +167,7 @@ function profile(logs: StructLog[], to: string, manager: string, source: ReturnT
     else if (step.op.startsWith('CALLDATA')) add(special, step.op, cost)
     else if (step.op.startsWith('MLOAD') || step.op.startsWith('MSTORE')) add(special, 'MLOAD/MSTORE', cost)
   }
-  return { frames, byFunction, byLine, special, managerSteps }
+  return { frames, byFunction, byLine, special, byOpcode, managerSteps }
 }
 
 const table = (title: string, map: Map<string, number>, limit = 40) => {
@@ -203,6 +205,7 @@ try {
     table('gas by frame (own opcodes and call overheads)', new Map([...result.frames].map(([a, g]) => [names.get(a) ?? a, g])))
     table('SessionKeyManager: gas by function', result.byFunction)
     table('SessionKeyManager: kinds of cost', result.special)
+    table('SessionKeyManager: gas by opcode (top 25)', result.byOpcode, 25)
     table('SessionKeyManager: gas by line (top 40)', result.byLine)
   }
 } finally {

@@ -287,9 +287,14 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
         (uint256 end, uint256 window, address signer, uint256 permissions, uint256 count) = _commonSession(sig, sigLength);
         if (end == 0) return (false, 0);
         uint256 mode = CallParamPath.u8(sig);
-        uint256 q = mode == SessionTypes.MODE_USE_ROOT ? end + 1 + 32 * CallParamPath.u8(end) : end;
-        if (q + 73 != sig + sigLength || CallParamPath.u8(q) != 1) return (false, 0);
-        bytes32 digest = _hashCalldata(sig + 1, end - sig - 1);
+        uint256 q;
+        bytes32 digest;
+        unchecked {
+            // Positions are calldata offsets plus at most 2^26: no overflow.
+            q = mode == SessionTypes.MODE_USE_ROOT ? end + 1 + 32 * CallParamPath.u8(end) : end;
+            if (q + 73 != sig + sigLength || CallParamPath.u8(q) != 1) return (false, 0);
+            digest = _hashCalldata(sig + 1, end - sig - 1);
+        }
         if (!_isGrantedCommon(msg.sender, mode, digest, end + 1, q)) return (false, 0);
 
         (bool single, address target, uint256 value, uint256 data, uint256 dataLength) = _commonCall(userOp);
@@ -300,9 +305,12 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
         );
         if (!permitted) return (false, 0);
 
-        uint48 declaredTime = uint48(CallParamPath.u256(q + 2) >> 208);
-        bytes32 signed_ = _signedHash(userOpHash, digest, _calldataAt(q + 1, 1), declaredTime);
-        if (!_isSignedByKey(signer, signed_, _calldataAt(q + 8, 65))) return (false, 0);
+        uint48 declaredTime;
+        unchecked {
+            declaredTime = uint48(CallParamPath.u256(q + 2) >> 208);
+            bytes32 signed_ = _signedHash(userOpHash, digest, _calldataAt(q + 1, 1), declaredTime);
+            if (!_isSignedByKey(signer, signed_, _calldataAt(q + 8, 65))) return (false, 0);
+        }
         if (!builtIn) return (true, window);
         return (true, _intersect(window, _checkCallRules(msg.sender, digest, permissionIndex, declaredTime, value, data, dataLength, config, configEnd)));
     }
@@ -354,16 +362,42 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
         }
     }
 
-    /// @dev Whether the session is granted as `mode` claims (root mode: its proof at calldata [proof, proofEnd)).
-    function _isGrantedCommon(address account, uint256 mode, bytes32 digest, uint256 proof, uint256 proofEnd) private view returns (bool) {
-        SessionRecord storage record = _records[digest][account];
-        if (mode == SessionTypes.MODE_USE_RECORDED) {
-            AccountSessions storage state = _accounts[account];
-            return state.installed && record.status == SessionTypes.STATUS_RECORDED && record.epoch == state.epoch;
+    /**
+     * @dev Whether the session is granted as `mode` claims (root mode: its proof at calldata [proof, proofEnd)).
+     * Each slot read once. The layouts (SessionTypes.sol): `_records[digest][account]` is a {SessionRecord},
+     * `epoch (64)` then `status (8)` in one slot; `_accounts[account]` is an {AccountSessions}, `root` in its
+     * first slot, `epoch (64)` then `installed (8)` in its second.
+     */
+    function _isGrantedCommon(address account, uint256 mode, bytes32 digest, uint256 proof, uint256 proofEnd) private view returns (bool granted) {
+        uint256 recordSlot;
+        uint256 accountSlot;
+        assembly ("memory-safe") {
+            mstore(0x00, digest)
+            mstore(0x20, _records.slot)
+            mstore(0x20, keccak256(0x00, 0x40))
+            mstore(0x00, account)
+            recordSlot := keccak256(0x00, 0x40)
+            mstore(0x20, _accounts.slot)
+            accountSlot := keccak256(0x00, 0x40)
         }
-        bytes32 root = _accounts[account].root;
-        return root != bytes32(0) && _proofRoot(_leaf(digest), _calldataAt(proof, proofEnd - proof)) == root
-            && record.status != SessionTypes.STATUS_REVOKED;
+        if (mode == SessionTypes.MODE_USE_RECORDED) {
+            assembly ("memory-safe") {
+                let record := sload(recordSlot)
+                let state := sload(add(accountSlot, 1))
+                let installed := and(shr(64, state), 0xff)
+                let sameEpoch := iszero(and(xor(record, state), 0xffffffffffffffff))
+                granted := and(and(iszero(iszero(installed)), sameEpoch), eq(and(shr(64, record), 0xff), 1)) // STATUS_RECORDED
+            }
+            return granted;
+        }
+        bytes32 root;
+        assembly ("memory-safe") {
+            root := sload(accountSlot)
+        }
+        if (root == bytes32(0) || _proofRoot(_leaf(digest), _calldataAt(proof, proofEnd - proof)) != root) return false;
+        assembly ("memory-safe") {
+            granted := iszero(eq(and(shr(64, sload(recordSlot)), 0xff), 2)) // not STATUS_REVOKED
+        }
     }
 
     /**
