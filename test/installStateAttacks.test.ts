@@ -117,7 +117,7 @@ describe('defect 2: a root planted in a manager before its installation', () => 
       { target: secondManager, selector: onUninstall, valueLimit: 0n, policy: zeroAddress, policyConfig: '0x' },
     ])
     const grant = await grantByRoot(owner, devnet.contracts.sessionKeyManager, session, false)
-    const root = pad('0x1234', { size: 32 })
+    const root = pad('0x123400', { size: 32 })
     for (const [index, data] of [
       encodeFunctionData({ abi: sessionKeyManagerAbi, functionName: 'onInstall', args: [root] }),
       encodeFunctionData({ abi: sessionKeyManagerAbi, functionName: 'onUninstall', args: ['0x'] }),
@@ -154,7 +154,7 @@ describe('the manager takes configuration only from an account that installed it
   it('refuses setMerkleRoot, revokeSessions and revokeAllSessions before installation, naming the rule', async () => {
     const { key } = await caller()
     const calls = [
-      { functionName: 'setMerkleRoot', args: [pad('0x01', { size: 32 })] },
+      { functionName: 'setMerkleRoot', args: [pad('0x0100', { size: 32 })] },
       { functionName: 'revokeSessions', args: [[pad('0x02', { size: 32 })]] },
       { functionName: 'revokeAllSessions', args: [] },
     ] as const
@@ -170,8 +170,8 @@ describe('the manager takes configuration only from an account that installed it
 
   it('starts each installation clean: an install over an installed manager revokes everything, an uninstall forgets it', async () => {
     const { key, send } = await caller()
-    const first = pad('0x0a', { size: 32 })
-    const second = pad('0x0b', { size: 32 })
+    const first = pad('0x0a00', { size: 32 })
+    const second = pad('0x0b00', { size: 32 })
     await send(encodeFunctionData({ abi: sessionKeyManagerAbi, functionName: 'onInstall', args: [first] }))
     assert.deepEqual(await read(key.address), [first, 0n, true])
     // Installing again without uninstalling (some accounts re-run onInstall): everything before is revoked.

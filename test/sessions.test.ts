@@ -4,7 +4,7 @@
  */
 import { describe, it, before } from 'node:test'
 import assert from 'node:assert/strict'
-import { parseEther, zeroHash, type Hex } from 'viem'
+import { encodeFunctionData, parseEther, zeroHash, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { getUserOperationHash, type UserOperation } from 'viem/account-abstraction'
 import { demoCounterAbi, sessionKeyManagerAbi } from '@latchkey/contracts'
@@ -123,6 +123,44 @@ describe('grant by Merkle root', () => {
     const forged = encodeSessionSignature(grant, 'root', [0], now, await stranger.signMessage({ message: { raw: sessionSigningHash(hash, grant.digest, [0], now) } }))
     await assert.rejects(sendRaw(devnet, { ...op, signature: forged }), /AA24/)
     assert.equal(await counted(owner.address), 1n)
+  })
+})
+
+describe('the root slot: a 31-byte root and the flag "revoked one by one"', () => {
+  const manager = () => devnet.contracts.sessionKeyManager
+  const rootOf = (account: Hex) => devnet.publicClient.readContract({ address: manager(), abi: sessionKeyManagerAbi, functionName: 'merkleRoot', args: [account] })
+
+  it('refuses a root whose last byte is not zero (SessionRootMalformed), changing nothing', async () => {
+    const owner = await deployedOwnerAccount(devnet)
+    const { grants: [grant] } = await grantSessions(devnet.bundlerClient, { account: owner, manager: manager(), sessions: [counterSession(devnet).session] })
+    assert.equal(grant!.grant.type === 'root' && grant!.grant.root.endsWith('00'), true)
+    const bad = `${grant!.grant.type === 'root' ? grant!.grant.root.slice(0, -2) : ''}01` as Hex
+    const setRoot = { to: manager(), data: encodeFunctionData({ abi: sessionKeyManagerAbi, functionName: 'setMerkleRoot', args: [bad] }) }
+    await assert.rejects(sendUserOperationAndWait(devnet.bundlerClient, { account: owner, calls: [setRoot] }), /SessionRootMalformed/)
+    assert.equal(await rootOf(owner.address), grant!.grant.type === 'root' ? grant!.grant.root : zeroHash)
+  })
+
+  it('a session revoked one by one stays revoked under a later root that holds it again; the others keep working', async () => {
+    const owner = await deployedOwnerAccount(devnet)
+    const a = counterSession(devnet)
+    const b = counterSession(devnet)
+    await grantSessions(devnet.bundlerClient, { account: owner, manager: manager(), sessions: [a.session, b.session] })
+    await revokeSessions(devnet.bundlerClient, { account: owner, manager: manager(), sessions: [sessionDigest(a.session)] })
+    // A new root with both again (and a third session): the revocation of A still holds, B and C work.
+    const c = counterSession(devnet)
+    const { grants: [grantA, grantB, grantC] } = await grantSessions(devnet.bundlerClient, { account: owner, manager: manager(), sessions: [a.session, b.session, c.session] })
+    const rawA = await toSessionAccount({ client: devnet.publicClient, grant: grantA!, signer: a.key, precheck: false })
+    await assert.rejects(devnet.bundlerClient.prepareUserOperation({ account: rawA, calls: [{ to: devnet.contracts.demoCounter, data: countData }] }), rejectedOnChain('SessionIsRevoked'))
+    for (const [grant, key] of [[grantB!, b.key], [grantC!, c.key]] as const) {
+      await sendUserOperationAndWait(devnet.bundlerClient, { account: await toSessionAccount({ client: devnet.publicClient, grant, signer: key }), calls: [{ to: devnet.contracts.demoCounter, data: countData }] })
+    }
+    assert.equal(await counted(owner.address), 3n)
+    // Revoking all clears the root but not the flag: after a new root, A is still revoked.
+    await revokeSessions(devnet.bundlerClient, { account: owner, manager: manager(), sessions: 'all' })
+    assert.equal(await rootOf(owner.address), zeroHash)
+    const { grants: [againA] } = await grantSessions(devnet.bundlerClient, { account: owner, manager: manager(), sessions: [a.session] })
+    const rawAgain = await toSessionAccount({ client: devnet.publicClient, grant: againA!, signer: a.key, precheck: false })
+    await assert.rejects(devnet.bundlerClient.prepareUserOperation({ account: rawAgain, calls: [{ to: devnet.contracts.demoCounter, data: countData }] }), rejectedOnChain('SessionIsRevoked'))
   })
 })
 

@@ -109,6 +109,8 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
     error SessionBatchSessionUnused(uint256 sessionIndex);
     /// @notice Batch mode: session `sessionIndex` is the same session as an earlier entry.
     error SessionBatchSessionRepeated(uint256 sessionIndex);
+    /// @notice A session root must end in a zero byte (the tree's top node with its last byte cleared: docs/sessions.md §3).
+    error SessionRootMalformed(bytes32 root);
     /// @notice `account` has not installed this manager: it can neither configure it nor use its sessions.
     error SessionManagerNotInstalled(address account);
 
@@ -166,9 +168,15 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
         _setRoot(msg.sender, root);
     }
 
-    /// @notice Revokes the given sessions of the calling account (granted, recorded or only approved).
+    /**
+     * @notice Revokes the given sessions of the calling account (granted, recorded or only approved). From then
+     * on the account's root-mode uses also read their revocation record (+2,100 gas each): to drop a session
+     * granted by root and keep one read per use, set a new root without it instead.
+     */
     function revokeSessions(bytes32[] calldata digests) external {
         _requireInstalled(msg.sender);
+        AccountSessions storage state = _accounts[msg.sender];
+        state.rootWord |= bytes32(SessionTypes.REVOKED_ONE_BY_ONE);
         for (uint256 i = 0; i < digests.length; ++i) {
             _records[digests[i]][msg.sender].status = SessionTypes.STATUS_REVOKED;
             emit SessionRevoked(msg.sender, digests[i]);
@@ -183,8 +191,9 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
 
     // ------------------------------------------------------------------ views
 
+    /// @notice The account's Merkle root of granted sessions (zero: none).
     function merkleRoot(address account) external view returns (bytes32) {
-        return _accounts[account].root;
+        return _accounts[account].rootWord & bytes32(SessionTypes.ROOT_BITS);
     }
 
     /// @notice The account's epoch: owner approvals name it, and revoking all sessions moves it on.
@@ -390,14 +399,24 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
             }
             return granted;
         }
-        bytes32 root;
+        bytes32 rootWord;
         assembly ("memory-safe") {
-            root := sload(accountSlot)
+            rootWord := sload(accountSlot)
         }
-        if (root == bytes32(0) || _proofRoot(_leaf(digest), _calldataAt(proof, proofEnd - proof)) != root) return false;
+        if (!_leadsToRoot(_proofRoot(_leaf(digest), _calldataAt(proof, proofEnd - proof)), rootWord)) return false;
+        if (uint256(rootWord) & SessionTypes.REVOKED_ONE_BY_ONE == 0) return true;
         assembly ("memory-safe") {
             granted := iszero(eq(and(shr(64, sload(recordSlot)), 0xff), 2)) // not STATUS_REVOKED
         }
+    }
+
+    /**
+     * @dev Whether a proof's top node matches the account's root (`rootWord` as stored): its first 31 bytes
+     * equal a root that is not zero. A root that is not zero was set by an installed account (onInstall or
+     * setMerkleRoot) and is cleared at uninstall: root mode needs no separate check of the installation.
+     */
+    function _leadsToRoot(bytes32 node, bytes32 rootWord) private pure returns (bool) {
+        return uint256(rootWord) >> 8 != 0 && (uint256(node) ^ uint256(rootWord)) >> 8 == 0;
     }
 
     /**
@@ -572,11 +591,12 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
             _need(signature, p + proofLength * 32);
             bytes32 node = _proofRoot(_leaf(digest), _slice(signature, p, proofLength * 32));
             p += proofLength * 32;
-            // A root that is not zero was set by an installed account (onInstall or setMerkleRoot) and is cleared
-            // at uninstall: root mode needs no separate check of the installation.
-            bytes32 root = _accounts[account].root;
-            if (root == bytes32(0) || node != root) revert SessionNotGranted(digest);
-            if (_records[digest][account].status == SessionTypes.STATUS_REVOKED) revert SessionIsRevoked(digest);
+            bytes32 rootWord = _accounts[account].rootWord;
+            if (!_leadsToRoot(node, rootWord)) revert SessionNotGranted(digest);
+            if (
+                uint256(rootWord) & SessionTypes.REVOKED_ONE_BY_ONE != 0 &&
+                _records[digest][account].status == SessionTypes.STATUS_REVOKED
+            ) revert SessionIsRevoked(digest);
             return p;
         }
         if (mode == SessionTypes.MODE_ENABLE_AND_USE) {
@@ -1037,14 +1057,17 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
         }
     }
 
+    /// @dev Sets the root, keeping the flags; a root must end in a zero byte (docs/sessions.md §3).
     function _setRoot(address account, bytes32 root) private {
-        _accounts[account].root = root;
+        if (uint256(root) & ~SessionTypes.ROOT_BITS != 0) revert SessionRootMalformed(root);
+        AccountSessions storage state = _accounts[account];
+        state.rootWord = root | (state.rootWord & ~bytes32(SessionTypes.ROOT_BITS));
         emit SessionRootSet(account, root);
     }
 
     function _revokeAll(address account) private {
         AccountSessions storage state = _accounts[account];
-        state.root = bytes32(0);
+        state.rootWord &= ~bytes32(SessionTypes.ROOT_BITS); // the root cleared, the flags kept
         uint64 next = state.epoch + 1;
         state.epoch = next;
         emit AllSessionsRevoked(account, next);

@@ -41,12 +41,16 @@ struct SessionRecord {
 }
 
 /**
- * @dev Per-account state of the manager: the Merkle root of granted sessions, the revoke-all counter, and
- * whether the account has installed the manager (set by `onInstall`, cleared by `onUninstall`). `epoch` and
- * `installed` share a slot, so a check that reads the epoch reads the flag for free.
+ * @dev Per-account state of the manager:
+ * - `rootWord`: the Merkle root of granted sessions in its first 31 bytes (a session root's last byte is zero:
+ *   docs/sessions.md §3), and in its last byte flags: bit 0 set once the account has revoked sessions one by
+ *   one (`revokeSessions`). A root-mode use reads this one slot, and the session's revocation record only when
+ *   bit 0 is set (a revoked digest stays revoked under any later root, so the bit is never cleared).
+ * - the revoke-all counter, and whether the account has installed the manager (set by `onInstall`, cleared by
+ *   `onUninstall`). `epoch` and `installed` share a slot, so a check that reads the epoch reads the flag for free.
  */
 struct AccountSessions {
-    bytes32 root;
+    bytes32 rootWord;
     uint64 epoch;
     bool installed;
 }
@@ -81,4 +85,8 @@ library SessionTypes {
     uint8 internal constant STATUS_NONE = 0;
     uint8 internal constant STATUS_RECORDED = 1;
     uint8 internal constant STATUS_REVOKED = 2;
+
+    /// @dev `AccountSessions.rootWord`: the root's bits, and the flag "has revoked sessions one by one".
+    uint256 internal constant ROOT_BITS = ~uint256(0xff);
+    uint256 internal constant REVOKED_ONE_BY_ONE = 0x01;
 }

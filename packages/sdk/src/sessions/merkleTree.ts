@@ -6,7 +6,9 @@ import { keccak256Into } from './keccak256Bytes.ts'
 /**
  * The Merkle tree of session digests that SessionKeyManager checks: leaf = `keccak256(abi.encode(digest))`
  * (32-byte preimage, so no leaf can pass for an inner node), inner node = keccak256 of the two children
- * sorted (OpenZeppelin's `Hashes.commutativeKeccak256`), an odd node moves up unchanged.
+ * sorted (OpenZeppelin's `Hashes.commutativeKeccak256`), an odd node moves up unchanged. The root is the top
+ * node with its last byte cleared: the manager keeps flags in that byte of the root's slot, so that a
+ * root-mode use reads one slot (docs/sessions.md §3).
  *
  * Written here rather than taken from @openzeppelin/merkle-tree: that package brings ≈36 dependencies
  * (≈20 MB, an older @noble and ethereumjs) into the SDK for one file; a test checks this tree against the
@@ -42,7 +44,7 @@ export function buildSessionTree(digests: readonly Hex[]): SessionTree {
   })
   const levels = buildLevels(leaves)
   return {
-    root: bytes32ToHex(levels[levels.length - 1]!),
+    root: bytes32ToHex(rootOf(levels[levels.length - 1]!)),
     proof(digest) {
       const index = leafIndex.get(digest.toLowerCase())
       if (index === undefined) throw new InvalidParameterError('digest', `${digest} is not in this tree`)
@@ -60,7 +62,14 @@ export function sessionRootFromProof(digest: Hex, proof: readonly Hex[]): Hex {
     readNode(hex, `proof[${i}]`, sibling, 0)
     hashPairInto(node, 0, sibling, 0, node, 0)
   })
-  return bytes32ToHex(node)
+  return bytes32ToHex(rootOf(node))
+}
+
+/** The root of a tree whose top node is `top`: its last byte cleared. */
+function rootOf(top: Uint8Array): Uint8Array {
+  const root = top.slice(0, NODE)
+  root[NODE - 1] = 0
+  return root
 }
 
 /** The levels of the tree from the leaves up to the root, each its nodes' 32 bytes one after the other. */
