@@ -1,6 +1,7 @@
 /**
  * SessionKeyManager's common-use path (`_validateCommonUse`: root or recorded mode, an ECDSA signer, no gas
- * policy, one call whose permission names its target, no policy or the built-in rules) only ever accepts,
+ * policy or the built-in gas rules, one call whose permission names its target, no policy or the built-in
+ * rules) only ever accepts,
  * and accepts only what the general path accepts, with the same validation data. The same ops, built for
  * the manager and for a test build with that path switched off (GeneralPathSessionKeyManager), get the same
  * answer from each: `validateUserOp` asked directly (eth_call from the account), so refusals are compared by
@@ -9,7 +10,7 @@
  */
 import { describe, it, before } from 'node:test'
 import assert from 'node:assert/strict'
-import { concat, createWalletClient, encodeAbiParameters, encodeFunctionData, encodePacked, erc20Abi, http, keccak256, pad, parseEther, slice, stringToHex, toHex, zeroAddress, type Address, type Hex } from 'viem'
+import { concat, createWalletClient, encodeAbiParameters, encodeFunctionData, encodePacked, erc20Abi, http, keccak256, pad, parseEther, parseGwei, slice, stringToHex, toHex, zeroAddress, type Address, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
 import { getUserOperationHash, toPackedUserOperation, type UserOperation } from 'viem/account-abstraction'
 import { demoCounterAbi, sessionKeyManagerAbi } from '@latchkey/contracts'
@@ -53,6 +54,8 @@ function sessionsFor(manager: Address): Record<string, Session> {
     counter: createSession({ ...base, salt: salt('counter'), permissions: [count], gas: 'unbounded' }),
     twoPermissions: createSession({ ...base, salt: salt('two'), permissions: [count, tokenRules], gas: 'unbounded' }),
     defaultGas: createSession({ ...base, salt: salt('gas'), permissions: [count], gas: gasPolicy({ ...DEFAULT_SESSION_GAS_BOUNDS, policy: manager }) }),
+    lowFeeBound: createSession({ ...base, salt: salt('lowFee'), permissions: [count], gas: gasPolicy({ ...DEFAULT_SESSION_GAS_BOUNDS, maxFeePerGas: parseGwei('2'), policy: manager }) }),
+    gasModule: createSession({ ...base, salt: salt('gasModule'), permissions: [count], gas: gasPolicy({ ...DEFAULT_SESSION_GAS_BOUNDS, policy: devnet.contracts.gasPolicy }) }),
     noWindow: createSession({ signer: key.address, validAfter: 0, validUntil: 0, salt: salt('noWindow'), permissions: [count], gas: 'unbounded' }),
     revoked: createSession({ ...base, salt: salt('revoked'), permissions: [count], gas: 'unbounded' }),
   }
@@ -77,7 +80,7 @@ async function grantAll(manager: Address): Promise<Granted> {
   const recorded: Record<string, SessionGrant> = {}
   for (const name of names) {
     const grant = await createSessionApproval({ account: owner, manager, session: sessions[name]! })
-    const op = await sessionOpByHand(devnet, { grant, signer: key, callData: single(devnet.contracts.demoCounter, countData), permissionIndices: [0], declaredTime, mode: 'enable' })
+    const op = await sessionOpByHand(devnet, { grant, signer: key, callData: single(devnet.contracts.demoCounter, countData), permissionIndices: [0], declaredTime, mode: 'enable', gas: { maxFeePerGas: parseGwei('2') } })
     const outcome = await submitAsOwnBundler(devnet, op)
     assert.deepEqual(outcome.included && outcome.success, true, `recording ${name}`)
     recorded[name] = grant
@@ -166,7 +169,10 @@ describe('the common path agrees with the general path', () => {
     ['two indices for one call', { session: 'counter', callData: counterCall(), indices: [0, 0] }, 'SessionCallCountMismatch'],
     ['another key', { session: 'counter', callData: counterCall(), signer: stranger }, 'failed signature'],
     ['a revoked session', { session: 'revoked', callData: counterCall() }, 'SessionIsRevoked'],
-    ['the default gas bounds (the general path)', { session: 'defaultGas', callData: counterCall() }, 'general'],
+    ['the default gas bounds, built in', { session: 'defaultGas', callData: counterCall() }, 'common'],
+    ['a built-in fee bound below the op\'s fee', { session: 'lowFeeBound', callData: counterCall() }, 'GasFeeAboveLimit'],
+    ['a built-in fee bound, and a call outside the permission (gas is checked first)', { session: 'lowFeeBound', callData: single(devnet.contracts.demoCounter, refuseData(1n)) }, 'GasFeeAboveLimit'],
+    ['the gas bounds in the GasPolicy module (the general path)', { session: 'gasModule', callData: counterCall() }, 'general'],
     ['permission 1, its rules hold', { session: 'twoPermissions', callData: single(devnet.contracts.demoToken, transfer(recipient, 100n)), indices: [1] }, 'common'],
     ['permission 1, the amount rule fails', { session: 'twoPermissions', callData: single(devnet.contracts.demoToken, transfer(recipient, 101n)), indices: [1] }, 'CallPolicyRuleFailed'],
     ['permission 1, the recipient rule fails', { session: 'twoPermissions', callData: single(devnet.contracts.demoToken, transfer(stranger.address, 1n)), indices: [1] }, 'CallPolicyRuleFailed'],
@@ -221,6 +227,7 @@ describe('the common path agrees with the general path', () => {
       ['root', 'counter', counterCall(), [0]],
       ['recorded', 'counter', counterCall(), [0]],
       ['recorded', 'twoPermissions', transferCall, [1]],
+      ['recorded', 'defaultGas', counterCall(), [0]],
     ] as const) {
       for (let i = 0; i < 60; i++) {
         const [at, flip] = [random((callData.length - 2) / 2), 1 + random(255)]
@@ -236,7 +243,7 @@ describe('the common path agrees with the general path', () => {
       }
     }
     // Both kinds of answer came up, and many kinds of refusal.
-    assert.equal([...verdicts.values()].reduce((a, b) => a + b), 360)
+    assert.equal([...verdicts.values()].reduce((a, b) => a + b), 420)
     assert.ok((verdicts.get('"valid":true') ?? 0) > 10, JSON.stringify([...verdicts]))
     assert.ok(verdicts.size > 6, JSON.stringify([...verdicts]))
   })

@@ -278,8 +278,8 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
 
     /**
      * @dev The common use, checked in one pass over calldata: mode 0x00 (root) or 0x02 (recorded), a session with
-     * an ECDSA signer and no gas policy, a single execution of one call, whose permission names its target and
-     * has no policy or the built-in rules. It only ever accepts. Whatever it does not accept at once, another
+     * an ECDSA signer and no gas policy or the built-in gas rules, a single execution of one call, whose
+     * permission names its target and has no policy or the built-in rules. It only ever accepts. Whatever it does not accept at once, another
      * shape or any check that fails, it hands to the general path (`accepted` false) before any state changes;
      * the general path then accepts it or refuses it with the typed error of the rule that failed. So this path
      * accepts a subset of what the general path accepts, with the same validation data (test/commonUse.test.ts
@@ -293,8 +293,8 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
         if (userOp.sender != msg.sender) return (false, 0);
         (uint256 sig, uint256 sigLength, bool inside) = _fieldBounds(userOp, USER_OP_SIGNATURE);
         if (!inside) return (false, 0);
-        (uint256 end, uint256 window, address signer, uint256 permissions, uint256 count) = _commonSession(sig, sigLength);
-        if (end == 0) return (false, 0);
+        (uint256 end, uint256 window, address signer, uint256 permissions, uint256 count, uint256 gasPart) = _commonSession(sig, sigLength);
+        if (end == 0 || (gasPart != 0 && CallParamPath.u256(gasPart) >> 96 != uint160(address(this)))) return (false, 0);
         uint256 mode = CallParamPath.u8(sig);
         uint256 q;
         bytes32 digest;
@@ -320,8 +320,18 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
             bytes32 signed_ = _signedHash(userOpHash, digest, _calldataAt(q + 1, 1), declaredTime);
             if (!_isSignedByKey(signer, signed_, _calldataAt(q + 8, 65))) return (false, 0);
         }
+        if (gasPart != 0) window = _intersect(window, _checkBuiltInGas(userOp, digest, declaredTime, gasPart));
         if (!builtIn) return (true, window);
         return (true, _intersect(window, _checkCallRules(msg.sender, digest, permissionIndex, declaredTime, value, data, dataLength, config, configEnd)));
+    }
+
+    /// @dev The built-in gas rules on the userOp, their config after the gas part's head at calldata `gasPart`.
+    function _checkBuiltInGas(PackedUserOperation calldata userOp, bytes32 digest, uint48 declaredTime, uint256 gasPart) private returns (uint256) {
+        (address paymaster, uint256 gasLimit, uint256 maxFeePerGas) = _gasFacts(userOp);
+        unchecked {
+            bytes calldata config = _calldataAt(gasPart + 22, uint16(CallParamPath.u256(gasPart) >> 80));
+            return _checkGasRules(msg.sender, digest, declaredTime, paymaster, gasLimit, maxFeePerGas, config);
+        }
     }
 
     /**
@@ -334,15 +344,16 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
 
     /**
      * @dev The session at `sig + 1` when the common path takes it, checked as {SessionCodec.scan} checks it:
-     * mode 0x00 or 0x02, head bits 0 and 1 clear (an ECDSA signer, no gas policy), the canonical form, the end
-     * inside the signature. `end` is 0 otherwise. `window` is the validity window as validation data.
+     * mode 0x00 or 0x02, head bit 0 clear (an ECDSA signer), the canonical form, the end inside the signature.
+     * `end` is 0 otherwise. `window` is the validity window as validation data; `gasPart` the calldata offset
+     * of the gas part (0: none).
      */
-    function _commonSession(uint256 sig, uint256 sigLength) private pure returns (uint256 end, uint256 window, address signer, uint256 permissions, uint256 count) {
+    function _commonSession(uint256 sig, uint256 sigLength) private pure returns (uint256 end, uint256 window, address signer, uint256 permissions, uint256 count, uint256 gasPart) {
         assembly ("memory-safe") {
             let w := calldataload(sig) // mode ‖ head ‖ validAfter (6) ‖ validUntil (6) ‖ salt …
             let head := byte(1, w)
             let saltLength := shr(2, head)
-            let ok := and(iszero(and(byte(0, w), 0xfd)), and(iszero(and(head, 3)), lt(saltLength, 33)))
+            let ok := and(iszero(and(byte(0, w), 0xfd)), and(iszero(and(head, 1)), lt(saltLength, 33)))
             let p := add(sig, 14)
             if saltLength { ok := and(ok, iszero(iszero(byte(0, calldataload(p))))) } // no leading zero byte
             p := add(p, saltLength)
@@ -364,6 +375,14 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
                     ok := and(ok, or(iszero(iszero(shr(96, policyHead))), iszero(iszero(configLength))))
                     p := add(p, add(22, configLength))
                 }
+            }
+            if and(head, 2) {
+                // The gas part: gasPolicy (20) ‖ gasConfigLength (2) ‖ config, not both empty.
+                let gasHead := calldataload(p)
+                let configLength := and(shr(80, gasHead), 0xffff)
+                ok := and(ok, or(iszero(iszero(shr(96, gasHead))), iszero(iszero(configLength))))
+                gasPart := p
+                p := add(p, add(22, configLength))
             }
             // Positions grow by less than 2^26 in all: an end inside the signature read nothing outside it.
             end := mul(p, and(ok, iszero(gt(p, add(sig, sigLength)))))
@@ -443,7 +462,7 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
 
     /**
      * @dev Whether permission `index` of the session permits the call as {_checkCall} checks it, for a permission
-     * that names its target: never a forbidden target (this account, zero, this manager, an EntryPoint) nor a
+     * that names its target: never a forbidden target ({_isForbiddenTarget}) nor a
      * module's `onInstall`/`onUninstall`; the target, selector and value limit; a policy that is none or built in
      * (`builtIn`: its config at calldata [config, configEnd)).
      */
@@ -483,13 +502,20 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
             let selectorMatches := and(gt(dataLength, 3), eq(selector, allowedSelector))
             if iszero(allowedSelector) { selectorMatches := iszero(dataLength) }
             if eq(allowedSelector, 0xffffffff) { selectorMatches := and(gt(dataLength, 3), iszero(iszero(policy))) }
-            let forbidden := or(or(iszero(target), eq(target, account)), or(eq(target, address()), eq(target, ENTRY_POINT_V07)))
-            forbidden := or(forbidden, or(eq(target, ENTRY_POINT_V06), or(eq(target, ENTRY_POINT_V08), eq(target, ENTRY_POINT_V09))))
             // onInstall(bytes) 0x6d61fe70, onUninstall(bytes) 0x8a91b0e3
-            forbidden := or(forbidden, or(eq(selector, 0x6d61fe70), eq(selector, 0x8a91b0e3)))
+            let forbidden := or(eq(selector, 0x6d61fe70), eq(selector, 0x8a91b0e3))
             builtIn := eq(policy, address())
             permitted := and(and(lt(index, count), eq(shr(96, head), target)), and(selectorMatches, iszero(gt(value, valueLimit))))
             permitted := and(and(permitted, iszero(forbidden)), or(iszero(policy), builtIn))
+        }
+        if (permitted && _isForbiddenTarget(account, target)) permitted = false;
+    }
+
+    /// @dev A target no session may call: the account itself, address zero, this manager, an EntryPoint.
+    function _isForbiddenTarget(address account, address target) private view returns (bool forbidden) {
+        assembly ("memory-safe") {
+            forbidden := or(or(iszero(target), eq(target, account)), or(eq(target, address()), eq(target, ENTRY_POINT_V07)))
+            forbidden := or(forbidden, or(eq(target, ENTRY_POINT_V06), or(eq(target, ENTRY_POINT_V08), eq(target, ENTRY_POINT_V09))))
         }
     }
 
@@ -754,16 +780,7 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
         SessionCodec.View memory session,
         PackedUserOperation calldata userOp
     ) private returns (uint256 validationData) {
-        uint256 accountGasLimits = uint256(userOp.accountGasLimits); // verificationGasLimit ‖ callGasLimit
-        uint256 gasLimit = (accountGasLimits >> 128) + uint128(accountGasLimits) + userOp.preVerificationGas;
-        bytes calldata paymasterAndData = userOp.paymasterAndData;
-        address paymaster;
-        if (paymasterAndData.length >= 20) paymaster = address(bytes20(paymasterAndData[0:20]));
-        if (paymasterAndData.length >= 52) {
-            // paymaster (20) ‖ paymasterVerificationGasLimit (16) ‖ paymasterPostOpGasLimit (16) ‖ data
-            gasLimit += uint128(bytes16(paymasterAndData[20:36])) + uint128(bytes16(paymasterAndData[36:52]));
-        }
-        uint256 maxFeePerGas = uint128(uint256(userOp.gasFees)); // maxPriorityFeePerGas ‖ maxFeePerGas
+        (address paymaster, uint256 gasLimit, uint256 maxFeePerGas) = _gasFacts(userOp);
         bytes calldata config = signature[session.gasConfigOffset:session.gasConfigOffset + session.gasConfigLength];
         // Built in: the GasPolicy rules, evaluated here (counters kept here), without a call to another contract.
         if (session.gasPolicy == address(this)) {
@@ -774,6 +791,22 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
             abi.encodeCall(ISessionGasPolicy.checkGas, (account, digest, declaredTime, paymaster, gasLimit, maxFeePerGas, config))
         );
         if (uint160(validationData) != 0) revert SessionPolicyResultInvalid(type(uint256).max, session.gasPolicy);
+    }
+
+    /**
+     * @dev What a gas policy sees of a userOp: its paymaster (zero: none), the most gas it may use (verification,
+     * call, pre-verification and the paymaster's two limits) and its max fee per gas.
+     */
+    function _gasFacts(PackedUserOperation calldata userOp) private pure returns (address paymaster, uint256 gasLimit, uint256 maxFeePerGas) {
+        uint256 accountGasLimits = uint256(userOp.accountGasLimits); // verificationGasLimit ‖ callGasLimit
+        gasLimit = (accountGasLimits >> 128) + uint128(accountGasLimits) + userOp.preVerificationGas;
+        bytes calldata paymasterAndData = userOp.paymasterAndData;
+        if (paymasterAndData.length >= 20) paymaster = address(bytes20(paymasterAndData[0:20]));
+        if (paymasterAndData.length >= 52) {
+            // paymaster (20) ‖ paymasterVerificationGasLimit (16) ‖ paymasterPostOpGasLimit (16) ‖ data
+            gasLimit += uint128(bytes16(paymasterAndData[20:36])) + uint128(bytes16(paymasterAndData[36:52]));
+        }
+        maxFeePerGas = uint128(uint256(userOp.gasFees)); // maxPriorityFeePerGas ‖ maxFeePerGas
     }
 
     /// @dev Checks every call of the userOp against the permission its index names.
@@ -826,15 +859,7 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
         if (permissionIndex >= session.permissionCount) revert SessionPermissionMissing(callIndex, permissionIndex);
         (address allowedTarget, bytes4 allowedSelector, uint128 valueLimit, address policy, bytes calldata config) = SessionCodec
             .permissionAt(signature, session, permissionIndex);
-        if (
-            target == account ||
-            target == address(0) ||
-            target == address(this) ||
-            target == ENTRY_POINT_V07 ||
-            target == ENTRY_POINT_V06 ||
-            target == ENTRY_POINT_V08 ||
-            target == ENTRY_POINT_V09
-        ) revert SessionTargetForbidden(callIndex, target);
+        if (_isForbiddenTarget(account, target)) revert SessionTargetForbidden(callIndex, target);
 
         bytes4 selector;
         assembly ("memory-safe") {
