@@ -1,8 +1,8 @@
 /**
- * SessionKeyManager's common-use path (`_validateCommonUse`: root or recorded mode, an ECDSA signer, no gas
- * policy or the built-in gas rules, one call whose permission names its target, no policy or the built-in
- * rules) only ever accepts,
- * and accepts only what the general path accepts, with the same validation data. The same ops, built for
+ * SessionKeyManager's common-use path (`_validateCommonUse`: root or recorded mode, an ECDSA signer, a single
+ * call; every other op goes to the general path) gives the same answer as the general path: it accepts what
+ * the general path accepts, with the same validation data, and refuses what it refuses, with the same typed
+ * error. The same ops, built for
  * the manager and for a test build with that path switched off (GeneralPathSessionKeyManager), get the same
  * answer from each: `validateUserOp` asked directly (eth_call from the account), so refusals are compared by
  * the manager's typed error and its arguments. Where the common path applies, it is also shown to run (it
@@ -56,6 +56,8 @@ function sessionsFor(manager: Address): Record<string, Session> {
     defaultGas: createSession({ ...base, salt: salt('gas'), permissions: [count], gas: gasPolicy({ ...DEFAULT_SESSION_GAS_BOUNDS, policy: manager }) }),
     lowFeeBound: createSession({ ...base, salt: salt('lowFee'), permissions: [count], gas: gasPolicy({ ...DEFAULT_SESSION_GAS_BOUNDS, maxFeePerGas: parseGwei('2'), policy: manager }) }),
     gasModule: createSession({ ...base, salt: salt('gasModule'), permissions: [count], gas: gasPolicy({ ...DEFAULT_SESSION_GAS_BOUNDS, policy: devnet.contracts.gasPolicy }) }),
+    anyTarget: createSession({ ...base, salt: salt('anyTarget'), permissions: [permission({ target: 'any', valueLimit: parseEther('0.001') })], gas: 'unbounded' }),
+    moduleRules: createSession({ ...base, salt: salt('moduleRules'), permissions: [count, { ...tokenRules, policy: devnet.contracts.callPolicy }], gas: 'unbounded' }),
     noWindow: createSession({ signer: key.address, validAfter: 0, validUntil: 0, salt: salt('noWindow'), permissions: [count], gas: 'unbounded' }),
     revoked: createSession({ ...base, salt: salt('revoked'), permissions: [count], gas: 'unbounded' }),
   }
@@ -80,7 +82,9 @@ async function grantAll(manager: Address): Promise<Granted> {
   const recorded: Record<string, SessionGrant> = {}
   for (const name of names) {
     const grant = await createSessionApproval({ account: owner, manager, session: sessions[name]! })
-    const op = await sessionOpByHand(devnet, { grant, signer: key, callData: single(devnet.contracts.demoCounter, countData), permissionIndices: [0], declaredTime, mode: 'enable', gas: { maxFeePerGas: parseGwei('2') } })
+    // Each session's first use records it: a call its permission 0 allows.
+    const callData = name === 'anyTarget' ? single(recipient, '0x', 1n) : single(devnet.contracts.demoCounter, countData)
+    const op = await sessionOpByHand(devnet, { grant, signer: key, callData, permissionIndices: [0], declaredTime, mode: 'enable', gas: { maxFeePerGas: parseGwei('2') } })
     const outcome = await submitAsOwnBundler(devnet, op)
     assert.deepEqual(outcome.included && outcome.success, true, `recording ${name}`)
     recorded[name] = grant
@@ -172,7 +176,13 @@ describe('the common path agrees with the general path', () => {
     ['the default gas bounds, built in', { session: 'defaultGas', callData: counterCall() }, 'common'],
     ['a built-in fee bound below the op\'s fee', { session: 'lowFeeBound', callData: counterCall() }, 'GasFeeAboveLimit'],
     ['a built-in fee bound, and a call outside the permission (gas is checked first)', { session: 'lowFeeBound', callData: single(devnet.contracts.demoCounter, refuseData(1n)) }, 'GasFeeAboveLimit'],
-    ['the gas bounds in the GasPolicy module (the general path)', { session: 'gasModule', callData: counterCall() }, 'general'],
+    ['the gas bounds in the GasPolicy module', { session: 'gasModule', callData: counterCall() }, 'common'],
+    ['any target: ETH to an address with no code', { session: 'anyTarget', callData: single(recipient, '0x', 1n) }, 'common'],
+    ['any target: ETH to the account itself', { session: 'anyTarget', callData: single(owner.address, '0x', 1n) }, 'SessionTargetForbidden'],
+    ['any target: above its value limit', { session: 'anyTarget', callData: single(recipient, '0x', parseEther('0.001') + 1n) }, 'SessionValueAboveLimit'],
+    ['any target: a function call under a plain-transfer permission', { session: 'anyTarget', callData: single(recipient, countData) }, 'SessionCallNotPermitted'],
+    ['permission 1 in the CallPolicy module, its rules hold', { session: 'moduleRules', callData: single(devnet.contracts.demoToken, transfer(recipient, 100n)), indices: [1] }, 'common'],
+    ['permission 1 in the CallPolicy module, a rule fails', { session: 'moduleRules', callData: single(devnet.contracts.demoToken, transfer(recipient, 101n)), indices: [1] }, 'CallPolicyRuleFailed'],
     ['permission 1, its rules hold', { session: 'twoPermissions', callData: single(devnet.contracts.demoToken, transfer(recipient, 100n)), indices: [1] }, 'common'],
     ['permission 1, the amount rule fails', { session: 'twoPermissions', callData: single(devnet.contracts.demoToken, transfer(recipient, 101n)), indices: [1] }, 'CallPolicyRuleFailed'],
     ['permission 1, the recipient rule fails', { session: 'twoPermissions', callData: single(devnet.contracts.demoToken, transfer(stranger.address, 1n)), indices: [1] }, 'CallPolicyRuleFailed'],
@@ -246,5 +256,15 @@ describe('the common path agrees with the general path', () => {
     assert.equal([...verdicts.values()].reduce((a, b) => a + b), 420)
     assert.ok((verdicts.get('"valid":true') ?? 0) > 10, JSON.stringify([...verdicts]))
     assert.ok(verdicts.size > 6, JSON.stringify([...verdicts]))
+  })
+
+  it('after revoking all: recorded sessions (their records are from the old epoch) and the root are refused by both', async () => {
+    for (const granted of [fast, general]) await revokeSessions(devnet.bundlerClient, { account: owner, manager: granted.manager, sessions: 'all' })
+    for (const mode of ['root', 'recorded'] as const) {
+      for (const session of ['counter', 'defaultGas', 'twoPermissions']) {
+        const { verdict } = await compare(mode, { session, callData: counterCall() }, `${mode} ${session} after revoking all`)
+        assert.match(verdict, /"error":"sessionnotgranted"/, `${mode} ${session}`)
+      }
+    }
   })
 })

@@ -140,8 +140,16 @@ library SessionCodec {
         View memory v,
         uint256 index
     ) internal pure returns (address target, bytes4 selector, uint128 valueLimit, address policy, bytes calldata config) {
+        return permissionAt(_base(data) + v.permissionsOffset, index);
+    }
+
+    /// @notice Permission `index` of a scanned session whose permissions start at calldata position `permissions`.
+    function permissionAt(
+        uint256 permissions,
+        uint256 index
+    ) internal pure returns (address target, bytes4 selector, uint128 valueLimit, address policy, bytes calldata config) {
         unchecked {
-            uint256 p = _base(data) + v.permissionsOffset;
+            uint256 p = permissions;
             for (uint256 i = 0; i < index; ++i) {
                 uint256 shape = _load(p + 24) >> 248;
                 p += 25 + (shape & 0x1f);

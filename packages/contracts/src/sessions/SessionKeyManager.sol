@@ -278,13 +278,14 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
 
     /**
      * @dev The common use, checked in one pass over calldata: mode 0x00 (root) or 0x02 (recorded), a session with
-     * an ECDSA signer and no gas policy or the built-in gas rules, a single execution of one call, whose
-     * permission names its target and has no policy or the built-in rules. It only ever accepts. Whatever it does not accept at once, another
-     * shape or any check that fails, it hands to the general path (`accepted` false) before any state changes;
-     * the general path then accepts it or refuses it with the typed error of the rule that failed. So this path
-     * accepts a subset of what the general path accepts, with the same validation data (test/commonUse.test.ts
-     * sends the same ops through both). It reverts only in the built-in rules, which it reaches only when every
-     * check the general path makes before them holds, and calls with the same arguments.
+     * an ECDSA signer, a single execution of one call. Another shape, a session it cannot read, a grant or a
+     * signature that does not hold: it hands the op to the general path (`accepted` false) before any state
+     * changes, and the general path accepts it or refuses it with the typed error of the rule that failed. Once
+     * the session, its grant and the signer's signature hold, it runs the checks that the general path runs after
+     * those, in the same order and with the same arguments ({_checkGasPolicy}, {_checkCall}): an op either path
+     * refuses, both refuse with the same error. So both give the same answer (test/commonUse.test.ts sends the
+     * same ops through both). The cheap tests of shape come first, so that what goes to the general path has cost
+     * little here.
      *
      * Positions here are absolute calldata offsets. The signature is `mode ‖ session ‖ (root mode: proofLength
      * (1) ‖ proof) ‖ 0x01 ‖ permissionIndex (1) ‖ declaredTime (6) ‖ r ‖ s ‖ v`.
@@ -292,46 +293,44 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
     function _validateCommonUse(PackedUserOperation calldata userOp, bytes32 userOpHash) private returns (bool, uint256) {
         if (userOp.sender != msg.sender) return (false, 0);
         (uint256 sig, uint256 sigLength, bool inside) = _fieldBounds(userOp, USER_OP_SIGNATURE);
-        if (!inside) return (false, 0);
+        // Mode 0x00 or 0x02 (the mode byte's bits 0x fd clear) and an ECDSA signer (head bit 0 clear).
+        if (!inside || sigLength < 2 || CallParamPath.u256(sig) & (0xfd01 << 240) != 0) return (false, 0);
+        (bool single, address target, uint256 value, uint256 data, uint256 dataLength) = _commonCall(userOp);
+        if (!single) return (false, 0);
         (uint256 end, uint256 window, address signer, uint256 permissions, uint256 count, uint256 gasPart) = _commonSession(sig, sigLength);
-        if (end == 0 || (gasPart != 0 && CallParamPath.u256(gasPart) >> 96 != uint160(address(this)))) return (false, 0);
+        if (end == 0) return (false, 0);
         uint256 mode = CallParamPath.u8(sig);
         uint256 q;
-        bytes32 digest;
         unchecked {
             // Positions are calldata offsets plus at most 2^26: no overflow.
             q = mode == SessionTypes.MODE_USE_ROOT ? end + 1 + 32 * CallParamPath.u8(end) : end;
             if (q + 73 != sig + sigLength || CallParamPath.u8(q) != 1) return (false, 0);
+        }
+        bytes32 digest;
+        unchecked {
             digest = _hashCalldata(sig + 1, end - sig - 1);
         }
         if (!_isGrantedCommon(msg.sender, mode, digest, end + 1, q)) return (false, 0);
-
-        (bool single, address target, uint256 value, uint256 data, uint256 dataLength) = _commonCall(userOp);
-        if (!single) return (false, 0);
-        uint256 permissionIndex = CallParamPath.u8(q + 1);
-        (bool permitted, bool builtIn, uint256 config, uint256 configEnd) = _commonPermitted(
-            msg.sender, permissions, count, permissionIndex, target, value, data, dataLength
-        );
-        if (!permitted) return (false, 0);
-
         uint48 declaredTime;
         unchecked {
             declaredTime = uint48(CallParamPath.u256(q + 2) >> 208);
             bytes32 signed_ = _signedHash(userOpHash, digest, _calldataAt(q + 1, 1), declaredTime);
             if (!_isSignedByKey(signer, signed_, _calldataAt(q + 8, 65))) return (false, 0);
         }
-        if (gasPart != 0) window = _intersect(window, _checkBuiltInGas(userOp, digest, declaredTime, gasPart));
-        if (!builtIn) return (true, window);
-        return (true, _intersect(window, _checkCallRules(msg.sender, digest, permissionIndex, declaredTime, value, data, dataLength, config, configEnd)));
-    }
-
-    /// @dev The built-in gas rules on the userOp, their config after the gas part's head at calldata `gasPart`.
-    function _checkBuiltInGas(PackedUserOperation calldata userOp, bytes32 digest, uint48 declaredTime, uint256 gasPart) private returns (uint256) {
-        (address paymaster, uint256 gasLimit, uint256 maxFeePerGas) = _gasFacts(userOp);
-        unchecked {
-            bytes calldata config = _calldataAt(gasPart + 22, uint16(CallParamPath.u256(gasPart) >> 80));
-            return _checkGasRules(msg.sender, digest, declaredTime, paymaster, gasLimit, maxFeePerGas, config);
+        // From here on, what the general path checks after the session, its grant and the signer's signature, in
+        // its order (the gas policy, then the call) and with the same arguments: it refuses with the same error.
+        if (gasPart != 0) {
+            uint256 gasHead = CallParamPath.u256(gasPart); // gasPolicy (20) ‖ gasConfigLength (2) ‖ config
+            address gasPolicy = address(uint160(gasHead >> 96));
+            if (gasPolicy != address(0)) {
+                bytes calldata gasConfig = _calldataAt(gasPart + 22, uint16(gasHead >> 80));
+                window = _intersect(window, _checkGasPolicy(userOp, msg.sender, digest, declaredTime, gasPolicy, gasConfig));
+            }
         }
+        uint256 callValidation = _checkCall(
+            msg.sender, digest, declaredTime, permissions, count, 0, CallParamPath.u8(q + 1), target, value, _calldataAt(data, dataLength)
+        );
+        return (true, _intersect(window, callValidation));
     }
 
     /**
@@ -362,7 +361,9 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
             p := add(p, 21)
             permissions := p
             // Each permission: target (20) ‖ selector (4) ‖ shape (1) ‖ value limit ‖ (policy (20) ‖ length (2) ‖ config).
+            let sigEnd := add(sig, sigLength)
             for { let i := 0 } lt(i, count) { i := add(i, 1) } {
+                if gt(p, sigEnd) { break } // cut short: refused below (no reading on past the data)
                 let shape := byte(24, calldataload(p))
                 let valueLength := and(shape, 0x1f)
                 ok := and(ok, and(iszero(and(shape, 0xc0)), lt(valueLength, 17)))
@@ -385,7 +386,7 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
                 p := add(p, add(22, configLength))
             }
             // Positions grow by less than 2^26 in all: an end inside the signature read nothing outside it.
-            end := mul(p, and(ok, iszero(gt(p, add(sig, sigLength)))))
+            end := mul(p, and(ok, iszero(gt(p, sigEnd))))
             window := or(shl(160, and(shr(144, w), 0xffffffffffff)), shl(208, and(shr(192, w), 0xffffffffffff)))
         }
     }
@@ -458,57 +459,6 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
             data := add(cd, 152)
             dataLength := sub(executionLength, 52)
         }
-    }
-
-    /**
-     * @dev Whether permission `index` of the session permits the call as {_checkCall} checks it, for a permission
-     * that names its target: never a forbidden target ({_isForbiddenTarget}) nor a
-     * module's `onInstall`/`onUninstall`; the target, selector and value limit; a policy that is none or built in
-     * (`builtIn`: its config at calldata [config, configEnd)).
-     */
-    function _commonPermitted(
-        address account,
-        uint256 permissions,
-        uint256 count,
-        uint256 index,
-        address target,
-        uint256 value,
-        uint256 data,
-        uint256 dataLength
-    ) private view returns (bool permitted, bool builtIn, uint256 config, uint256 configEnd) {
-        assembly ("memory-safe") {
-            let p := permissions
-            for { let i := 0 } lt(i, index) { i := add(i, 1) } {
-                let shape := byte(24, calldataload(p))
-                p := add(p, add(25, and(shape, 0x1f)))
-                if and(shape, 0x20) { p := add(p, add(22, shr(240, calldataload(add(p, 20))))) }
-            }
-            let head := calldataload(p) // target (20) ‖ selector (4) ‖ shape (1) ‖ value limit …
-            let allowedSelector := and(shr(64, head), 0xffffffff)
-            let shape := byte(24, head)
-            let valueLength := and(shape, 0x1f)
-            p := add(p, 25)
-            let valueLimit := shr(sub(256, shl(3, valueLength)), calldataload(p)) // 0 when valueLength is 0
-            p := add(add(p, valueLength), 22)
-            let policy := 0
-            config := p
-            configEnd := p
-            if and(shape, 0x20) {
-                let policyHead := calldataload(sub(p, 22))
-                policy := shr(96, policyHead)
-                configEnd := add(p, and(shr(80, policyHead), 0xffff))
-            }
-            let selector := mul(shr(224, calldataload(data)), gt(dataLength, 3))
-            let selectorMatches := and(gt(dataLength, 3), eq(selector, allowedSelector))
-            if iszero(allowedSelector) { selectorMatches := iszero(dataLength) }
-            if eq(allowedSelector, 0xffffffff) { selectorMatches := and(gt(dataLength, 3), iszero(iszero(policy))) }
-            // onInstall(bytes) 0x6d61fe70, onUninstall(bytes) 0x8a91b0e3
-            let forbidden := or(eq(selector, 0x6d61fe70), eq(selector, 0x8a91b0e3))
-            builtIn := eq(policy, address())
-            permitted := and(and(lt(index, count), eq(shr(96, head), target)), and(selectorMatches, iszero(gt(value, valueLimit))))
-            permitted := and(and(permitted, iszero(forbidden)), or(iszero(policy), builtIn))
-        }
-        if (permitted && _isForbiddenTarget(account, target)) permitted = false;
     }
 
     /// @dev A target no session may call: the account itself, address zero, this manager, an EntryPoint.
@@ -733,7 +683,7 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
             uint256 s = uint8(entries[0]);
             if (s >= sessions.length) revert SessionBatchSessionMissing(0, s);
             used = 1 << s;
-            validationData = _checkCall(account, digests[s], declaredTime, signature, sessions[s], 0, uint8(entries[1]), target, value, data);
+            validationData = _checkCall(account, digests[s], declaredTime, _permissions(signature, sessions[s]), sessions[s].permissionCount, 0, uint8(entries[1]), target, value, data);
         } else {
             Execution[] calldata calls = ExecutionCalls.batchOf(executionCalldata);
             if (calls.length == 0 || callCount != calls.length) revert SessionCallCountMismatch(calls.length, callCount);
@@ -747,8 +697,8 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
                         account,
                         digests[s],
                         declaredTime,
-                        signature,
-                        sessions[s],
+                        _permissions(signature, sessions[s]),
+                        sessions[s].permissionCount,
                         i,
                         uint8(entries[2 * i + 1]),
                         calls[i].target,
@@ -780,17 +730,29 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
         SessionCodec.View memory session,
         PackedUserOperation calldata userOp
     ) private returns (uint256 validationData) {
-        (address paymaster, uint256 gasLimit, uint256 maxFeePerGas) = _gasFacts(userOp);
         bytes calldata config = signature[session.gasConfigOffset:session.gasConfigOffset + session.gasConfigLength];
+        return _checkGasPolicy(userOp, account, digest, declaredTime, session.gasPolicy, config);
+    }
+
+    /// @dev Asks `gasPolicy` (not zero; this manager: the built-in GasPolicy rules) about the userOp's gas.
+    function _checkGasPolicy(
+        PackedUserOperation calldata userOp,
+        address account,
+        bytes32 digest,
+        uint48 declaredTime,
+        address gasPolicy,
+        bytes calldata config
+    ) private returns (uint256 validationData) {
+        (address paymaster, uint256 gasLimit, uint256 maxFeePerGas) = _gasFacts(userOp);
         // Built in: the GasPolicy rules, evaluated here (counters kept here), without a call to another contract.
-        if (session.gasPolicy == address(this)) {
+        if (gasPolicy == address(this)) {
             return _checkGasRules(account, digest, declaredTime, paymaster, gasLimit, maxFeePerGas, config);
         }
         validationData = _callPolicy(
-            session.gasPolicy,
+            gasPolicy,
             abi.encodeCall(ISessionGasPolicy.checkGas, (account, digest, declaredTime, paymaster, gasLimit, maxFeePerGas, config))
         );
-        if (uint160(validationData) != 0) revert SessionPolicyResultInvalid(type(uint256).max, session.gasPolicy);
+        if (uint160(validationData) != 0) revert SessionPolicyResultInvalid(type(uint256).max, gasPolicy);
     }
 
     /**
@@ -809,6 +771,14 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
         maxFeePerGas = uint128(uint256(userOp.gasFees)); // maxPriorityFeePerGas ‖ maxFeePerGas
     }
 
+    /// @dev The calldata position where a scanned session's permissions start.
+    function _permissions(bytes calldata signature, SessionCodec.View memory session) private pure returns (uint256 start) {
+        assembly ("memory-safe") {
+            start := signature.offset
+        }
+        return start + session.permissionsOffset;
+    }
+
     /// @dev Checks every call of the userOp against the permission its index names.
     function _checkCalls(
         address account,
@@ -823,7 +793,7 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
         if (!batch) {
             if (indices.length != 1) revert SessionCallCountMismatch(1, indices.length);
             (address target, uint256 value, bytes calldata data) = ExecutionCalls.single(executionCalldata);
-            return _checkCall(account, digest, declaredTime, signature, session, 0, uint8(indices[0]), target, value, data);
+            return _checkCall(account, digest, declaredTime, _permissions(signature, session), session.permissionCount, 0, uint8(indices[0]), target, value, data);
         }
         Execution[] calldata calls = ExecutionCalls.batchOf(executionCalldata);
         if (calls.length == 0 || indices.length != calls.length) revert SessionCallCountMismatch(calls.length, indices.length);
@@ -832,8 +802,8 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
                 account,
                 digest,
                 declaredTime,
-                signature,
-                session,
+                _permissions(signature, session),
+                session.permissionCount,
                 i,
                 uint8(indices[i]),
                 calls[i].target,
@@ -848,17 +818,17 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
         address account,
         bytes32 digest,
         uint48 declaredTime,
-        bytes calldata signature,
-        SessionCodec.View memory session,
+        uint256 permissions,
+        uint256 permissionCount,
         uint256 callIndex,
         uint256 permissionIndex,
         address target,
         uint256 value,
         bytes calldata data
     ) private returns (uint256 validationData) {
-        if (permissionIndex >= session.permissionCount) revert SessionPermissionMissing(callIndex, permissionIndex);
+        if (permissionIndex >= permissionCount) revert SessionPermissionMissing(callIndex, permissionIndex);
         (address allowedTarget, bytes4 allowedSelector, uint128 valueLimit, address policy, bytes calldata config) = SessionCodec
-            .permissionAt(signature, session, permissionIndex);
+            .permissionAt(permissions, permissionIndex);
         if (_isForbiddenTarget(account, target)) revert SessionTargetForbidden(callIndex, target);
 
         bytes4 selector;
@@ -887,7 +857,22 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
         else selectorMatches = data.length >= 4 && selector == allowedSelector;
         if (!selectorMatches) revert SessionCallNotPermitted(callIndex, target, selector);
         if (value > valueLimit) revert SessionValueAboveLimit(callIndex, value, valueLimit);
+        return _checkCallPolicy(account, digest, permissionIndex, declaredTime, callIndex, target, value, data, policy, config);
+    }
 
+    /// @dev Asks the permission's policy (none: nothing to ask; this manager: the built-in CallPolicy rules) about call `callIndex`.
+    function _checkCallPolicy(
+        address account,
+        bytes32 digest,
+        uint256 permissionIndex,
+        uint48 declaredTime,
+        uint256 callIndex,
+        address target,
+        uint256 value,
+        bytes calldata data,
+        address policy,
+        bytes calldata config
+    ) private returns (uint256 validationData) {
         if (policy == address(0)) return 0;
         if (policy == address(this)) {
             // Built in: the CallPolicy rules, read in place from this call's calldata.
