@@ -197,6 +197,7 @@ const isSessionOp = (c: GasCase) =>
 const sessionFirstUse = gas('session/root-first-use-known-holder') - gas('session/root-steady-erc20-transfer')
 const holderFirstUse = gas('session/root-first-use') - gas('session/root-steady-erc20-transfer')
 const recordedPremium = gas('session/recorded-steady-erc20-transfer') - viaModule
+const rootPremium = gas('session/root-steady-erc20-transfer') - viaModule
 const twoRuleSignature = get('policy/call-2-rules').signatureBytes
 const met = (ok: boolean) => (ok ? 'yes' : '**no**')
 const anchorsTable = [
@@ -223,7 +224,8 @@ const anchorsTable = [
   '| target (issue 15; this devnet, deposit-funded) | now | target | met? |',
   '|---|---:|---:|---|',
   `| \`policy/call-2-rules\` | ${fmt(twoRules)} | ≤ 118,500 | ${met(twoRules <= 118_500n)} |`,
-  `| recorded steady session − owner-module steady | +${fmt(recordedPremium)} | ≤ +5,000 | ${met(recordedPremium <= 5_000n)} |`,
+  `| recorded steady session − owner-module steady (a recorded use reads two slots: its record and the account's epoch) | +${fmt(recordedPremium)} | ≤ +5,000 | ${met(recordedPremium <= 5_000n)} |`,
+  `| the same for a root-mode session (tree of 1), the SDK's default grant: one slot | +${fmt(rootPremium)} | ≤ +5,000 | ${met(rootPremium <= 5_000n)} |`,
   `| 2-rule recorded signature | ${twoRuleSignature} B | ≤ 160 B | ${met(twoRuleSignature <= 160)} |`,
   `| tree growth per doubling, calldata included | ${perDoubling(20).toFixed(0)} | ≤ 600 | ${met(perDoubling(20) <= 600)} |`,
   `| first use of a granted session − its steady use (holder known; a holder's very first op: +${fmt(holderFirstUse)}, the EntryPoint's new nonce slot) | ${signed(sessionFirstUse)} | ≤ +3,000 | ${met(sessionFirstUse <= 3_000n)} |`,

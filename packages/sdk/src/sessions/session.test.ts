@@ -86,6 +86,25 @@ describe('session encoding', () => {
   })
 })
 
+describe('a session the encoding cannot carry', () => {
+  it('is refused before encoding when a hex field has an odd number of digits, naming the field', () => {
+    const base = createSession({ signer: '0x1111111111111111111111111111111111111111', validFor: 60, permissions: [permission({ target: '0x2222222222222222222222222222222222222222' })], gas: 'unbounded' })
+    const cases: [string, Session][] = [
+      ['permissions[0].policyConfig', { ...base, permissions: [{ ...base.permissions[0]!, policy: '0x2222222222222222222222222222222222222222', policyConfig: '0xabc' }] }],
+      ['gasPolicyConfig', { ...base, gasPolicy: '0x2222222222222222222222222222222222222222', gasPolicyConfig: '0x1' }],
+      ['signer', { ...base, signerVerifier: '0x3333333333333333333333333333333333333333', signer: '0x12345' }],
+      ['permissions[0].selector', { ...base, permissions: [{ ...base.permissions[0]!, selector: '0x1234567' as Hex }] }],
+    ]
+    for (const [field, session] of cases) {
+      assert.throws(() => encodeSession(session), (error: unknown) => {
+        assert.ok(error instanceof InvalidParameterError, String(error))
+        assert.match(error.message, new RegExp(`session\\.${field.replace(/[[\]]/g, '\\$&')}`))
+        return true
+      }, field)
+    }
+  })
+})
+
 describe('session Merkle tree', () => {
   it('proves every leaf of odd and even trees, and no proof passes for another digest', () => {
     for (const n of [1, 2, 3, 7, 8, 33]) {
@@ -129,7 +148,7 @@ describe('session grant JSON', () => {
 })
 
 describe('the worked example of docs/sessions.md §10', () => {
-  it('has the encoding size, digest, leaf and struct hash the spec gives', () => {
+  it('has the encoding size, digest, leaf, root and struct hash the spec gives', () => {
     const session: Session = {
       signerVerifier: zeroAddress,
       signer: '0x1111111111111111111111111111111111111111',
@@ -143,6 +162,7 @@ describe('the worked example of docs/sessions.md §10', () => {
     assert.equal(size(encodeSession(session)), 60)
     assert.equal(sessionDigest(session), '0x01247cad9fde9e553b5d25067521576b020984cb4a6ffe90fcb5e1514d5a7a8a')
     assert.equal(sessionLeaf(sessionDigest(session)), '0x2df0cd2192d3bb3d8e03cb8cbbda0814b98aab195430984a50a6cebaf0237dc0')
+    assert.equal(buildSessionTree([sessionDigest(session)]).root, '0x2df0cd2192d3bb3d8e03cb8cbbda0814b98aab195430984a50a6cebaf0237d00')
     assert.equal(sessionTypedHash(session), '0xa899ebf1d8fb6fe88721b8cc04d56c44530e9bfb597feed77ca10186ac976a9d')
   })
 })

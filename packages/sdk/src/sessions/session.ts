@@ -47,13 +47,18 @@ export const ECDSA_SIGNER: Address = zeroAddress
 const MAX_UINT48 = 2 ** 48 - 1
 const MAX_UINT128 = (1n << 128n) - 1n
 
+/** Whether `value` is hex of whole bytes, at most `max` of them (an odd number of digits is no byte string). */
+function isBytes(value: unknown, max: number): value is Hex {
+  return isHex(value) && value.length % 2 === 0 && size(value) <= max
+}
+
 /** Throws {@link InvalidParameterError} naming the first field of `session` that cannot be encoded. */
 export function assertValidSession(session: Session): void {
   const fail = (field: string, problem: string) => {
     throw new InvalidParameterError(`session.${field}`, problem)
   }
   if (!isAddress(session.signerVerifier, { strict: false })) fail('signerVerifier', 'not an address')
-  if (!isHex(session.signer) || size(session.signer) > 0xffff) fail('signer', 'not hex of at most 65,535 bytes')
+  if (!isBytes(session.signer, 0xffff)) fail('signer', 'not hex of whole bytes, at most 65,535 of them')
   if (session.signerVerifier === ECDSA_SIGNER && (size(session.signer) !== 20 || !isAddress(session.signer, { strict: false }))) {
     fail('signer', 'an ECDSA session signer is a 20-byte address')
   }
@@ -62,19 +67,19 @@ export function assertValidSession(session: Session): void {
     if (!Number.isInteger(value) || value < 0 || value > MAX_UINT48) fail(field, `${value} is not a uint48 timestamp`)
   }
   if (session.validUntil !== 0 && session.validUntil < session.validAfter) fail('validUntil', 'ends before validAfter')
-  if (!isHex(session.salt) || size(session.salt) !== 32) fail('salt', 'not 32 bytes')
+  if (!isBytes(session.salt, 32) || size(session.salt) !== 32) fail('salt', 'not 32 bytes')
   if (session.permissions.length === 0) fail('permissions', 'a session needs at least one permission')
   if (session.permissions.length > 255) fail('permissions', 'at most 255 permissions')
   session.permissions.forEach((p, i) => {
     if (!isAddress(p.target, { strict: false })) fail(`permissions[${i}].target`, 'not an address')
-    if (!isHex(p.selector) || size(p.selector) !== 4) fail(`permissions[${i}].selector`, 'not 4 bytes')
+    if (!isBytes(p.selector, 4) || size(p.selector) !== 4) fail(`permissions[${i}].selector`, 'not 4 bytes')
     if (p.valueLimit < 0n || p.valueLimit > MAX_UINT128) fail(`permissions[${i}].valueLimit`, 'not a uint128')
     if (!isAddress(p.policy, { strict: false })) fail(`permissions[${i}].policy`, 'not an address')
-    if (!isHex(p.policyConfig) || size(p.policyConfig) > 0xffff) fail(`permissions[${i}].policyConfig`, 'not hex of at most 65,535 bytes')
+    if (!isBytes(p.policyConfig, 0xffff)) fail(`permissions[${i}].policyConfig`, 'not hex of whole bytes, at most 65,535 of them')
     if (p.selector.toLowerCase() === ANY_SELECTOR && p.policy.toLowerCase() === zeroAddress) {
       fail(`permissions[${i}].selector`, 'any function (0xffffffff) needs a policy that decides which')
     }
   })
   if (!isAddress(session.gasPolicy, { strict: false })) fail('gasPolicy', 'not an address')
-  if (!isHex(session.gasPolicyConfig) || size(session.gasPolicyConfig) > 0xffff) fail('gasPolicyConfig', 'not hex of at most 65,535 bytes')
+  if (!isBytes(session.gasPolicyConfig, 0xffff)) fail('gasPolicyConfig', 'not hex of whole bytes, at most 65,535 of them')
 }
