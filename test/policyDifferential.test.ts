@@ -39,7 +39,7 @@ import {
   encodeExecute,
   encodeSessionSignature,
   sessionDigest,
-  sessionLeaf,
+  buildSessionTree,
   sessionSigningHash,
   type Session,
   decodeCallPolicyConfig,
@@ -464,7 +464,7 @@ describe('differential: off-chain checker vs deployed policies (eth_call)', () =
     const manager = devnet.contracts.sessionKeyManager
     const account: Address = '0x000000000000000000000000000000000000a12c'
     const key = privateKeyToAccount(keccak256(numberToHex(20261126n)))
-    // SessionKeyManager's storage: EIP712's two fallback strings (slots 0, 1), the counters (2), the accounts (3).
+    // SessionKeyManager's storage: the counters (slot 0), the accounts (1: the root word first), the records (2).
     const slotOf = (key_: Hex, slot: bigint) => keccak256(encodeAbiParameters(parseAbiParameters('bytes32,uint256'), [key_, slot]))
     const accountKey = (a: Address) => encodeAbiParameters(parseAbiParameters('address'), [a])
     const all = fc.sample(caseArb, { numRuns: Math.min(CASES, 2_000), seed: SEED + 7 })
@@ -488,7 +488,7 @@ describe('differential: off-chain checker vs deployed policies (eth_call)', () =
             salt: keccak256(numberToHex(i + j)),
           }
           const digest = sessionDigest(session)
-          const grant = { chainId: devnet.chainId, account, manager, session, digest, grant: { type: 'root' as const, root: sessionLeaf(digest), proof: [] } }
+          const grant = { chainId: devnet.chainId, account, manager, session, digest, grant: { type: 'root' as const, root: buildSessionTree([digest]).root, proof: [] } }
           const op = {
             sender: account,
             nonce: 0n,
@@ -505,9 +505,10 @@ describe('differential: off-chain checker vs deployed policies (eth_call)', () =
           op.signature = encodeSessionSignature(grant, 'root', [0], c.declaredTime, signed)
           const counters = c.usages.map((u, limitIndex) => {
             const id = keccak256(encodeAbiParameters(parseAbiParameters('address,bytes32,uint256,uint256'), [manager, digest, 0n, BigInt(limitIndex)]))
-            return { slot: keccak256(concat([accountKey(account), slotOf(id, 2n)])), value: numberToHex((u.periodId << 208n) | u.used, { size: 32 }) }
+            return { slot: keccak256(concat([accountKey(account), slotOf(id, 0n)])), value: numberToHex((u.periodId << 208n) | u.used, { size: 32 }) }
           })
-          const root = { slot: keccak256(concat([accountKey(account), numberToHex(3n, { size: 32 })])), value: sessionLeaf(digest) }
+          // A tree of one: the root is the leaf with its last byte cleared (no flag: never revoked one by one).
+          const root = { slot: keccak256(concat([accountKey(account), numberToHex(1n, { size: 32 })])), value: grant.grant.root }
           let chain: Verdict
           try {
             const { data: returned } = await client.call({
