@@ -17,6 +17,7 @@ import { startDevnet } from '@latchkey/devnet'
 import { compilerSettings } from '../packages/contracts/scripts/compilerSettings.ts'
 import { measureSessionPaths } from './sessionPaths.ts'
 import { measurePolicyPaths } from './policyPaths.ts'
+import { measureTreePaths } from './treePaths.ts'
 
 type StructLog = { pc: number; op: string; gas: number; gasCost: number; depth: number; stack?: string[] }
 
@@ -181,7 +182,7 @@ const source = managerSourceMap()
 const devnet = await startDevnet()
 try {
   const target = { ...devnet, funderKey: devnet.testKeys[2]!.privateKey }
-  const cases = [...(await measureSessionPaths(target)), ...(await measurePolicyPaths(target))]
+  const cases = [...(await measureSessionPaths(target)), ...(await measurePolicyPaths(target)), ...(await measureTreePaths(target))]
   const client = createPublicClient({ chain: devnet.chain, transport: http(devnet.rpcUrl) })
   const manager = devnet.contracts.sessionKeyManager.toLowerCase()
   const names = new Map(Object.entries(devnet.contracts).map(([k, v]) => [String(v).toLowerCase(), k]))

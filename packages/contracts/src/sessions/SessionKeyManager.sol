@@ -1051,9 +1051,10 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
             node := leaf
             for { let q := proof.offset } lt(q, add(proof.offset, proof.length)) { q := add(q, 0x20) } {
                 let sibling := calldataload(q)
-                let low := xor(node, mul(xor(node, sibling), gt(node, sibling))) // min(node, sibling)
-                mstore(0x00, low)
-                mstore(0x20, xor(xor(node, sibling), low)) // the other one
+                // The greater of the two at 0x20, the other at 0x00: node's place is 0x20 when it is greater.
+                let at := shl(5, gt(node, sibling))
+                mstore(at, node)
+                mstore(xor(at, 0x20), sibling)
                 node := keccak256(0x00, 0x40)
             }
         }
