@@ -115,15 +115,19 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
     error SessionManagerNotInstalled(address account);
 
     /**
-     * @dev The EIP-712 domain of owner approvals: name, version, chain id and this manager. Not published through
-     * ERC-5267's `eip712Domain()`: the manager has no room left under EIP-170 for it, and the SDK and wallets
-     * take the domain from the typed data they are given (docs/sessions.md).
+     * @dev The EIP-712 domain of owner approvals: name "Latchkey SessionKeyManager", version "1", the chain id
+     * and this manager. Not published through ERC-5267's `eip712Domain()`: the manager has no room left under
+     * EIP-170 for it, and the SDK and wallets take the domain from the typed data they are given
+     * (docs/sessions.md). Its separator is computed at deployment, and again only on another chain (a fork) or
+     * at another address (a delegatecall).
      */
-    string private constant DOMAIN_NAME = "Latchkey SessionKeyManager";
-    string private constant DOMAIN_VERSION = "1";
     bytes32 private constant DOMAIN_TYPEHASH =
         keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
-
+    bytes32 private constant DOMAIN_NAME_HASH = keccak256("Latchkey SessionKeyManager");
+    bytes32 private constant DOMAIN_VERSION_HASH = keccak256("1");
+    uint256 private immutable _deployedChainId = block.chainid;
+    address private immutable _deployedAt = address(this);
+    bytes32 private immutable _deployedDomainSeparator = _domainSeparatorNow();
 
     // ------------------------------------------------------------------ module lifecycle
 
@@ -1031,11 +1035,16 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
         }
     }
 
+    /// @dev The approvals' EIP-712 domain separator on the current chain, at the current address.
+    function _domainSeparatorNow() private view returns (bytes32) {
+        return keccak256(abi.encode(DOMAIN_TYPEHASH, DOMAIN_NAME_HASH, DOMAIN_VERSION_HASH, block.chainid, address(this)));
+    }
+
     /// @dev The approval commits to the session's EIP-712 struct hash (its readable form), not to its digest.
     function _approvalHash(address account, uint64 accountEpoch, bytes32 sessionTypedHash_) private view returns (bytes32) {
-        bytes32 domainSeparator = keccak256(
-            abi.encode(DOMAIN_TYPEHASH, keccak256(bytes(DOMAIN_NAME)), keccak256(bytes(DOMAIN_VERSION)), block.chainid, address(this))
-        );
+        bytes32 domainSeparator = block.chainid == _deployedChainId && address(this) == _deployedAt
+            ? _deployedDomainSeparator
+            : _domainSeparatorNow();
         return domainSeparator.toTypedDataHash(
             keccak256(abi.encode(SessionTypes.SESSION_APPROVAL_TYPEHASH, account, accountEpoch, sessionTypedHash_))
         );
