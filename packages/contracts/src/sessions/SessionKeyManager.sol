@@ -398,7 +398,7 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
     /**
      * @dev Whether the session is granted as `mode` claims (root mode: its proof at calldata [proof, proofEnd)).
      * Each slot read once. The layouts (SessionTypes.sol): `_records[digest][account]` is a {SessionRecord},
-     * `epoch (64)` then `status (8)` in one slot; `_accounts[account]` is an {AccountSessions}, `root` in its
+     * `epoch (64)` then `status (8)` in one slot; `_accounts[account]` is an {AccountSessions}, `rootWord` in its
      * first slot, `epoch (64)` then `installed (8)` in its second.
      */
     function _isGrantedCommon(address account, uint256 mode, bytes32 digest, uint256 proof, uint256 proofEnd) private view returns (bool granted) {
