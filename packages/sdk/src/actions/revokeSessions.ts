@@ -18,6 +18,11 @@ export type RevokeSessionsParameters = {
  * approval of a revoked session can no longer be used. `'all'` also drops the Merkle root and moves the
  * account's epoch on, which voids every approval not used yet. The manager must be installed on the account.
  *
+ * Revoking digests one by one marks the account for good: from then on each of its root-mode uses also reads
+ * the session's revocation record (+2,100 gas per use; docs/sessions.md §4). To drop sessions granted by root
+ * without that cost, call {@link grantSessions} with the sessions that remain: the new root leaves the others
+ * out (they would work again only under a later root that holds them).
+ *
  * @example
  * await revokeSessions(bundlerClient, { account, manager, sessions: [grant.digest] })
  */
