@@ -7,7 +7,8 @@
  */
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { join } from 'node:path'
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { generateDistributedKey, signNodeRequest, SignerNetworkError } from '@latchkey/sdk'
@@ -134,5 +135,7 @@ describe('signer network: an operator allow-list for key generation', () => {
     } finally {
       await listed.stop()
     }
+    // The temporary directory it made, with the nodes' key shares, is gone with it.
+    assert.equal(existsSync(dirname(listed.nodes[0]!.dataDir)), false)
   })
 })

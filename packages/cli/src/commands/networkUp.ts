@@ -26,7 +26,7 @@ export function addNetworkUpCommand(network: Command): void {
     .description('Start n signer nodes, each its own process and database; print their URLs as JSON; Ctrl-C stops them.')
     .option('--nodes <n>', 'how many nodes (1–255)', integerBetween(1, MAX_NODES, 'a number of nodes'), 3)
     .option('--threshold <t>', 'how many must sign, 2 to n (recorded for the key generation you run next)', threshold, 2)
-    .option('--dir <dir>', 'where the nodes keep their data (default: a new temporary directory)')
+    .option('--dir <dir>', 'where the nodes keep their data (default: a new temporary directory, removed when they stop)')
     .option('--rpc-url <url>', 'the chain the nodes check signing requests against (needed to sign)', httpUrl)
     .action(async (options: NetworkUpOptions) => {
       assertThresholdFits(options)

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -63,7 +63,7 @@ function spawnNode(identifier: number, dataDir: string, { port = 0, rpcUrl, data
 
 /**
  * A local signer network on loopback for development, demos and tests: `count` node processes, each with
- * its own data directory (under `dir`, default a new temporary directory) and database, checking requests
+ * its own data directory (under `dir`; default a new temporary directory, removed by `stop`) and database, checking requests
  * against the chain at `rpcUrl`; `databaseUrl` gives each node a PostgreSQL database instead of SQLite;
  * `dkgClients` limits who may start a key generation; `testFaults` starts some nodes with a fault (tests only).
  */
@@ -97,6 +97,8 @@ export async function startSignerNetwork(
     },
     async stop() {
       await Promise.all(nodes.map((n) => network.kill(n.identifier, 'SIGTERM')))
+      // A temporary directory made here goes with the network: it holds the nodes' key shares.
+      if (options.dir === undefined) rmSync(dir, { recursive: true, force: true })
     },
   }
   const onExit = () => nodes.forEach((n) => !exited(n) && n.process.kill('SIGKILL'))
