@@ -6,7 +6,7 @@ import { describe, it, before } from 'node:test'
 import assert from 'node:assert/strict'
 import { encodeFunctionData, parseEther, toFunctionSelector, zeroHash, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
-import { getUserOperationHash, type UserOperation } from 'viem/account-abstraction'
+import { getUserOperationHash, toPackedUserOperation, type UserOperation } from 'viem/account-abstraction'
 import { demoCounterAbi, sessionKeyManagerAbi } from '@latchkey/contracts'
 import {
   buildSessionTree,
@@ -139,6 +139,23 @@ describe('the root slot: a 31-byte root and the flag "revoked one by one"', () =
     // The owner's op reverts in the manager's call; the bundler reports the error's selector.
     await assert.rejects(sendUserOperationAndWait(devnet.bundlerClient, { account: owner, calls: [setRoot] }), new RegExp(toFunctionSelector('SessionRootMalformed(bytes32)')))
     assert.equal(await rootOf(owner.address), grant!.grant.type === 'root' ? grant!.grant.root : zeroHash)
+  })
+
+  it('revoking an empty list sets no flag: a root-mode use still reads one slot (its validation costs the same after)', async () => {
+    const owner = await deployedOwnerAccount(devnet)
+    const { key, session } = counterSession(devnet)
+    const { grants: [grant] } = await grantSessions(devnet.bundlerClient, { account: owner, manager: manager(), sessions: [session] })
+    const sessionAccount = await toSessionAccount({ client: devnet.publicClient, grant: grant!, signer: key })
+    const op = (await devnet.bundlerClient.prepareUserOperation({ account: sessionAccount, calls: [{ to: devnet.contracts.demoCounter, data: countData }] })) as UserOperation<'0.7'>
+    const validationGas = async () => {
+      const userOpHash = getUserOperationHash({ chainId: devnet.chainId, entryPointAddress: devnet.entryPoint, entryPointVersion: '0.7', userOperation: op })
+      const data = encodeFunctionData({ abi: sessionKeyManagerAbi, functionName: 'validateUserOp', args: [toPackedUserOperation({ ...op, signature: await sessionAccount.signUserOperation(op) }), userOpHash] })
+      return devnet.publicClient.estimateGas({ account: owner.address, to: manager(), data })
+    }
+    const before = await validationGas()
+    const revokeNothing = { to: manager(), data: encodeFunctionData({ abi: sessionKeyManagerAbi, functionName: 'revokeSessions', args: [[]] }) }
+    await sendUserOperationAndWait(devnet.bundlerClient, { account: owner, calls: [revokeNothing] })
+    assert.equal(await validationGas(), before)
   })
 
   it('a session revoked one by one stays revoked under a later root that holds it again; the others keep working', async () => {

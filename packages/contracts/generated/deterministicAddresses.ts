@@ -14,6 +14,6 @@ export const deterministicAddresses = {
   latchkeyAccount: '0x7bd888824df2dC8E62CFa03b48dFeBc7b878B251',
   latchkeyAccountFactory: '0x0F0789bb8A3804d4578313e1453F815b91E648bD',
   ownerValidator: '0x54a9C1f1F6CD64Ce8F1074204Ad4Af577f95e243',
-  sessionKeyManager: '0x61B56EFa9B4115924D9B0b859124eB9fc86406c6',
+  sessionKeyManager: '0xeB21B44D594c253a1F580978eC3f828cC3a57E0F',
   usageLimitPolicy: '0x44b107ecd738B9cB52bB1875edE63e14Cf725E41',
 } as const

@@ -179,8 +179,8 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
      */
     function revokeSessions(bytes32[] calldata digests) external {
         _requireInstalled(msg.sender);
-        AccountSessions storage state = _accounts[msg.sender];
-        state.rootWord |= bytes32(SessionTypes.REVOKED_ONE_BY_ONE);
+        // The flag only when something is revoked: an empty call must not cost every later root-mode use.
+        if (digests.length != 0) _accounts[msg.sender].rootWord |= bytes32(SessionTypes.REVOKED_ONE_BY_ONE);
         for (uint256 i = 0; i < digests.length; ++i) {
             _records[digests[i]][msg.sender].status = SessionTypes.STATUS_REVOKED;
             emit SessionRevoked(msg.sender, digests[i]);
