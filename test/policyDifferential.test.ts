@@ -1,6 +1,6 @@
 /**
- * Differential property test: the SDK's off-chain twins (evaluateCallPolicy, evaluateErc20Policy) and the
- * DEPLOYED CallPolicy / Erc20Policy, called with eth_call (not through the bundler), must give the same
+ * Differential property test: the SDK's off-chain twins (evaluateCallPolicy, evaluateErc20Policy,
+ * evaluateGasPolicy, evaluateStreamPolicy) and the DEPLOYED CallPolicy / Erc20Policy / GasPolicy / StreamPolicy, called with eth_call (not through the bundler), must give the same
  * verdict on every case: the same acceptance with the same validation data, or the same custom error with
  * the same arguments.
  *
@@ -18,6 +18,7 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import {
   concat,
+  erc20Abi,
   createPublicClient,
   decodeErrorResult,
   encodeAbiParameters,
@@ -33,7 +34,7 @@ import {
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { entryPoint07Address, getUserOperationHash, toPackedUserOperation } from 'viem/account-abstraction'
-import { callPolicyAbi, erc20PolicyAbi, gasPolicyAbi, sessionKeyManagerAbi } from '@latchkey/contracts'
+import { callPolicyAbi, erc20PolicyAbi, gasPolicyAbi, sessionKeyManagerAbi, streamPolicyAbi } from '@latchkey/contracts'
 import {
   ANY_SELECTOR,
   encodeExecute,
@@ -49,6 +50,8 @@ import {
   evaluateCallPolicy,
   evaluateErc20Policy,
   evaluateGasPolicy,
+  evaluateStreamPolicy,
+  encodeStreamPolicyConfig,
   type CallLimit,
   type CallPolicyConfig,
   type ParamPath,
@@ -359,7 +362,7 @@ function offChainVerdict(result: PolicyEvaluation): Verdict {
 async function onChainVerdict(
   to: Address,
   data: Hex,
-  abi: typeof callPolicyAbi | typeof erc20PolicyAbi | typeof gasPolicyAbi,
+  abi: typeof callPolicyAbi | typeof erc20PolicyAbi | typeof gasPolicyAbi | typeof streamPolicyAbi,
   stateDiff: { slot: Hex; value: Hex }[] = [],
 ): Promise<Verdict> {
   try {
@@ -664,5 +667,72 @@ describe('differential: off-chain checker vs deployed policies (eth_call)', () =
     t.diagnostic(`GasPolicy: ${cases.length} cases; accepted ${accepted}; mismatches ${mismatches.length}`)
     assert.deepEqual(mismatches.slice(0, 3), [])
     assert.ok(accepted > cases.length * 0.1 && accepted < cases.length * 0.9, `accepted ${accepted}`)
+  })
+  it('StreamPolicy: random streams, calls, times and spent amounts (valid and corrupted) agree with the deployed module', async (t) => {
+    const token = devnet.contracts.demoToken
+    const start = 1_800_000_000
+    const amountOf = fc.oneof(fc.bigInt({ min: 0n, max: 5_000n }), uintN(256))
+    const streamCase = fc.record({
+      config: fc
+        .record({
+          native: fc.boolean(),
+          initialAmount: fc.oneof(fc.constant(0n), fc.bigInt({ min: 0n, max: 1_000n })),
+          extra: fc.oneof(fc.bigInt({ min: 0n, max: 4_000n }), fc.constant((1n << 256n) - 1n)),
+          amountPerSecond: fc.oneof(fc.bigInt({ min: 1n, max: 50n }), uintN(200).map((v) => v + 1n)),
+          startTime: fc.integer({ min: start - 100, max: start + 100 }),
+          corrupt: fc.oneof({ weight: 9, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean()) }),
+        })
+        .map(({ native, initialAmount, extra, corrupt, ...rest }) => {
+          const maxAmount = initialAmount + extra > (1n << 256n) - 1n ? (1n << 256n) - 1n : initialAmount + extra
+          const encoded = encodeStreamPolicyConfig({ token: native ? '0x0000000000000000000000000000000000000000' : token, initialAmount, maxAmount, ...rest })
+          if (!corrupt) return encoded
+          if (corrupt[2]) return encoded.slice(0, 2 + 2 * (corrupt[0] % 122)) as Hex
+          const i = corrupt[0] % 122
+          return `${encoded.slice(0, 2 + 2 * i)}${corrupt[1].toString(16).padStart(2, '0')}${encoded.slice(4 + 2 * i)}` as Hex
+        }),
+      call: fc.oneof(
+        { weight: 4, arbitrary: fc.tuple(address, amountOf).map(([to, amount]) => ({ target: token, value: 0n, data: encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [to, amount] }) })) },
+        { weight: 4, arbitrary: fc.tuple(address, amountOf).map(([to, value]) => ({ target: to, value, data: '0x' as Hex })) },
+        { weight: 1, arbitrary: fc.tuple(address, amountOf).map(([to, amount]) => ({ target: to, value: 0n, data: encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [to, amount] }) })) },
+        { weight: 1, arbitrary: fc.tuple(hexBytes(80), fc.bigInt({ min: 0n, max: 3n })).map(([data, value]) => ({ target: token, value, data })) },
+        { weight: 1, arbitrary: fc.tuple(address, amountOf, fc.boolean()).map(([to, amount, dirty]) => {
+          const data = encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [to, amount] })
+          return { target: token, value: 0n, data: (dirty ? `0x${data.slice(2, 10)}${'ab'.repeat(12)}${data.slice(34)}` : `${data}00`) as Hex }
+        }) },
+      ),
+      declaredTime: fc.oneof(fc.integer({ min: start - 200, max: start + 400 }), fc.integer({ min: 0, max: 2 ** 48 - 1 })),
+      spent: fc.oneof({ weight: 2, arbitrary: fc.constant(0n) }, { weight: 1, arbitrary: fc.bigInt({ min: 0n, max: 8_000n }) }),
+    })
+    const cases = fc.sample(streamCase, { numRuns: 2_000, seed: SEED + 4 })
+    let accepted = 0
+    let exceeded = 0
+    const mismatches: string[] = []
+    for (let i = 0; i < cases.length; i += 500) {
+      const part = cases.slice(i, i + 500)
+      const chain = await Promise.all(
+        part.map((c) =>
+          onChainVerdict(
+            devnet.contracts.streamPolicy,
+            encodeFunctionData({ abi: streamPolicyAbi, functionName: 'checkCall', args: [ACCOUNT, DIGEST, 0n, c.declaredTime, c.call.target, c.call.value, c.call.data, c.config] }),
+            streamPolicyAbi,
+            counterOverrides([{ periodId: 0n, used: c.spent }]),
+          ),
+        ),
+      )
+      part.forEach((c, j) => {
+        const usage = () => ({ periodId: 0n, used: c.spent })
+        const sdk = offChainVerdict(evaluateStreamPolicy({ config: c.config, ...c.call, declaredTime: c.declaredTime, usage }))
+        const verdict = chain[j]!
+        if (verdict.ok) accepted++
+        else if (verdict.error.startsWith('PolicyLimitExceeded')) exceeded++
+        const a = JSON.stringify(verdict, (_, v) => (typeof v === 'bigint' ? v.toString() : v))
+        const b = JSON.stringify(sdk, (_, v) => (typeof v === 'bigint' ? v.toString() : v))
+        if (a !== b) mismatches.push(`${a} vs ${b} for ${JSON.stringify(c, (_, v) => (typeof v === 'bigint' ? v.toString() : v))}`)
+      })
+    }
+    t.diagnostic(`StreamPolicy: ${cases.length} cases; accepted ${accepted}; refused over the accrued amount ${exceeded}; mismatches ${mismatches.length}`)
+    assert.deepEqual(mismatches.slice(0, 3), [])
+    assert.ok(accepted > cases.length * 0.05 && accepted < cases.length * 0.9, `accepted ${accepted}`)
+    assert.ok(exceeded > cases.length * 0.05, `refused over the accrued amount ${exceeded}`)
   })
 })

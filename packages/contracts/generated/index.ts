@@ -13,5 +13,6 @@ export { latchkeyAccountAbi, latchkeyAccountBytecode } from './LatchkeyAccount.t
 export { latchkeyAccountFactoryAbi, latchkeyAccountFactoryBytecode } from './LatchkeyAccountFactory.ts'
 export { ownerValidatorAbi, ownerValidatorBytecode } from './OwnerValidator.ts'
 export { sessionKeyManagerAbi, sessionKeyManagerBytecode } from './SessionKeyManager.ts'
+export { streamPolicyAbi, streamPolicyBytecode } from './StreamPolicy.ts'
 export { usageLimitPolicyAbi, usageLimitPolicyBytecode } from './UsageLimitPolicy.ts'
 export { deterministicAddresses } from './deterministicAddresses.ts'

@@ -16,6 +16,7 @@ import {
   ownerValidatorBytecode,
   sessionKeyManagerBytecode,
   usageLimitPolicyBytecode,
+  streamPolicyBytecode,
 } from '../generated/index.ts'
 
 const GAS = 0x5a
@@ -40,6 +41,7 @@ describe('OP-012 in the bytecode of validation-path contracts', () => {
     Erc20Policy: erc20PolicyBytecode,
     GasPolicy: gasPolicyBytecode,
     UsageLimitPolicy: usageLimitPolicyBytecode,
+    StreamPolicy: streamPolicyBytecode,
     FrostSignerVerifier: frostSignerVerifierBytecode,
     OwnerValidator: ownerValidatorBytecode,
     LatchkeyAccount: latchkeyAccountBytecode,

@@ -18,6 +18,7 @@ import {
   latchkeyAccountFactoryBytecode,
   ownerValidatorBytecode,
   sessionKeyManagerBytecode,
+  streamPolicyBytecode,
   usageLimitPolicyBytecode,
 } from '@latchkey/contracts'
 import { deployDeterministic, deterministicAddress, type DeployClients } from './deterministicDeployer.ts'
@@ -35,6 +36,8 @@ export type LatchkeyContracts = {
   callPolicy: Address
   erc20Policy: Address
   gasPolicy: Address
+  /** Linear accrual (ERC-7715 token streams). */
+  streamPolicy: Address
   /** Verifies FROST(secp256k1, SHA-256) threshold signatures for sessions whose signer is a group key. */
   frostSignerVerifier: Address
   /** A 6-decimals ERC-20 anyone may mint ("USDC" in the demos). */
@@ -71,6 +74,7 @@ function initCodes(factoryOwner: Address) {
     callPolicy: callPolicyBytecode,
     erc20Policy: erc20PolicyBytecode,
     gasPolicy: gasPolicyBytecode,
+    streamPolicy: streamPolicyBytecode,
     frostSignerVerifier: frostSignerVerifierBytecode,
     demoToken: encodeDeployData({ abi: demoTokenAbi, bytecode: demoTokenBytecode, args: ['Latchkey Demo USD', 'LKUSD'] }),
     demoWeth: encodeDeployData({ abi: demoTokenAbi, bytecode: demoTokenBytecode, args: ['Latchkey Demo Wrapped Ether', 'LKWETH'] }),

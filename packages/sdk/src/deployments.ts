@@ -12,6 +12,7 @@ export const latchkeyModules = {
   callPolicy: deterministicAddresses.callPolicy,
   erc20Policy: deterministicAddresses.erc20Policy,
   gasPolicy: deterministicAddresses.gasPolicy,
+  streamPolicy: deterministicAddresses.streamPolicy,
   usageLimitPolicy: deterministicAddresses.usageLimitPolicy,
   frostSignerVerifier: deterministicAddresses.frostSignerVerifier,
 } as const satisfies Record<string, Address>

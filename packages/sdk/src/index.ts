@@ -57,6 +57,15 @@ export { encodeGasPolicyConfig, decodeGasPolicyConfig } from './policies/gasPoli
 export { evaluateCallPolicy, type EvaluateCallPolicyParameters } from './policies/evaluateCallPolicy.ts'
 export { evaluateErc20Policy, type EvaluateErc20PolicyParameters } from './policies/evaluateErc20Policy.ts'
 export { evaluateGasPolicy, type EvaluateGasPolicyParameters } from './policies/evaluateGasPolicy.ts'
+export { evaluateStreamPolicy, type EvaluateStreamPolicyParameters } from './policies/evaluateStreamPolicy.ts'
+export {
+  streamPolicy,
+  streamAccrued,
+  encodeStreamPolicyConfig,
+  decodeStreamPolicyConfig,
+  type StreamPolicyConfig,
+  type StreamPolicyParameters,
+} from './policies/streamPolicy.ts'
 export type {
   CallLimit,
   CallPolicyConfig,

@@ -1,7 +1,7 @@
 import { LatchkeyError } from './LatchkeyError.ts'
 
 /** The policy module whose config is read (docs/policies.md §3–§5). */
-export type PolicyModule = 'CallPolicy' | 'Erc20Policy' | 'GasPolicy'
+export type PolicyModule = 'CallPolicy' | 'Erc20Policy' | 'GasPolicy' | 'StreamPolicy'
 
 /**
  * Policy config bytes that the module's contract would refuse as malformed (`CallPolicyConfigMalformed`,

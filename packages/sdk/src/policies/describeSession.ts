@@ -8,6 +8,7 @@ import { describeCallPolicy } from './describeCallPolicy.ts'
 import { AddressBook, formatDuration, formatPeriod, formatTime, type KnownContract } from './describeFormat.ts'
 import { decodeErc20PolicyConfig } from './erc20PolicyConfig.ts'
 import { decodeGasPolicyConfig } from './gasPolicyConfig.ts'
+import { decodeStreamPolicyConfig } from './streamPolicy.ts'
 
 /** The policy modules `describeSession` recognises, by address. */
 export type DescribeSessionModules = {
@@ -17,6 +18,7 @@ export type DescribeSessionModules = {
   erc20Policy: Address
   gasPolicy: Address
   usageLimitPolicy: Address
+  streamPolicy: Address
 }
 
 export type DescribeSessionOptions = {
@@ -82,6 +84,16 @@ function sessionWarnings(session: Session, book: AddressBook, modules: DescribeS
         const config = decodeErc20PolicyConfig(permission.policyConfig)
         if (config.recipients.length === 0 && config.perCall === 0n && config.total === 0n && config.perPeriod === 0n) {
           warnings.push(`WARNING: ${n} may move any amount of ${book.contract(permission.target)} to anyone.`)
+        }
+      } catch {
+        readable = false
+      }
+    } else if (same(permission.policy, modules.streamPolicy)) {
+      try {
+        // A stream bounds its total by time: what accrues by now, and maxAmount.
+        valueTotal = true
+        if (decodeStreamPolicyConfig(permission.policyConfig).maxAmount === (1n << 256n) - 1n) {
+          warnings.push(`WARNING: ${n} streams with no cap (maxAmount): what it may move keeps growing for as long as the session lasts.`)
         }
       } catch {
         readable = false
@@ -173,7 +185,24 @@ function describePermission(permission: Permission, book: AddressBook, modules: 
     const max = hexToBigInt(permission.policyConfig)
     return [head, `at most ${max} call${max === 1n ? '' : 's'} in total`]
   }
+  if (policy === modules.streamPolicy.toLowerCase()) return [head, describeStream(permission, book)]
   return [head, `checked by policy module ${unknownModule(permission.policy, book)} (not known to this SDK)`]
+}
+
+/** A stream's one line: what accrues, from when, up to what. */
+function describeStream(permission: Permission, book: AddressBook): string {
+  let config
+  try {
+    config = decodeStreamPolicyConfig(permission.policyConfig)
+  } catch (error) {
+    return malformed('StreamPolicy', error)
+  }
+  const native = config.token.toLowerCase() === zeroAddress
+  const unit = (amount: bigint) => (native ? `${formatEther(amount)} ETH` : `${amount} of ${book.contract(config.token)}`)
+  const what = native ? 'plain transfers to anyone' : `transfer of token ${book.contract(config.token)} to anyone`
+  const cap = config.maxAmount === (1n << 256n) - 1n ? 'with no cap' : `up to ${unit(config.maxAmount)} in all`
+  const start = config.startTime === 0 ? '' : ` from ${formatTime(config.startTime)}`
+  return `${what}: ${unit(config.initialAmount)} at once, then ${unit(config.amountPerSecond)} more every second${start}, ${cap}`
 }
 
 function describeErc20(permission: Permission, book: AddressBook): string {

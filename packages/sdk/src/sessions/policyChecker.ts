@@ -6,6 +6,7 @@ import { decodeCallPolicyConfig } from '../policies/callPolicyConfig.ts'
 import { evaluateCallPolicy } from '../policies/evaluateCallPolicy.ts'
 import { evaluateErc20Policy } from '../policies/evaluateErc20Policy.ts'
 import { evaluateGasPolicy } from '../policies/evaluateGasPolicy.ts'
+import { evaluateStreamPolicy } from '../policies/evaluateStreamPolicy.ts'
 import type { LimitUsage, PolicyEvaluation } from '../policies/policyTypes.ts'
 import { describeRevert } from '../userOperation/replayHandleOps.ts'
 import type { ResolvedCall } from './checkSessionCalls.ts'
@@ -159,6 +160,11 @@ export function createPolicyChecker(
       if (same(permission.policy, modules.erc20Policy)) {
         return evaluate(modules.erc20Policy, index, 2, (usage) =>
           evaluateErc20Policy({ config: permission.policyConfig, account, data: call.data, declaredTime, usage }),
+        )
+      }
+      if (modules.streamPolicy !== undefined && same(permission.policy, modules.streamPolicy)) {
+        return evaluate(modules.streamPolicy, index, 1, (usage) =>
+          evaluateStreamPolicy({ config: permission.policyConfig, target: call.to, value: call.value, data: call.data, declaredTime, usage }),
         )
       }
       return simulate({

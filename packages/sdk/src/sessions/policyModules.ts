@@ -7,7 +7,13 @@ const same = (a: Address, b: Address) => a.toLowerCase() === b.toLowerCase()
  * Addresses of the policy modules whose configs the SDK reads (default: the deterministic deployments), and
  * of the SessionKeyManager, which evaluates CallPolicy configs itself when a permission names it.
  */
-export type PolicyModules = { callPolicy: Address; erc20Policy: Address; gasPolicy: Address; sessionKeyManager?: Address | undefined }
+export type PolicyModules = {
+  callPolicy: Address
+  erc20Policy: Address
+  gasPolicy: Address
+  streamPolicy?: Address | undefined
+  sessionKeyManager?: Address | undefined
+}
 
 /**
  * Whether `policy` evaluates a CallPolicy config: the CallPolicy module, or the SessionKeyManager itself

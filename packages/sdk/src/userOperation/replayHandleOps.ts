@@ -11,7 +11,7 @@ import {
 } from 'viem'
 import { entryPoint07Abi, entryPoint07Address, toPackedUserOperation, type UserOperation } from 'viem/account-abstraction'
 import { call, getBlock } from 'viem/actions'
-import { callPolicyAbi, erc20PolicyAbi, gasPolicyAbi, latchkeyAccountAbi, sessionKeyManagerAbi, usageLimitPolicyAbi } from '@latchkey/contracts'
+import { callPolicyAbi, erc20PolicyAbi, gasPolicyAbi, latchkeyAccountAbi, sessionKeyManagerAbi, streamPolicyAbi, usageLimitPolicyAbi } from '@latchkey/contracts'
 
 /** What EntryPoint v0.7 does with one userOp, run as `eth_call` of `handleOps([op])` on the current state. */
 export type ReplayOutcome =
@@ -83,7 +83,7 @@ export function revertData(error: unknown): Hex | undefined {
 }
 
 /** Errors of the Latchkey contracts, to name a module's revert inside a failed validation. */
-const latchkeyErrors = [...sessionKeyManagerAbi, ...callPolicyAbi, ...erc20PolicyAbi, ...gasPolicyAbi, ...usageLimitPolicyAbi, ...latchkeyAccountAbi].filter(
+const latchkeyErrors = [...sessionKeyManagerAbi, ...callPolicyAbi, ...erc20PolicyAbi, ...gasPolicyAbi, ...usageLimitPolicyAbi, ...streamPolicyAbi, ...latchkeyAccountAbi].filter(
   (item) => item.type === 'error',
 )
 
