@@ -10,7 +10,7 @@ import {PolicyLimits} from "./PolicyLimits.sol";
  * session may have moved, in total, `min(initialAmount + amountPerSecond × (t − startTime), maxAmount)`
  * (nothing before `startTime`). It allows one kind of call: with `token` zero, a plain native transfer
  * (empty calldata; its value counts); otherwise `transfer(address,uint256)` on `token`, exactly 68 bytes,
- * no value (its amount counts). Config and order of checks: docs/policies.md §6.
+ * no value (its amount counts). Config and order of checks: docs/policies.md §9.
  *
  * `t` is the userOp's declared time: the policy returns it as validAfter, so the EntryPoint holds the op
  * until the chain's time has reached it and no op can spend what has not accrued yet.
@@ -20,7 +20,7 @@ contract StreamPolicy is ISessionPolicy, PolicyLimits {
     uint256 private constant CONFIG_LENGTH = 122; // token (20) ‖ initialAmount (32) ‖ maxAmount (32) ‖ amountPerSecond (32) ‖ startTime (6)
     uint256 private constant LIMIT_STREAM = 0;
 
-    /// @notice The config is not in the format of docs/policies.md §6.
+    /// @notice The config is not in the format of docs/policies.md §9.
     error StreamConfigMalformed();
     /// @notice The call is not the one kind the stream allows (a plain transfer, or `transfer` on the token).
     error StreamCallRefused();

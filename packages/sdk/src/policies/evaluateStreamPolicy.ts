@@ -21,7 +21,7 @@ const TRANSFER = '0xa9059cbb'
 const MAX_UINT48 = 2 ** 48 - 1
 
 /**
- * What StreamPolicy does with one call (docs/policies.md §6), off chain, in the contract's order: the config,
+ * What StreamPolicy does with one call (docs/policies.md §9), off chain, in the contract's order: the config,
  * the call's kind (a plain transfer for a native stream; `transfer` on the token, 68 bytes, no value, a clean
  * recipient for a token stream), then the amount against what has accrued by the declared time less what was
  * spent (limit 0, lifetime). An accepted call's window starts at the declared time.

@@ -6,7 +6,7 @@ import { ConfigReader } from './configReader.ts'
 import { ConfigWriter } from './configWriter.ts'
 
 /*
- * The StreamPolicy config format, docs/policies.md §6:
+ * The StreamPolicy config format, docs/policies.md §9:
  *   token (20, zero = the native token) ‖ initialAmount (32) ‖ maxAmount (32) ‖ amountPerSecond (32) ‖ startTime (6)
  */
 
