@@ -122,3 +122,35 @@ export {
   type SessionSigningRequestJson,
 } from './signers/sessionSigningRequest.ts'
 export { userOpCost, knownUserOpCost } from './sessions/userOpCost.ts'
+export { getSessionAllowances, isAllowanceExhausted, type SessionAllowance, type AllowanceKind } from './actions/getSessionAllowances.ts'
+export { PermissionRequestError, PERMISSION_ERROR_CODES, type PermissionErrorCode } from './errors/erc7715.ts'
+export {
+  EXECUTION_PERMISSION_TYPES,
+  parsePermissionRequest,
+  formatPermissionRequest,
+  type ExecutionPermissionRequest,
+  type ExecutionPermissionResponse,
+  type ExecutionPermissionType,
+  type ParsedPermissionRequest,
+  type PermissionData,
+  type PermissionRule,
+} from './erc7715/executionPermission.ts'
+export { latchkeySessionPermissionData, type LatchkeySessionData } from './erc7715/latchkeySessionPermission.ts'
+export { sessionPermissionsFor, sessionForPermission } from './erc7715/permissionSession.ts'
+export { adjustPermissionRequest, type PermissionAdjustments, type AdjustableAmount } from './erc7715/permissionAdjustments.ts'
+export { encodePermissionContext, decodePermissionContext } from './erc7715/permissionContext.ts'
+export { MemoryGrantedPermissionStore, type GrantedPermissionStore, type GrantedPermissionRecord } from './erc7715/grantedPermissionStore.ts'
+export {
+  createLatchkeyWalletProvider,
+  type LatchkeyWalletProvider,
+  type LatchkeyWalletProviderParameters,
+  type PermissionReview,
+  type PermissionDecision,
+  type GrantedExecutionPermission,
+} from './erc7715/latchkeyWalletProvider.ts'
+export {
+  erc7715ProviderActions,
+  type Erc7715ProviderActions,
+  type RequestExecutionPermissionsParameter,
+  type SupportedExecutionPermissions,
+} from './erc7715/erc7715ProviderActions.ts'

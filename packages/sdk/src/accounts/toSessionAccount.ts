@@ -24,6 +24,7 @@ import { latchkeyModules } from '../deployments.ts'
 import { knownUserOpCost, userOpCost } from '../sessions/userOpCost.ts'
 import type { UserOpCost } from '../sessions/policyChecker.ts'
 import type { SessionGrant } from '../sessions/sessionGrant.ts'
+import { decodePermissionContext } from '../erc7715/permissionContext.ts'
 import { encodeSessionSignature, sessionSigningHash } from '../sessions/sessionSignature.ts'
 import { measuredVerificationGas } from '../userOperation/measuredVerificationGas.ts'
 import { bundlerEstimationGas } from '../userOperation/bundlerEstimationGas.ts'
@@ -65,6 +66,16 @@ export type ToSessionAccountParameters = {
       /** The session, as granted by the owner. */
       grant: SessionGrant
       grants?: undefined
+      permissionContext?: undefined
+    }
+  | {
+      /**
+       * An ERC-7715 permission's `context`, as a Latchkey wallet answers `wallet_requestExecutionPermissions`
+       * (the grant it encodes is checked when read: `decodePermissionContext`).
+       */
+      permissionContext: Hex
+      grant?: undefined
+      grants?: undefined
     }
   | {
       /**
@@ -74,6 +85,7 @@ export type ToSessionAccountParameters = {
        */
       grants: readonly SessionGrant[]
       grant?: undefined
+      permissionContext?: undefined
     }
 )
 
@@ -119,7 +131,8 @@ const MAX_REUSES = 8
 export async function toSessionAccount(parameters: ToSessionAccountParameters): Promise<ToSessionAccountReturnType> {
   const { client } = parameters
   const signer = toSessionSigner(parameters.signer)
-  const grants: readonly SessionGrant[] = parameters.grants ?? [parameters.grant]
+  const grants: readonly SessionGrant[] =
+    parameters.grants ?? [parameters.permissionContext !== undefined ? decodePermissionContext(parameters.permissionContext) : parameters.grant]
   const grant = grants[0]
   if (grant === undefined) throw new LatchkeyError('No session given: `grants` is empty.')
   const precheck = parameters.precheck ?? true
