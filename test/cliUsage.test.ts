@@ -89,7 +89,7 @@ describe('bad input: one line on stderr, a non-zero exit, no stack trace', { con
   const unreachable = 'http://127.0.0.1:59999'
   const revokeBase = ['sessions', 'revoke', '--factory', address, '--rpc-url', unreachable, '--bundler-url', unreachable]
   const cases: [string, string[], RegExp, Record<string, string>?][] = [
-    ['no command', [], /missing command: devnet, node, network, sessions, demo/],
+    ['no command', [], /missing command: devnet, node, network, sessions, wallet, demo/],
     ['an unknown command', ['frobnicate'], /unknown command 'frobnicate'/],
     ['an unknown subcommand, with a suggestion on the same line', ['sessions', 'lst'], /unknown command 'lst' \(Did you mean list\?\)/],
     ['a group without its subcommand', ['sessions'], /missing command after 'latchkey sessions': list, describe, revoke/],

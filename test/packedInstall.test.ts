@@ -7,18 +7,15 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, lstatSync, readFileSync, realpathSync, rmSync } from 'node:fs'
+import { lstatSync, readFileSync, realpathSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { createPublicClient, http, type Address } from 'viem'
-import { chromium } from 'playwright-core'
+import { launchChromium } from './fixtures/chromium.ts'
 import { demoCounterAbi } from '@latchkey/contracts'
 import { isPortOpen } from '@latchkey/devnet'
 import { installPackedProject, userEnvironment } from './fixtures/packedProject.ts'
 import { firstJsonLine, groupIsEmpty, killGroup, processIsGone, spawnInGroup, until } from './fixtures/processes.ts'
 
-/** Debian's chromium package (browsers cannot be downloaded here). CI installs it; elsewhere it may be missing. */
-const CHROMIUM = '/usr/bin/chromium'
-const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
 describe('the packed packages, installed into an empty project', { timeout: 900_000 }, () => {
   let project = ''
@@ -72,13 +69,9 @@ describe('the packed packages, installed into an empty project', { timeout: 900_
   })
 
   it('bundled for the browser, the SDK sends a session userOp from a page in Chromium', async (t) => {
-    if (!existsSync(CHROMIUM)) {
-      assert.ok(!process.env.CI, `${CHROMIUM} is missing: CI installs Debian's chromium package`)
-      t.skip(`${CHROMIUM} is not installed (apt-get install chromium)`)
-      return
-    }
+    const browser = await launchChromium(t)
+    if (!browser) return
     const server = spawnInGroup(process.execPath, ['servePage.mjs'], { cwd: project, env: userEnvironment() })
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS })
     try {
       const served = await firstJsonLine<{ url: string; rpcUrl: string; demoCounter: Address; owner: Address }>(server)
       const page = await browser.newPage()

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { measureSdkBundle, SDK_BUNDLE_ENTRIES } from '../bench/sdkBundleSize.ts'
 
 const BUDGET_GZIPPED_BYTES: Record<keyof typeof SDK_BUNDLE_ENTRIES, number> = {
-  'everything the SDK exports': 82 * 1024,
+  'everything the SDK exports': 91 * 1024,
   'a page acting under a session (toSessionAccount, parseSessionGrant, sendUserOperationAndWait)': 27 * 1024,
 }
 

@@ -5,6 +5,7 @@ import { addNodeStartCommand } from './commands/nodeStart.ts'
 import { addSessionsDescribeCommand } from './commands/sessionsDescribe.ts'
 import { addSessionsListCommand } from './commands/sessionsList.ts'
 import { addSessionsRevokeCommand } from './commands/sessionsRevoke.ts'
+import { addWalletCommand } from './commands/wallet.ts'
 import { CliCommand } from './support/cliCommand.ts'
 import { reportFailure } from './support/errors.ts'
 import { cliVersion } from './support/version.ts'
@@ -25,6 +26,7 @@ function buildProgram(): CliCommand {
   addSessionsListCommand(sessions)
   addSessionsDescribeCommand(sessions)
   addSessionsRevokeCommand(sessions)
+  addWalletCommand(program)
   addDemoCommand(program)
   return program
 }

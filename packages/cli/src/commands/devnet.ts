@@ -27,7 +27,7 @@ const PARENT_CHECK_MS = 500
  * puts in between (`npx latchkey devnet` and `npm run devnet` run `sh -c latchkey …`): a runner killed alone
  * (SIGKILL, or a SIGHUP it does not pass on) leaves that shell waiting, so both are watched.
  */
-function stopRequested(): Promise<string> {
+export function stopRequested(): Promise<string> {
   return new Promise((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => resolve(signal))
     const parent = process.ppid

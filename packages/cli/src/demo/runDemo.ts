@@ -21,6 +21,8 @@ import { sessionChapter } from './sessionChapter.ts'
 import { policyChapter } from './policyChapter.ts'
 import { batchChapter } from './batchChapter.ts'
 import { distributedChapter } from './distributedChapter.ts'
+import { permissionsChapter } from './permissionsChapter.ts'
+import { pagesChapter } from './pagesChapter.ts'
 
 /** What every demo chapter gets: the devnet, clients, the reporter, and the account once it exists. */
 export type DemoContext = {
@@ -89,11 +91,12 @@ async function ownerChapter({ devnet, publicClient, report }: DemoContext): Prom
 }
 
 /**
- * `latchkey demo` (and `npm start`): an embedded devnet, then each chapter in turn. Later chapters
+ * `latchkey demo` (and `npm start`): an embedded devnet, then each chapter in turn; with `serve`, the wallet and
+ * dApp pages stay up at the end until Ctrl-C. Later chapters
  * (policies, batches, the signer network) follow the same shape: a function of the context (and the
  * owner's account) in its own file.
  */
-export async function runDemo(): Promise<number> {
+export async function runDemo(options: { serve?: boolean | undefined } = {}): Promise<number> {
   const report = createReporter()
   const started = Date.now()
   let devnet: Devnet | undefined
@@ -117,6 +120,10 @@ export async function runDemo(): Promise<number> {
     await batchChapter(context, account)
     chapter('Distributed sessions: a 2-of-3 signer network that checks the policy before it signs')
     await distributedChapter(context, account)
+    chapter('ERC-7715: a dApp asks the wallet for a subscription, pays from it, the owner revokes')
+    await permissionsChapter(context, account)
+    chapter('Wallet and dApp pages (a browser game on session keys)')
+    await pagesChapter(context, options.serve ?? false)
     process.stdout.write('\n')
     return 0
   } catch (error) {
