@@ -26,7 +26,8 @@ import {
   type PermissionReview,
 } from '@latchkey/sdk'
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
-import { deployedOwnerAccount } from './fixtures/sessions.ts'
+import { countData, deployedOwnerAccount } from './fixtures/sessions.ts'
+import { msaDriver, nexusDriver, kernelDriver, safe7579Driver } from './fixtures/accountDrivers.ts'
 
 let devnet: DevnetFixture
 before(async () => {
@@ -274,6 +275,18 @@ describe('ERC-7715 refusals: a clear code and field, nothing granted', () => {
     await assert.rejects(ask({ ...base, permission: { ...allowance, isAdjustmentAllowed: true } }), /adjustments\.amounts\.allowanceAmount/)
     answer = { approved: true, adjustments: { expiry: expiry + 10 } }
     await assert.rejects(ask({ ...base, permission: allowance }), /adjustments\.expiry/)
+    // a session that reaches the account itself is refused before the owner is asked
+    let asked = 0
+    answer = { approved: true }
+    const counting = walletFor(owner, () => (asked++, answer))
+    await assert.rejects(
+      counting.provider.request({
+        method: 'wallet_requestExecutionPermissions',
+        params: [{ ...base, permission: { type: 'latchkey-session', data: latchkeySessionPermissionData([{ target: owner.address, selector: '0xb61d27f6', valueLimit: 0n, policy: '0x0000000000000000000000000000000000000000', policyConfig: '0x' }]) } }],
+      }),
+      code(-32602, /permission\.data/),
+    )
+    assert.equal(asked, 0)
     // a revocation of something this wallet did not grant
     await assert.rejects(provider.request({ method: 'wallet_revokeExecutionPermission', params: [{ permissionContext: '0x1234' }] }), code(-32602, /permissionContext/))
     // nothing of the above was granted: the manager is not even installed
@@ -296,4 +309,40 @@ describe('ERC-7715 refusals: a clear code and field, nothing granted', () => {
     ])
     for (const entry of Object.values(supported)) assert.deepEqual(entry, { chainIds: [numberToHex(devnet.chain.id)], ruleTypes: ['expiry'] })
   })
+})
+
+describe('ERC-7715 on the accounts people already own', () => {
+  for (const driver of [nexusDriver(), msaDriver(), safe7579Driver(), kernelDriver()]) {
+    it(`${driver.name}: the first grant installs the manager (root), the next is an owner approval (ERC-1271); both play from their context`, async () => {
+      await driver.deploy(devnet)
+      const owner = await driver.newAccount()
+      await sendUserOperationAndWait(devnet.bundlerClient, { account: owner, calls: [{ to: devnet.contracts.demoCounter, data: countData }] })
+      const provider = createLatchkeyWalletProvider({
+        account: owner,
+        bundlerClient: devnet.bundlerClient,
+        client: devnet.publicClient,
+        manager: devnet.contracts.sessionKeyManager,
+        signApproval: (typedData) => driver.signApproval(owner, typedData),
+        review: async () => ({ approved: true }),
+      })
+      const dapp = createClient({ chain: devnet.chain, transport: custom(provider) }).extend(erc7715ProviderActions())
+      const expiry = (await now()) + 3600
+      for (const [round, mode] of [[0, 'root'], [1, 'approval']] as const) {
+        const key = privateKeyToAccount(generatePrivateKey())
+        const [granted] = await dapp.requestExecutionPermissions([
+          {
+            chainId: devnet.chain.id,
+            to: key.address,
+            expiry,
+            permission: { type: 'latchkey-session', data: latchkeySessionPermissionData([callPolicy({ address: devnet.contracts.demoGame, abi: demoGameAbi, functionName: 'move', limits: { calls: { max: 1 } }, policy: devnet.contracts.sessionKeyManager })]) },
+          },
+        ])
+        assert.equal(decodePermissionContext(granted!.context).grant.type, mode)
+        const player = await toSessionAccount({ client: devnet.publicClient, permissionContext: granted!.context, signer: key })
+        await sendUserOperationAndWait(devnet.bundlerClient, { account: player, calls: [move(round, round)] })
+        await assert.rejects(sendUserOperationAndWait(devnet.bundlerClient, { account: player, calls: [move(round, round)] }), SessionCallRefusedError)
+      }
+      assert.equal(await moves(owner.address), 2n)
+    })
+  }
 })

@@ -17,6 +17,16 @@ import { launchChromium } from './fixtures/chromium.ts'
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
 
 const RESULTS = join(import.meta.dirname, '..', 'test-results')
+/** Reads the dApp page's session key from its IndexedDB (shared/pageStorage.ts's layout). */
+const SESSION_KEY_IN_INDEXEDDB = `new Promise((resolve, reject) => {
+  const open = indexedDB.open('latchkey', 1)
+  open.onerror = () => reject(open.error)
+  open.onsuccess = () => {
+    const get = open.result.transaction('values').objectStore('values').get('session-key')
+    get.onsuccess = () => resolve(get.result)
+    get.onerror = () => reject(get.error)
+  }
+})`
 /** Where the subscription pays (the dApp page's merchant). */
 const MERCHANT: Address = '0x000000000000000000000000000000000000c0de'
 
@@ -71,6 +81,8 @@ async function approveInPopup(dapp: Page, button: string, answer: (popup: Page) 
 describe('wallet and dApp pages in Chromium', { timeout: 300_000 }, () => {
   it('the game asks once, plays 5 moves without prompts; the wallet shows 15 left, revokes, and the next move is refused', async (t) => {
     await inBrowser(t, async (context, pages) => {
+      const bodies: string[] = []
+      context.on('request', (request) => bodies.push(`${request.url()} ${request.postData() ?? ''}`))
       const { wallet, account } = await openWallet(context)
       const dapp = await context.newPage()
       await dapp.goto(server.dappUrl)
@@ -97,11 +109,19 @@ describe('wallet and dApp pages in Chromium', { timeout: 300_000 }, () => {
       await wallet.getByRole('button', { name: 'Refresh' }).click()
       await wallet.getByText('15 of 20 calls left').waitFor({ timeout: 30_000 })
       await wallet.getByRole('button', { name: /Revoke permission 1/ }).click()
-      await wallet.getByText('No active sessions.').waitFor({ timeout: 60_000 })
+      await wallet.getByRole('heading', { name: '1. latchkey-session — revoked' }).waitFor({ timeout: 60_000 })
+      await wallet.getByText(/^0 of 1 session usable/).waitFor()
 
       await dapp.getByRole('gridcell', { name: 'Move to 7, 7' }).click()
       await dapp.getByRole('alert').getByText(/Move refused: .*revoked/).waitFor({ timeout: 30_000 })
       assert.equal(await devnet.publicClient.readContract({ address: devnet.contracts.demoGame, abi: demoGameAbi, functionName: 'movesOf', args: [account] }), 5n)
+
+      // The session key stayed in the dApp's IndexedDB: no request of any page carried it.
+      const key = (await dapp.evaluate(SESSION_KEY_IN_INDEXEDDB)) as string
+      assert.match(key, /^0x[0-9a-f]{64}$/)
+      assert.ok(bodies.length > 10, `${bodies.length} requests seen`)
+      assert.deepEqual(bodies.filter((body) => body.toLowerCase().includes(key.slice(2).toLowerCase())), [])
+      assert.equal((await dapp.evaluate('JSON.stringify(localStorage)')) as string, '{}')
     })
   })
 
@@ -130,6 +150,11 @@ describe('wallet and dApp pages in Chromium', { timeout: 300_000 }, () => {
       await wallet.getByRole('button', { name: 'Refresh' }).click()
       const left = wallet.getByText(/^50 LKUSD of 60 LKUSD left this period \(until \d{4}-\d\d-\d\d \d\d:59:59Z\)$/)
       await left.waitFor({ timeout: 30_000 })
+
+      await wallet.getByRole('button', { name: 'Revoke all' }).click()
+      await wallet.getByRole('heading', { name: '1. erc20-token-periodic — revoked (all)' }).waitFor({ timeout: 60_000 })
+      await dapp.getByRole('button', { name: 'Pay 10 LKUSD' }).click()
+      await dapp.getByText(/Payment refused: .*not granted/).waitFor({ timeout: 30_000 })
     })
   })
 

@@ -50,9 +50,10 @@ async function main() {
   const refresh = async () => {
     status.textContent = 'Reading the chain…'
     try {
-      const granted = (await provider.request({ method: 'wallet_getGrantedExecutionPermissions' })) as GrantedExecutionPermission[]
+      const granted: GrantedExecutionPermission[] = await provider.listPermissions()
       renderSessions(config, byId('sessions'), granted, (context) => void revoke(context))
-      status.textContent = granted.length === 0 ? 'No active sessions.' : `${granted.length} session${granted.length === 1 ? '' : 's'}, read at ${new Date().toLocaleTimeString()}.`
+      const active = granted.filter((g) => g.latchkey.status === 'active' || g.latchkey.status === 'pending').length
+      status.textContent = granted.length === 0 ? 'No sessions granted yet.' : `${active} of ${granted.length} session${granted.length === 1 ? '' : 's'} usable, read at ${new Date().toLocaleTimeString()}.`
       await showAccount(page, account.address)
     } catch (error) {
       status.textContent = `Could not read the sessions: ${errorText(error)}`

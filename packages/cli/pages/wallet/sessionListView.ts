@@ -18,6 +18,16 @@ export function allowanceLine(config: PageConfig, allowance: SessionAllowance): 
   }
 }
 
+/** A session's state in words ('not-granted': its root or approval was dropped by a revoke-all). */
+const STATUS: Record<GrantedExecutionPermission['latchkey']['status'], string> = {
+  pending: 'not started yet',
+  active: 'active',
+  exhausted: 'used up',
+  expired: 'expired',
+  revoked: 'revoked',
+  'not-granted': 'revoked (all)',
+}
+
 /** The granted permissions as cards: type, state, key, expiry, what is left of each limit, and a Revoke button. */
 export function renderSessions(config: PageConfig, list: HTMLElement, granted: readonly GrantedExecutionPermission[], revoke: (context: `0x${string}`) => void): void {
   list.replaceChildren()
@@ -25,7 +35,7 @@ export function renderSessions(config: PageConfig, list: HTMLElement, granted: r
     const item = document.createElement('li')
     item.className = `card state-${permission.latchkey.status}`
     const heading = document.createElement('h3')
-    heading.textContent = `${i + 1}. ${permission.permission.type} — ${permission.latchkey.status}`
+    heading.textContent = `${i + 1}. ${permission.permission.type} — ${STATUS[permission.latchkey.status]}`
     item.append(heading)
     const facts = document.createElement('ul')
     const expiry = permission.rules.find((rule) => rule.type === 'expiry')?.data.timestamp as number | undefined
@@ -41,6 +51,11 @@ export function renderSessions(config: PageConfig, list: HTMLElement, granted: r
       facts.append(li)
     }
     item.append(facts)
+    // A revoked session (or one dropped by a revoke-all) has nothing left to revoke.
+    if (permission.latchkey.status === 'revoked' || permission.latchkey.status === 'not-granted') {
+      list.append(item)
+      return
+    }
     const button = document.createElement('button')
     button.type = 'button'
     button.className = 'danger'

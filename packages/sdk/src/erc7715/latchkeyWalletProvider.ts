@@ -1,10 +1,13 @@
 import { erc20Abi, numberToHex, type Address, type Chain, type Client, type Hex, type Transport } from 'viem'
 import type { SmartAccount } from 'viem/account-abstraction'
 import { getBlock } from 'viem/actions'
-import { createSessionApproval } from '../actions/createSessionApproval.ts'
+import { createSessionApproval, type CreateSessionApprovalParameters } from '../actions/createSessionApproval.ts'
+import type { Erc7579AccountKind } from '../accounts/accountLayout.ts'
 import { getSessionAllowances, isAllowanceExhausted, type SessionAllowance } from '../actions/getSessionAllowances.ts'
 import { getSessionStatus, type SessionStatus } from '../actions/getSessionStatus.ts'
-import { grantSessions, isSessionManagerInstalled } from '../actions/grantSessions.ts'
+import { assertSafeSession, grantSessions, isSessionManagerInstalled } from '../actions/grantSessions.ts'
+import { UnsafeSessionError } from '../errors/session.ts'
+import { InvalidParameterError } from '../errors/userOperation.ts'
 import { revokeSessions } from '../actions/revokeSessions.ts'
 import type { sendUserOperationAndWait } from '../actions/sendUserOperationAndWait.ts'
 import { latchkeyModules } from '../deployments.ts'
@@ -66,6 +69,10 @@ export type LatchkeyWalletProviderParameters = {
   gas?: GasPolicyReturnType | undefined
   /** Names and ABIs of contracts, for the consent text. */
   contracts?: DescribeSessionOptions['contracts']
+  /** Which ERC-7579 account the owner's is, for the manager's install data. Default: read from its `accountId()`. */
+  accountKind?: Erc7579AccountKind | undefined
+  /** For accounts whose smart-account object cannot sign typed data (a Safe, Kernel): the owner's ERC-1271 signature of an approval. */
+  signApproval?: CreateSessionApprovalParameters['signApproval']
 }
 
 /** An EIP-1193 provider: `request({ method, params })`. Refusals are {@link PermissionRequestError}s with their code. */
@@ -73,6 +80,11 @@ export type LatchkeyWalletProvider = {
   request(args: { method: string; params?: unknown }): Promise<unknown>
   /** Revokes every session of the account and every outstanding approval (one owner userOp). */
   revokeAll(): Promise<void>
+  /**
+   * Every grant this wallet made, revoked ones included, each with its state (pending, active, exhausted,
+   * expired, revoked, or not-granted after a revoke-all) and what is left of each limit: the wallet's own list.
+   */
+  listPermissions(): Promise<GrantedExecutionPermission[]>
 }
 
 const DAY = 86_400
@@ -107,6 +119,7 @@ export function createLatchkeyWalletProvider(parameters: LatchkeyWalletProviderP
     const approved = []
     for (const [index, { request, defaultExpiry }] of prepared.entries()) {
       const session = build(request, `params[${index}]`)
+      await assertSafe(session, index)
       const description = describeSession(session, { account: account.address, modules: describedModules, now: time, contracts: contractsFor(request.data) })
       const warnings = description.split('\n').filter((line) => line.startsWith('WARNING'))
       const decision = await parameters.review({ index, request, defaultExpiry, session, description, warnings, adjustable: request.isAdjustmentAllowed })
@@ -141,6 +154,16 @@ export function createLatchkeyWalletProvider(parameters: LatchkeyWalletProviderP
     return { request, defaultExpiry: parsed.expiry === undefined }
   }
 
+  /** A session that names the account, the manager or an installed module is refused before the owner is asked. */
+  async function assertSafe(session: Session, index: number) {
+    try {
+      await assertSafeSession(client, session, account.address, manager)
+    } catch (error) {
+      if (!(error instanceof UnsafeSessionError || error instanceof InvalidParameterError)) throw error
+      throw new PermissionRequestError(PERMISSION_ERROR_CODES.invalidParams, `params[${index}].permission.data`, error.shortMessage, { cause: error })
+    }
+  }
+
   /** The owner's adjustments applied; one that would grant more than asked is the wallet's error (-32603), and grants nothing. */
   function adjusted(request: ParsedPermissionRequest & { expiry: number }, adjustments: PermissionAdjustments, index: number) {
     try {
@@ -165,10 +188,10 @@ export function createLatchkeyWalletProvider(parameters: LatchkeyWalletProviderP
     try {
       if (await isSessionManagerInstalled(client, account.address, manager)) {
         const grants: SessionGrant[] = []
-        for (const session of sessions) grants.push(await createSessionApproval({ account, manager, session, chainClient: client }))
+        for (const session of sessions) grants.push(await createSessionApproval({ account, manager, session, chainClient: client, signApproval: parameters.signApproval }))
         return grants
       }
-      return (await grantSessions(bundlerClient, { account, manager, sessions, chainClient: client })).grants
+      return (await grantSessions(bundlerClient, { account, manager, sessions, chainClient: client, accountKind: parameters.accountKind })).grants
     } catch (error) {
       const why = error instanceof LatchkeyError ? error.shortMessage : String(error)
       throw new PermissionRequestError(PERMISSION_ERROR_CODES.internal, undefined, `the grant failed: ${why}`, { cause: error })
@@ -188,19 +211,23 @@ export function createLatchkeyWalletProvider(parameters: LatchkeyWalletProviderP
     return responses
   }
 
-  async function getGrantedExecutionPermissions(): Promise<GrantedExecutionPermission[]> {
+  /** Every grant this wallet made, with its state and what is left of each limit, read from the chain. */
+  async function listPermissions(): Promise<GrantedExecutionPermission[]> {
     const records = await store.list()
     const grants = records.map((record) => decodePermissionContext(record.response.context))
     const statuses = await getSessionStatus(client, grants)
-    const granted = await Promise.all(
-      records.map(async (record, i): Promise<GrantedExecutionPermission | undefined> => {
-        if (statuses[i] === 'revoked' || statuses[i] === 'not-granted') return undefined
+    return Promise.all(
+      records.map(async (record, i): Promise<GrantedExecutionPermission> => {
         const allowances = await getSessionAllowances(client, grants[i]!)
         const status = statuses[i] === 'active' && sessionExhausted(grants[i]!.session, allowances) ? 'exhausted' : statuses[i]!
         return { ...record.response, latchkey: { digest: record.digest, status, allowances, grantedAt: record.grantedAt } }
       }),
     )
-    return granted.filter((entry) => entry !== undefined)
+  }
+
+  /** ERC-7715: every grant not revoked (nor dropped by a revoke-all, which leaves it 'not-granted'). */
+  async function getGrantedExecutionPermissions(): Promise<GrantedExecutionPermission[]> {
+    return (await listPermissions()).filter((entry) => entry.latchkey.status !== 'revoked' && entry.latchkey.status !== 'not-granted')
   }
 
   async function revokeExecutionPermission(params: unknown): Promise<Record<string, never>> {
@@ -252,6 +279,7 @@ export function createLatchkeyWalletProvider(parameters: LatchkeyWalletProviderP
     async revokeAll() {
       await revokeSessions(bundlerClient, { account, manager, sessions: 'all', chainClient: client })
     },
+    listPermissions,
   }
 }
 
