@@ -11,7 +11,7 @@ import assert from 'node:assert/strict'
 import { encodeFunctionData, parseEther, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { demoCounterAbi, demoTokenAbi } from '@latchkey/contracts'
-import { callPolicy, createSession, encodeExecute, erc20Policy, gasPolicy, grantSessions, permission, type Permission, type CreateSessionParameters } from '@latchkey/sdk'
+import { callPolicy, createSession, encodeExecute, erc20Policy, gasPolicy, grantSessions, permission, streamPolicy, type Permission, type CreateSessionParameters } from '@latchkey/sdk'
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
 import { assertRefusedInValidation, sessionOpByHand, submitAsOwnBundler } from './fixtures/ownBundler.ts'
 import { mintUsd } from './fixtures/policySessions.ts'
@@ -83,4 +83,29 @@ describe('defect 3: an op declaring time 0 under a 1-second period', () => {
       assert.deepEqual({ included: landed.included, success: landed.included && landed.success }, { included: true, success: true })
     })
   }
+})
+
+describe('StreamPolicy: an op declaring a future time to spend what has not accrued yet', () => {
+  it('is accepted by the policy but held by the EntryPoint to its declared time (AA22), and the same op declaring now within what accrued lands', async () => {
+    const owner = await deployedOwnerAccount(devnet)
+    await mintUsd(devnet, owner.address, 100_000n)
+    const key = privateKeyToAccount(generatePrivateKey())
+    const now = Number((await devnet.publicClient.getBlock()).timestamp)
+    // 1 token a second since 100 s ago: about 100 accrued now, 10,100 in 10,000 s.
+    const stream = streamPolicy({ token: devnet.contracts.demoToken, amountPerSecond: 1n, maxAmount: 1_000_000n, startTime: now - 100, policy: devnet.contracts.streamPolicy })
+    const session = createSession({ signer: key.address, validFor: 86_400, permissions: [stream] })
+    const { grants } = await grantSessions(devnet.bundlerClient, { account: owner, manager: devnet.contracts.sessionKeyManager, sessions: [session] })
+    const payee = privateKeyToAccount(generatePrivateKey()).address
+    const transfer = (amount: bigint) => encodeExecute([{ to: devnet.contracts.demoToken, data: encodeFunctionData({ abi: demoTokenAbi, functionName: 'transfer', args: [payee, amount] }) }])
+
+    const attack = await sessionOpByHand(devnet, { grant: grants[0]!, signer: key, callData: transfer(5_000n), permissionIndices: [0], declaredTime: now + 10_000 })
+    assertRefusedInValidation(await submitAsOwnBundler(devnet, attack), /AA22 expired or not due/)
+    const early = await sessionOpByHand(devnet, { grant: grants[0]!, signer: key, callData: transfer(5_000n), permissionIndices: [0], declaredTime: now })
+    assertRefusedInValidation(await submitAsOwnBundler(devnet, early), /AA23.*PolicyLimitExceeded\(0, 0, 5000, 10[0-9]\)/)
+
+    const fair = await sessionOpByHand(devnet, { grant: grants[0]!, signer: key, callData: transfer(50n), permissionIndices: [0], declaredTime: now })
+    const landed = await submitAsOwnBundler(devnet, fair)
+    assert.deepEqual({ included: landed.included, success: landed.included && landed.success }, { included: true, success: true })
+    assert.equal(await devnet.publicClient.readContract({ address: devnet.contracts.demoToken, abi: demoTokenAbi, functionName: 'balanceOf', args: [payee] }), 50n)
+  })
 })

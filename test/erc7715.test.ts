@@ -286,6 +286,21 @@ describe('ERC-7715 refusals: a clear code and field, nothing granted', () => {
       }),
       code(-32602, /permission\.data/),
     )
+    await assert.rejects(
+      counting.provider.request({
+        method: 'wallet_requestExecutionPermissions',
+        params: [{ ...base, permission: { type: 'latchkey-session', data: latchkeySessionPermissionData([{ target: devnet.contracts.sessionKeyManager, selector: '0x00000000', valueLimit: 0n, policy: '0x0000000000000000000000000000000000000000', policyConfig: '0x' }]) } }],
+      }),
+      code(-32602, /permission\.data/),
+    )
+    // the dApp cannot choose the fees' bounds: the wallet's own gas policy goes on every session
+    await assert.rejects(
+      counting.provider.request({
+        method: 'wallet_requestExecutionPermissions',
+        params: [{ ...base, permission: { type: 'latchkey-session', data: { ...latchkeySessionPermissionData([callPolicy({ address: devnet.contracts.demoGame, abi: demoGameAbi, functionName: 'move', policy: devnet.contracts.sessionKeyManager })]), gasPolicy: '0x0000000000000000000000000000000000000000' } } }],
+      }),
+      code(-32602, /data\.gasPolicy/),
+    )
     assert.equal(asked, 0)
     // a revocation of something this wallet did not grant
     await assert.rejects(provider.request({ method: 'wallet_revokeExecutionPermission', params: [{ permissionContext: '0x1234' }] }), code(-32602, /permissionContext/))
