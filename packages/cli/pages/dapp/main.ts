@@ -81,6 +81,10 @@ function drawBoard(page: PageClients, sessionKey: ReturnType<typeof privateKeyTo
           const player = await toSessionAccount({ client: page.publicClient, permissionContext: context, signer: sessionKey })
           const data = encodeFunctionData({ abi: demoGameAbi, functionName: 'move', args: [x, y] })
           const receipt = await sendUserOperationAndWait(page.bundlerClient, { account: player, calls: [{ to: page.config.contracts.demoGame, data }] })
+          for (const other of board.querySelectorAll('[aria-current]')) other.removeAttribute('aria-current')
+          square.setAttribute('aria-current', 'true')
+          square.textContent = '●'
+          for (const other of board.querySelectorAll('button:not([aria-current])')) other.textContent = ''
           const entry = document.createElement('li')
           entry.textContent = `Moved to (${x}, ${y}): userOp ${receipt.userOpHash.slice(0, 10)}…, gas ${receipt.receipt.gasUsed}`
           log.append(entry)

@@ -28,8 +28,8 @@ export function popupWalletProvider(walletUrl: string) {
   return {
     request({ method, params }: { method: string; params?: unknown }): Promise<unknown> {
       const id = nextId++
-      // A new query each time: the named popup is navigated (and loads again) even when it is already open.
-      const popup = window.open(new URL(`?request=${id}`, walletUrl).href, 'latchkey-wallet', 'popup,width=440,height=720')
+      // A window of its own for each request: the last one may still be closing after its answer.
+      const popup = window.open(new URL(`?request=${id}`, walletUrl).href, `latchkey-wallet-${id}`, 'popup,width=440,height=720')
       if (!popup) return Promise.reject(new WalletRpcError(4100, 'the wallet window could not be opened (a popup blocker?)'))
       return new Promise((resolve, reject) => {
         let closedSince = 0

@@ -2,6 +2,7 @@ import { adjustPermissionRequest, type AdjustableAmount, type PermissionAdjustme
 import type { PageConfig } from '../shared/pageConfig.ts'
 import { byId, errorText } from '../shared/pageConfig.ts'
 import { readAmount, showAmount, unitOf, type AmountUnit } from './amounts.ts'
+import { permissionSummary } from './permissionSummary.ts'
 
 const AMOUNT_LABELS: Record<AdjustableAmount, string> = {
   allowanceAmount: 'Allowance',
@@ -32,10 +33,8 @@ export function showConsent(config: PageConfig, review: PermissionReview, origin
   const { request } = review
   body.append(element('p', `${origin} asks for a ${request.data.type} permission for its key ${request.to}.`, { class: 'lead' }))
   if (request.justification) body.append(element('blockquote', `“${request.justification}”`, { 'aria-label': 'Why the dApp asks' }))
-
-  const lines = element('ul', undefined, { class: 'description', 'aria-label': 'What the session may do' })
-  for (const line of review.description.split('\n').filter((l) => !l.startsWith('WARNING'))) lines.append(element('li', line))
-  body.append(lines)
+  body.append(element('p', permissionSummary(config, request), { class: 'summary' }))
+  body.append(descriptionList(review.description))
   if (review.warnings.length > 0) {
     const warnings = element('ul', undefined, { class: 'warnings', 'aria-label': 'Warnings' })
     for (const warning of review.warnings) warnings.append(element('li', warning))
@@ -71,6 +70,26 @@ export function showConsent(config: PageConfig, review: PermissionReview, origin
       }
     })
   })
+}
+
+/**
+ * describeSession's lines as a list: a permission's details (indented "- " lines) nested under it; the
+ * WARNING lines are shown apart.
+ */
+function descriptionList(description: string): HTMLUListElement {
+  const list = element('ul', undefined, { class: 'description', 'aria-label': 'What the session may do' })
+  let details: HTMLUListElement | undefined
+  for (const line of description.split('\n').filter((l) => !l.startsWith('WARNING'))) {
+    const detail = /^\s+- (.*)$/.exec(line)
+    if (detail && list.lastElementChild) {
+      if (!details) list.lastElementChild.append((details = element('ul')))
+      details.append(element('li', detail[1]))
+      continue
+    }
+    details = undefined
+    list.append(element('li', line))
+  }
+  return list
 }
 
 /** The adjustment fields (amounts when the dApp allows it; the expiry always); returns what changed. */
