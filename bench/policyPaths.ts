@@ -1,8 +1,8 @@
 /**
  * Gas of session policies: the same steady session ERC-20 transfer (recorded session, its second use, to a
  * fresh recipient) under no policy, CallPolicy rules (built into the manager) with 1, 2, 4 and 8 rules and
- * with limits kept on chain, the same 2 rules in the pluggable CallPolicy module, the Erc20Policy, and a
- * GasPolicy. The differences are the cost of a rule and of a limit (BENCHMARKS.md).
+ * with limits kept on chain, the same 2 rules in the pluggable CallPolicy module, the Erc20Policy, a
+ * StreamPolicy (ERC-7715 streams), and a GasPolicy. The differences are the cost of a rule and of a limit (BENCHMARKS.md).
  *
  * Cases under `policy-periodic/` declare the real time (their limits have periods), so their signature
  * bytes, and with them a few units of calldata gas, change from run to run: they are reported but are not
@@ -25,6 +25,7 @@ import {
   perPeriod,
   permission,
   sendUserOperationAndWait,
+  streamPolicy,
   toSessionAccount,
   total,
   type Permission,
@@ -84,6 +85,10 @@ export async function measurePolicyPaths(target: MeasureTarget): Promise<GasCase
   await measure('policy/default-gas-bounds-module', 'no call policy; the same default bounds in the GasPolicy module (not built in)', [permission({ target: token, abi: erc20Abi, functionName: 'transfer' })], {
     gas: gasPolicy({ ...DEFAULT_SESSION_GAS_BOUNDS, policy: target.contracts.gasPolicy }),
   })
+  // A stream's op is held until its declared time (validAfter): it declares the real time, like the periodic cases.
+  await measure('policy-periodic/stream-erc20', 'StreamPolicy (an ERC-7715 erc20-token-stream: transfer only, within what accrued; declares the real time)', [
+    streamPolicy({ token, amountPerSecond: big, startTime: 0, policy: target.contracts.streamPolicy }),
+  ], { periodic: true })
   await measure('policy-periodic/call-2-rules-per-day', 'CallPolicy, 2 rules + a daily total of amount (declares the real time)', [onTransfer([not(1), [lte(big), perPeriod(big, 86_400)]])], { periodic: true })
   return cases
 }
