@@ -13,7 +13,7 @@ import { decodeExecute, encodeExecute, type Call } from '../erc7579/execution.ts
 import { LatchkeyError } from '../errors/LatchkeyError.ts'
 import { SessionCallRefusedError, SessionGasRefusedError, SessionNotUsableError } from '../errors/session.ts'
 import { TIME_MARGIN_SECONDS, checkSessionCalls } from '../sessions/checkSessionCalls.ts'
-import { chooseDeclaredTime, sessionGasLimitBound, sessionPeriods } from '../sessions/declaredTime.ts'
+import { chooseDeclaredTime, sessionGasLimitBound, sessionHasStream, sessionPeriods } from '../sessions/declaredTime.ts'
 import { assignSessionCalls } from '../sessions/assignSessionCalls.ts'
 import { batchSessionSigningHash, encodeBatchSessionSignature, type BatchSessionPart, type SessionCallEntry } from '../sessions/batchSessionSignature.ts'
 import { readSessionState, type SessionState } from '../sessions/readSessionState.ts'
@@ -180,10 +180,13 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
   /**
    * The time the op declares (docs/policies.md §1): the later of the chain's latest block and this
    * machine's clock (the op lands in a new block); if a period of one of the sessions the op uses ends
-   * within the margin, this waits for the next period, so that the op does not expire on its way.
+   * within the margin, this waits for the next period, so that the op does not expire on its way. A session
+   * with a stream (StreamPolicy returns the declared time as validAfter) declares the latest block's time:
+   * what has accrued by then, valid at once.
    */
   async function declare(chainNow: number, used: readonly number[]): Promise<number> {
-    const now = Math.max(chainNow, Math.floor(Date.now() / 1000))
+    const streams = used.some((index) => sessionHasStream(grants[index]!.session, modules))
+    const now = streams ? chainNow : Math.max(chainNow, Math.floor(Date.now() / 1000))
     const limits = periodsOf(used)
     const periods = [...new Set(limits.map((limit) => limit.period))]
     const owner = (period: number) => limits.find((limit) => limit.period === period)!.digest
@@ -203,10 +206,10 @@ export async function toSessionAccount(parameters: ToSessionAccountParameters): 
     for (let tries = 0; periods.length > 0; tries++) {
       const latest = Number((await getBlock(client, { blockTag: 'latest' })).timestamp)
       const behind = periods.find((period) => Math.floor(latest / period) !== Math.floor(declaredTime / period))
-      if (behind === undefined) break
+      if (behind === undefined && (!streams || latest >= declaredTime)) break
       if (tries === BLOCK_WAIT_SECONDS) {
         throw new SessionNotUsableError(
-          owner(behind),
+          behind === undefined ? grants[used[0]!]!.digest : owner(behind),
           'not-yet-valid',
           `the chain's latest block (time ${latest}) is not yet in the period the op must declare (time ${declaredTime}), after ${BLOCK_WAIT_SECONDS} s of waiting: bundlers simulate at the latest block (a chain that mines only on demand needs a block)`,
         )

@@ -35,6 +35,14 @@ export function sessionPeriods(session: Session, modules: PolicyModules = latchk
 }
 
 /**
+ * Whether a permission of the session is a stream (StreamPolicy): its op is valid only from the time it
+ * declares, so it declares a time the chain has reached.
+ */
+export function sessionHasStream(session: Session, modules: PolicyModules = latchkeyModules): boolean {
+  return modules.streamPolicy !== undefined && session.permissions.some((permission) => same(permission.policy, modules.streamPolicy!))
+}
+
+/**
  * The time a userOp declares (docs/policies.md §1): `now`, unless a period of the session ends within
  * `margin` seconds, in which case the op would likely expire before it lands: then `wait` says how many
  * seconds to wait for the next period to begin (and `now + wait` is declared).
