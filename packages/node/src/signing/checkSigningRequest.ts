@@ -1,6 +1,7 @@
 import { hashTypedData, hexToBytes, parseAbi, zeroAddress, type Chain, type Client, type Transport } from 'viem'
-import { getCode, readContract } from 'viem/actions'
-import { checkSessionCalls, decodeExecute, frostSignerKey, readSessionState, sessionApprovalTypedData, sessionRequestMessage, userOpCost, type Call, type SessionGrant, type SessionSigningRequest } from '@latchkey/sdk'
+import { getBlock, getCode, readContract } from 'viem/actions'
+import { entryPoint07Abi, entryPoint07Address } from 'viem/account-abstraction'
+import { checkSessionCalls, decodeExecute, frostSignerKey, isCanonicalExecute, readSessionState, sessionApprovalTypedData, sessionRequestMessage, userOpCost, type Call, type SessionGrant, type SessionSigningRequest } from '@latchkey/sdk'
 
 const erc1271Abi = parseAbi(['function isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)'])
 const ERC1271_MAGIC = '0x1626ba7e'
@@ -22,6 +23,27 @@ async function approvalProblem(client: Client<Transport, Chain | undefined>, cha
   } catch {
     return 'the owner approval does not validate through the account’s ERC-1271 (it reverted)'
   }
+}
+
+/** How far ahead of the chain's latest block a request may declare its time: the SDK's margin and some clock skew. */
+const MAX_DECLARED_AHEAD_SECONDS = 30
+
+/**
+ * A declared time well ahead of the chain (an op for a future period, signed now to be used later), or a
+ * nonce the EntryPoint has already moved past: the node signs neither.
+ */
+async function timeAndNonceProblem(client: Client<Transport, Chain | undefined>, request: SessionSigningRequest): Promise<string | undefined> {
+  const { userOperation, declaredTime } = request
+  const [block, next] = await Promise.all([
+    getBlock(client, { blockTag: 'latest' }),
+    readContract(client, { address: entryPoint07Address, abi: entryPoint07Abi, functionName: 'getNonce', args: [userOperation.sender, userOperation.nonce >> 64n] }),
+  ])
+  const latest = Number(block.timestamp)
+  if (declaredTime > latest + MAX_DECLARED_AHEAD_SECONDS) {
+    return `the request declares time ${declaredTime}, ${declaredTime - latest} s ahead of the chain's latest block (${latest}): a node signs only for now (at most ${MAX_DECLARED_AHEAD_SECONDS} s ahead), never for a later period`
+  }
+  if (userOperation.nonce < next) return `the userOp's nonce ${userOperation.nonce} is already used (the EntryPoint's next for this key is ${next})`
+  return undefined
 }
 
 /**
@@ -46,12 +68,21 @@ export async function checkSigningRequest(
     if (grant.account.toLowerCase() !== userOperation.sender.toLowerCase()) return { ok: false, reason: `session ${index} is for account ${grant.account}, the userOp's sender is ${userOperation.sender}` }
     if (grant.session.signer.toLowerCase() !== key) return { ok: false, reason: `session ${index}'s signer is not this group's key` }
   }
+  const repeated = parts.findIndex((part, index) => parts.findIndex((other) => other.grant.digest.toLowerCase() === part.grant.digest.toLowerCase()) !== index)
+  if (repeated >= 0) {
+    const first = parts.findIndex((other) => other.grant.digest.toLowerCase() === parts[repeated]!.grant.digest.toLowerCase())
+    return { ok: false, reason: `session ${repeated} is session ${first} again: the manager refuses a batch that carries a session twice (SessionBatchSessionRepeated), and each part alone would pass its limits` }
+  }
   let calls: Call[]
   try {
     calls = decodeExecute(userOperation.callData)
   } catch (error) {
     return { ok: false, reason: `the userOp's callData is not an ERC-7579 execute (${(error as Error).message})` }
   }
+  // Decoded as strictly as the account's Solidity decoder: one encoding only (no dirty address bits, no stray offsets).
+  if (!isCanonicalExecute(userOperation.callData)) return { ok: false, reason: "the userOp's callData is not in canonical ABI encoding (dirty upper bytes, offsets or trailing bytes the account's decoder would not read as the node does)" }
+  const stale = await timeAndNonceProblem(client, request)
+  if (stale) return { ok: false, reason: stale }
   if (entries.length !== calls.length) return { ok: false, reason: `${entries.length} call entries for ${calls.length} calls` }
   const stray = entries.findIndex((entry) => entry.session >= parts.length)
   if (stray >= 0) return { ok: false, reason: `call ${stray} names session ${entries[stray]!.session}, which the request does not carry` }

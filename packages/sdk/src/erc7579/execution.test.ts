@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { decodeFunctionData, slice, type Address } from 'viem'
-import { decodeExecute, encodeExecute, erc7579ExecuteAbi, executionMode } from './execution.ts'
+import { decodeFunctionData, encodeAbiParameters, encodeFunctionData, slice, type Address, type Hex } from 'viem'
+import { decodeExecute, encodeExecute, erc7579ExecuteAbi, executionMode, isCanonicalExecute } from './execution.ts'
 import { InvalidParameterError } from '../errors/userOperation.ts'
 
 const a: Address = '0x1111111111111111111111111111111111111111'
@@ -53,5 +53,25 @@ describe('ERC-7579 execute encoding', () => {
   it('refuses to decode a delegatecall mode', () => {
     const data = encodeExecute([{ to: a }]).replace(/^0xe9ae5c5300/, '0xe9ae5c53ff') as `0x${string}`
     assert.throws(() => decodeExecute(data), /unsupported ERC-7579 execution mode/)
+  })
+})
+
+describe('isCanonicalExecute', () => {
+  const a: Address = '0x00000000000000000000000000000000000000aa'
+  const b: Address = '0x00000000000000000000000000000000000000bb'
+  it('accepts what encodeExecute makes, single and batch, and a batch of one', () => {
+    assert.equal(isCanonicalExecute(encodeExecute([{ to: a, value: 1n, data: '0x1234' }])), true)
+    assert.equal(isCanonicalExecute(encodeExecute([{ to: a }, { to: b, data: '0xabcd' }])), true)
+    const executions = encodeAbiParameters([{ type: 'tuple[]', components: [{ type: 'address' }, { type: 'uint256' }, { type: 'bytes' }] }], [[[a, 0n, '0x']]])
+    const batchOfOne = encodeFunctionData({ abi: erc7579ExecuteAbi, functionName: 'execute', args: [executionMode.batch, executions] })
+    assert.equal(isCanonicalExecute(batchOfOne), true)
+  })
+  it('refuses dirty address bits, trailing bytes and what does not decode', () => {
+    const batch = encodeExecute([{ to: a }, { to: b }]).toLowerCase()
+    const word = `000000000000000000000000${a.slice(2)}`
+    assert.ok(batch.includes(word))
+    assert.equal(isCanonicalExecute(batch.replace(word, `000000000000000000000001${a.slice(2)}`) as Hex), false)
+    assert.equal(isCanonicalExecute(`${batch}00` as Hex), false)
+    assert.equal(isCanonicalExecute('0x1234'), false)
   })
 })

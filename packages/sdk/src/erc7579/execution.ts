@@ -97,3 +97,26 @@ export function decodeExecute(data: Hex): Call[] {
   }
   throw new InvalidParameterError('mode', `unsupported ERC-7579 execution mode ${rawMode}`)
 }
+
+/**
+ * Whether `data` is the one canonical encoding of the calls it holds: re-encoded under its own mode word, the
+ * same bytes. A strict check for whoever signs what it decodes (a signer node): a lax decoder reads a batch
+ * execution whose target has dirty upper bytes as a clean address, where the account's Solidity decoder
+ * reverts; offsets pointing elsewhere or bytes after the encoding are other encodings of the same calls.
+ * False also for calldata that does not decode.
+ */
+export function isCanonicalExecute(data: Hex): boolean {
+  let calls: Call[]
+  let rawMode: Hex
+  try {
+    calls = decodeExecute(data)
+    rawMode = decodeFunctionData({ abi: erc7579ExecuteAbi, data }).args[0]
+  } catch {
+    return false
+  }
+  const batch = rawMode.slice(2, 4) === '01'
+  const executionCalldata = batch
+    ? encodeAbiParameters(executionsParameter, [calls.map((call) => ({ target: call.to, value: call.value ?? 0n, callData: call.data ?? '0x' }))])
+    : encodePacked(['address', 'uint256', 'bytes'], [calls[0]!.to, calls[0]!.value ?? 0n, calls[0]!.data ?? '0x'])
+  return encodeFunctionData({ abi: erc7579ExecuteAbi, functionName: 'execute', args: [rawMode, executionCalldata] }).toLowerCase() === data.toLowerCase()
+}
