@@ -4,7 +4,8 @@
  * manager or the EntryPoint would: a batch carrying the same session twice (the manager:
  * SessionBatchSessionRepeated), an execution whose target has dirty upper bytes (Solidity's decoder
  * reverts), a nonce already used, and a declared time in a future period. Beside each, the same request
- * made right is signed, so a refusal for another reason would fail the test.
+ * made right is signed, so a refusal for another reason would fail the test. And the SDK spreads its
+ * signatures over every node.
  */
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
@@ -123,5 +124,25 @@ describe('signer network: the nodes refuse what the chain would refuse', () => {
     const op = await prepareWithFixedGas(devnet, account, [transfer(1n)])
     refused(await ask(request(op, grant, [{ session: 0, permission: 0 }], 1, now() + 86_400)), /declares .* ahead of the chain/)
     assert.deepEqual(await ask(request(op, grant, [{ session: 0, permission: 0 }])), { signed: true })
+  })
+})
+
+describe('signer network: load', () => {
+  it('spreads signatures over every node of a 2-of-3 network (each signature starts at the next node)', async () => {
+    const { account, transfer } = await distributedSession()
+    const asked = new Map<string, number>()
+    const realFetch = globalThis.fetch
+    globalThis.fetch = async (input, init) => {
+      const url = String(input)
+      if (url.endsWith('/sign/share')) asked.set(new URL(url).origin, (asked.get(new URL(url).origin) ?? 0) + 1)
+      return realFetch(input, init)
+    }
+    try {
+      for (let i = 0; i < 3; i++) await account.signUserOperation(await prepareWithFixedGas(devnet, account, [transfer(1n)]))
+    } finally {
+      globalThis.fetch = realFetch
+    }
+    assert.deepEqual([...asked.keys()].sort(), network.nodes.map((node) => new URL(node.url).origin).sort(), `shares asked of ${JSON.stringify([...asked])}`)
+    assert.deepEqual([...asked.values()], [2, 2, 2])
   })
 })

@@ -58,6 +58,9 @@ export function networkSessionSigner(parameters: NetworkSessionSignerParameters)
   let publicPackage: Promise<GroupPublicPackage> | undefined
   // Nodes that failed (down, slow, misbehaving), until when they are asked last.
   const demoted = new Map<string, number>()
+  // Each signature starts at the next node, so that the load spreads over all of them (asked in the order
+  // given, a 2-of-3 network never asked the third).
+  let rotation = 0
   const post = async <T>(node: SignerNodeInfo, path: string, payload: Record<string, unknown>) =>
     callSignerNode<T>(`${node.url}${path}`, { body: { ...payload, auth: await signNodeRequest(client, node.signingKey, path, payload) } })
   const pools = new CommitmentPools(async (node, count) => (await post<{ nonces: { commitmentId: string; commitments: Commitment }[] }>(node, '/sign/commit', { groupPublicKey: groupKey, count })).nonces)
@@ -86,13 +89,15 @@ export function networkSessionSigner(parameters: NetworkSessionSignerParameters)
       parameters.onNodeFailure?.({ node, kind, reason })
     }
     const wire = encodeSessionSigningRequest(request)
+    const start = rotation++ % nodes.length
+    const rotated = [...nodes.slice(start), ...nodes.slice(0, start)]
     for (let attempt = 0; attempt <= nodes.length; attempt++) {
       // A commitment of each of `threshold` nodes, from their pools (asked for at once when a pool is
       // empty); a node that fails is replaced by the next. Nodes that failed lately are asked last.
       const chosen: { node: SignerNodeInfo; pooled: PooledCommitment }[] = []
       const now = Date.now()
       const recent = (node: SignerNodeInfo) => (demoted.get(node.identifier) ?? 0) > now
-      const waiting = nodes.filter((node) => !excluded.has(node.identifier)).sort((a, b) => Number(recent(a)) - Number(recent(b)))
+      const waiting = rotated.filter((node) => !excluded.has(node.identifier)).sort((a, b) => Number(recent(a)) - Number(recent(b)))
       while (chosen.length < threshold && waiting.length > 0) {
         const asked = waiting.splice(0, threshold - chosen.length)
         const answers = await Promise.allSettled(asked.map((node) => pools.take(node)))
