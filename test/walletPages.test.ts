@@ -17,7 +17,7 @@ import { launchChromium } from './fixtures/chromium.ts'
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
 
 const RESULTS = join(import.meta.dirname, '..', 'test-results')
-/** Reads the dApp page's session key from its IndexedDB (shared/pageStorage.ts's layout). */
+/** Reads the dApp page's session key from its IndexedDB (packages/cli/pages/common/pageStorage.ts's layout). */
 const SESSION_KEY_IN_INDEXEDDB = `new Promise((resolve, reject) => {
   const open = indexedDB.open('latchkey', 1)
   open.onerror = () => reject(open.error)

@@ -2,9 +2,9 @@ import { createClient, custom, encodeFunctionData, erc20Abi, parseUnits, type He
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { demoGameAbi } from '@latchkey/contracts'
 import { callPolicy, erc7715ProviderActions, type Erc7715ProviderActions, latchkeySessionPermissionData, sendUserOperationAndWait, toSessionAccount } from '@latchkey/sdk'
-import { byId, errorText, loadPage, type PageClients } from '../shared/pageConfig.ts'
-import { loadOrCreate, loadValue, saveValue } from '../shared/pageStorage.ts'
-import { popupWalletProvider } from '../shared/walletBridge.ts'
+import { byId, errorText, loadPage, type PageClients } from '../common/pageConfig.ts'
+import { loadOrCreate, loadValue, saveValue } from '../common/pageStorage.ts'
+import { popupWalletProvider } from '../common/walletBridge.ts'
 
 /** How many moves the game asks for, and for how long. */
 const MOVES = 20

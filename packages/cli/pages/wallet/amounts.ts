@@ -1,5 +1,5 @@
 import { formatUnits, parseUnits, zeroAddress, type Address } from 'viem'
-import type { PageConfig } from '../shared/pageConfig.ts'
+import type { PageConfig } from '../common/pageConfig.ts'
 
 /** How an amount of a permission is shown and typed: ETH, the demo token, or base units of another token. */
 export type AmountUnit = { symbol: string; decimals: number }

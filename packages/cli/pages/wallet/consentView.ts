@@ -1,6 +1,6 @@
 import { adjustPermissionRequest, type AdjustableAmount, type PermissionAdjustments, type PermissionDecision, type PermissionReview } from '@latchkey/sdk'
-import type { PageConfig } from '../shared/pageConfig.ts'
-import { byId, errorText } from '../shared/pageConfig.ts'
+import type { PageConfig } from '../common/pageConfig.ts'
+import { byId, errorText } from '../common/pageConfig.ts'
 import { readAmount, showAmount, unitOf, type AmountUnit } from './amounts.ts'
 import { permissionSummary } from './permissionSummary.ts'
 

@@ -1,5 +1,5 @@
 import type { GrantedPermissionRecord, GrantedPermissionStore } from '@latchkey/sdk'
-import { loadValue, saveValue } from '../shared/pageStorage.ts'
+import { loadValue, saveValue } from '../common/pageStorage.ts'
 
 /** The wallet's grants, in IndexedDB (shared by the wallet's tabs and its popup; they are one origin). */
 export class IndexedDbPermissionStore implements GrantedPermissionStore {

@@ -1,5 +1,5 @@
 import type { ParsedPermissionRequest } from '@latchkey/sdk'
-import type { PageConfig } from '../shared/pageConfig.ts'
+import type { PageConfig } from '../common/pageConfig.ts'
 import { showAmount, showTime, unitOf } from './amounts.ts'
 
 /** A period in words: "hour", "day", "7 days", or seconds. */

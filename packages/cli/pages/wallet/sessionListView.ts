@@ -1,5 +1,5 @@
 import type { GrantedExecutionPermission, SessionAllowance } from '@latchkey/sdk'
-import type { PageConfig } from '../shared/pageConfig.ts'
+import type { PageConfig } from '../common/pageConfig.ts'
 import { showAmount, showTime, unitOf } from './amounts.ts'
 
 /** One line for a limit: what is left of it, and until when for a periodic one. */
