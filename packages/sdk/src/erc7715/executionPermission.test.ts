@@ -144,6 +144,7 @@ describe("viem's wallet_grantPermissions shape", () => {
     assert.throws(() => ask([{ type: 'native-token-transfer', data: {}, policies: [], required: true }]), refusal(/permissions\[0\]$/))
     assert.throws(() => ask([{ type: 'contract-call', data: { address: token, calls: ['nope'] }, policies: [], required: true }]), refusal(/permissions\[0\]$/))
     assert.throws(() => ask([{ type: 'native-token-transfer', data: {}, policies: [], required: false }]), refusal(/permissions$/))
+    assert.throws(() => ask([{ type: 'native-token-transfer', data: {}, policies: [{ type: 'token-allowance', data: { allowance: 'lots' } }], required: true }]), refusal(/permissions\[0\]$/))
     assert.throws(() => ask([], { type: 'wallet' }), refusal(/signer$/))
     assert.throws(() => ask([{ type: 'contract-call', data: { address: token, calls: ['move(uint8,uint8)'] }, policies: [] }], { type: 'keys', data: { ids: [key] } }), refusal(/signer$/))
     assert.throws(() => grantPermissionsRequests([{ expiry: 999, signer: { type: 'account', data: { id: key } }, permissions: [] }], context), refusal(/expiry$/))

@@ -1,4 +1,4 @@
-import { getAddress, isAddress, numberToHex, toFunctionSelector, zeroAddress, type Address, type Hex } from 'viem'
+import { getAddress, isAddress, isHex, numberToHex, toFunctionSelector, zeroAddress, type Address, type Hex } from 'viem'
 import { encodeCallPolicyConfig } from '../policies/callPolicyConfig.ts'
 import type { Permission } from '../sessions/session.ts'
 import { invalidField, parsePermissionRequest, type ExecutionPermissionRequest, type ExecutionPermissionResponse } from './executionPermission.ts'
@@ -65,7 +65,8 @@ function mapPermission(entry: OldPermission, manager: Address): Permission[] | s
   const unknown = policies.find((p) => !known.includes(p?.type))
   if (unknown) return `policy ${JSON.stringify(unknown?.type)} is not one this wallet enforces (token-allowance, rate-limit)`
   const allowance = policies.find((p) => p.type === 'token-allowance')?.data?.allowance
-  const amount = typeof allowance === 'string' || typeof allowance === 'bigint' ? BigInt(allowance) : undefined
+  const amount = typeof allowance === 'bigint' ? allowance : typeof allowance === 'string' && isHex(allowance, { strict: true }) && allowance.length > 2 ? BigInt(allowance) : undefined
+  if (allowance !== undefined && (amount === undefined || amount >= 1n << 256n)) return 'token-allowance: data.allowance must be a hex amount (0x…) in uint256'
   switch (entry.type) {
     case 'native-token-transfer':
       if (amount === undefined || amount === 0n) return 'a native-token-transfer needs a token-allowance policy (an unbounded transfer is not granted)'
