@@ -7,10 +7,10 @@
  */
 import { describe, it, before } from 'node:test'
 import assert from 'node:assert/strict'
-import { createClient, createWalletClient, custom, encodeFunctionData, http, erc20Abi, numberToHex, parseEther, type Address, type Hex } from 'viem'
+import { createClient, custom, encodeFunctionData, erc20Abi, numberToHex, parseEther, type Address, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { erc7715Actions } from 'viem/experimental'
-import { demoGameAbi, demoTokenAbi, sessionKeyManagerAbi } from '@latchkey/contracts'
+import { demoGameAbi, sessionKeyManagerAbi } from '@latchkey/contracts'
 import {
   callPolicy,
   createLatchkeyWalletProvider,
@@ -27,6 +27,7 @@ import {
 } from '@latchkey/sdk'
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
 import { countData, deployedOwnerAccount } from './fixtures/sessions.ts'
+import { mintUsd } from './fixtures/policySessions.ts'
 import { msaDriver, nexusDriver, kernelDriver, safe7579Driver } from './fixtures/accountDrivers.ts'
 
 let devnet: DevnetFixture
@@ -60,12 +61,6 @@ const move = (x: number, y: number) => ({ to: devnet.contracts.demoGame, data: e
 const transfer = (to: Address, amount: bigint) => ({ to: devnet.contracts.demoToken, data: encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [to, amount] }) })
 const moves = (player: Address) => devnet.publicClient.readContract({ address: devnet.contracts.demoGame, abi: demoGameAbi, functionName: 'movesOf', args: [player] })
 const root = (account: Address) => devnet.publicClient.readContract({ address: devnet.contracts.sessionKeyManager, abi: sessionKeyManagerAbi, functionName: 'merkleRoot', args: [account] })
-
-async function mint(to: Address, amount: bigint) {
-  const minter = createWalletClient({ chain: devnet.chain, transport: http(devnet.rpcUrl), account: privateKeyToAccount(devnet.testKeys[1]!.privateKey) })
-  const hash = await minter.writeContract({ address: devnet.contracts.demoToken, abi: demoTokenAbi, functionName: 'mint', args: [to, amount] })
-  await devnet.publicClient.waitForTransactionReceipt({ hash })
-}
 
 describe('ERC-7715: a game asks once, then plays without confirmations', () => {
   it('requests a latchkey-session, shows the consent text, plays 5 moves from the context, reports what is left, and is refused after a revoke', async () => {
@@ -119,7 +114,7 @@ describe('ERC-7715: a game asks once, then plays without confirmations', () => {
 describe('ERC-7715 permission types', () => {
   it('erc20-token-periodic: the owner lowers the amount; transfers count per period; the wallet shows what is left and when the period ends', async () => {
     const owner = await deployedOwnerAccount(devnet)
-    await mint(owner.address, 1_000n)
+    await mintUsd(devnet, owner.address, 1_000n)
     const { dapp, reviews } = walletFor(owner, (review) => (review.request.data.type === 'erc20-token-periodic' ? { approved: true, adjustments: { amounts: { periodAmount: 60n } } } : { approved: true }))
     const key = privateKeyToAccount(generatePrivateKey())
     const payee = privateKeyToAccount(generatePrivateKey()).address
@@ -184,7 +179,7 @@ describe('ERC-7715 permission types', () => {
 
   it('erc20-token-stream: the first use moves what accrued by its declared time; more is refused until it accrues', async () => {
     const owner = await deployedOwnerAccount(devnet)
-    await mint(owner.address, 10_000n)
+    await mintUsd(devnet, owner.address, 10_000n)
     const { dapp, reviews } = walletFor(owner)
     const key = privateKeyToAccount(generatePrivateKey())
     // started a minute ago: a session is not used within 10 s of its start (the SDK's clock margin)

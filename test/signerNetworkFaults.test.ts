@@ -13,9 +13,8 @@ import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import type { Address } from 'viem'
-import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import {
-  callSignerNode,
   createDistributedSession,
   encodeSessionSigningRequest,
   erc20Policy,
@@ -36,6 +35,7 @@ import { startSignerNetwork, type SignerNetwork } from '@latchkey/node'
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
 import { balanceOf, erc20Call, mintUsd, prepareWithFixedGas } from './fixtures/policySessions.ts'
 import { deployedOwnerAccount } from './fixtures/sessions.ts'
+import { signerNodeByHand } from './fixtures/signerNodeByHand.ts'
 
 const identifierOf = (n: number) => n.toString(16).padStart(64, '0')
 
@@ -69,15 +69,6 @@ async function distributedPayments(failures: SignerNodeFailure[] = []) {
   return { client, recipient, key, grants, signer, account, pay }
 }
 
-/** The signing protocol by hand, as the coordinator would run it, for `client`'s key. */
-function byHand(client: PrivateKeyAccount, groupPublicKey: string) {
-  const post = async <T>(node: SignerNodeInfo, path: string, payload: Record<string, unknown>) =>
-    callSignerNode<T>(`${node.url}${path}`, { body: { ...payload, auth: await signNodeRequest(client, node.signingKey, path, payload) } })
-  type Commit = { commitmentId: string; commitments: { identifier: string; hiding: string; binding: string } }
-  const commit = async (node: SignerNodeInfo) => (await post<{ nonces: Commit[] }>(node, '/sign/commit', { groupPublicKey, count: 1 })).nonces[0]!
-  return { post, commit }
-}
-
 /** A request to sign one payment by `account` (a userOp with fixed gas, not sent; in policy unless `amount` is too much). */
 async function paymentRequest(account: Awaited<ReturnType<typeof toSessionAccount>>, grant: SessionGrant, recipient: Address, amount = 1n): Promise<SessionSigningRequest> {
   const op = await prepareWithFixedGas(devnet, account, [erc20Call(devnet.contracts.demoToken, 'transfer', [recipient, amount])])
@@ -106,7 +97,7 @@ async function twoCommitments() {
   const { client, recipient, key, grants, account } = await distributedPayments()
   const request = await paymentRequest(account, grants[0]!, recipient)
   const groupPublicKey = key.groupPublicKey.slice(2)
-  const { post, commit } = byHand(client, groupPublicKey)
+  const { post, commit } = signerNodeByHand(client, groupPublicKey)
   const [one, two] = key.nodes as [SignerNodeInfo, SignerNodeInfo, SignerNodeInfo]
   return { client, recipient, key, grants, request, groupPublicKey, post, commit, one, two, first: await commit(one), second: await commit(two) }
 }
@@ -242,7 +233,7 @@ describe('signer network: faulty nodes', () => {
     const unchecked = await toSessionAccount({ client: devnet.publicClient, grant: grants[0]!, signer, precheck: false })
     const tooMuch = encodeSessionSigningRequest(await paymentRequest(unchecked, grants[0]!, recipient, 101n))
     const groupPublicKey = key.groupPublicKey.slice(2)
-    const { post, commit } = byHand(client, groupPublicKey)
+    const { post, commit } = signerNodeByHand(client, groupPublicKey)
     for (const node of key.nodes) {
       const own = await commit(node)
       const body = { groupPublicKey, commitmentId: own.commitmentId, commitments: [own.commitments, (await commit(key.nodes.find((n) => n !== node)!)).commitments], request: tooMuch }

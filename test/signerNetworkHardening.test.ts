@@ -12,7 +12,6 @@ import assert from 'node:assert/strict'
 import { erc20Abi, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import {
-  callSignerNode,
   createDistributedSession,
   encodeSessionSigningRequest,
   grantSessions,
@@ -20,16 +19,15 @@ import {
   callPolicy,
   sendUserOperationAndWait,
   SignerNetworkRefusedError,
-  signNodeRequest,
   toSessionAccount,
   type SessionGrant,
   type SessionSigningRequest,
-  type SignerNodeInfo,
 } from '@latchkey/sdk'
 import { startSignerNetwork, type SignerNetwork } from '@latchkey/node'
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
 import { erc20Call, mintUsd, prepareWithFixedGas } from './fixtures/policySessions.ts'
 import { deployedOwnerAccount } from './fixtures/sessions.ts'
+import { signerNodeByHand } from './fixtures/signerNodeByHand.ts'
 
 let devnet: DevnetFixture
 let network: SignerNetwork
@@ -60,10 +58,7 @@ async function distributedSession() {
   const groupPublicKey = key.groupPublicKey.slice(2)
   const node = key.nodes[0]!
   const other = key.nodes[1]!
-  const post = async <T>(to: SignerNodeInfo, path: string, payload: Record<string, unknown>) =>
-    callSignerNode<T>(`${to.url}${path}`, { body: { ...payload, auth: await signNodeRequest(client, to.signingKey, path, payload) } })
-  type Commit = { commitmentId: string; commitments: unknown }
-  const commit = async (to: SignerNodeInfo) => (await post<{ nonces: Commit[] }>(to, '/sign/commit', { groupPublicKey, count: 1 })).nonces[0]!
+  const { post, commit } = signerNodeByHand(client, groupPublicKey)
   /** Asks the first node for its share of `request`: its answer, or its refusal's reason. */
   const ask = async (request: SessionSigningRequest): Promise<{ signed: true } | { signed: false; reason: string }> => {
     const own = await commit(node)
