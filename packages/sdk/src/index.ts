@@ -18,7 +18,7 @@ export { encodeSession, sessionDigest, sessionTypedHash, sessionManagerDomain, s
 export { buildSessionTree, sessionLeaf, sessionRootFromProof, type SessionTree } from './sessions/merkleTree.ts'
 export { serializeSessionGrant, parseSessionGrant, type SessionGrant } from './sessions/sessionGrant.ts'
 export { checkSessionCalls, TIME_MARGIN_SECONDS, type CheckSessionCallsParameters, type SessionCheckResult, type SessionChainState, type ResolvedCall } from './sessions/checkSessionCalls.ts'
-export { readSessionState, type SessionState, type SessionMode } from './sessions/readSessionState.ts'
+export { readSessionState, type SessionState, type SessionMode, type ReadSessionStateOptions } from './sessions/readSessionState.ts'
 export { encodeSessionSignature, grantProof, sessionSignatureMode, sessionSigningHash } from './sessions/sessionSignature.ts'
 export {
   BATCH_SESSION_MODE,
@@ -83,6 +83,7 @@ export type {
   ValueType,
 } from './policies/policyTypes.ts'
 export { createPolicyChecker, type PolicyChecker, type UserOpCost } from './sessions/policyChecker.ts'
+export { withReserved, incrementOf, counterKeyString, earlierEnd, type CounterKey, type CounterIncrement, type ReservedUsage, type OpIncrements } from './policies/reservedUsage.ts'
 export { chooseDeclaredTime, sessionPeriods } from './sessions/declaredTime.ts'
 export { evaluatesCallRules, evaluatesGasRules, type PolicyModules } from './sessions/policyModules.ts'
 export { callPolicy, selectFunction, type CallPolicyParameters, type CallPolicyLimits } from './policies/callPolicy.ts'

@@ -3,11 +3,13 @@ import { join } from 'node:path'
 import { secp256k1, secp256k1_FROST as frost } from '@noble/curves/secp256k1.js'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { createPublicClient, http, type Address } from 'viem'
-import { decodeSessionSigningRequest, type SessionSigningRequestJson } from '@latchkey/sdk'
+import { decodeSessionSigningRequest, type SessionSigningRequest, type SessionSigningRequestJson } from '@latchkey/sdk'
 import { BlockPinnedReads } from '../signing/blockPinnedReads.ts'
 import { checkSigningRequest } from '../signing/checkSigningRequest.ts'
 import { signingPackageProblem } from '../signing/checkSigningPackage.ts'
+import { KeyedLock } from '../signing/keyedLock.ts'
 import { NodeBusyError, PendingNonces } from '../signing/pendingNonces.ts'
+import { SignatureReservations } from '../signing/signatureReservations.ts'
 import { DkgMisbehaviourError, DkgParticipant, type DkgSetup, type Round1Body, type Round2Body, type SignedDkgMessage } from '../dkg/dkgParticipant.ts'
 import { exportNodeIdentity, generateNodeIdentity, importNodeIdentity, type NodeIdentity } from '../identity/nodeIdentity.ts'
 import type { TestFault } from '../faults/testFault.ts'
@@ -91,6 +93,9 @@ export async function startSignerNode(config: SignerNodeConfig): Promise<SignerN
   const allowedDkgClients = config.dkgClients ? new Set(config.dkgClients.map((c) => c.toLowerCase())) : undefined
   const pending = new PendingNonces<FrostNonces>({ perKey: MAX_PENDING_NONCES_PER_KEY, total: MAX_PENDING_NONCES, lifetimeMs: NONCE_LIFETIME_MS })
   const chain = config.rpcUrl ? new BlockPinnedReads(createPublicClient({ transport: http(config.rpcUrl) })) : undefined
+  const reservations = new SignatureReservations(store)
+  // A sender's requests are checked and reserved one at a time (see checkAndReserve).
+  const senderLock = new KeyedLock()
 
   async function keyOf(groupPublicKey: string) {
     const key = await store.getKey(groupPublicKey)
@@ -223,7 +228,7 @@ export async function startSignerNode(config: SignerNodeConfig): Promise<SignerN
     const problem = signingPackageProblem(commitments, { min: key.unsealed.signers.min, max: key.unsealed.signers.max, participants: Object.keys(key.unsealed.verifyingShares) })
     if (problem) throw new Error(`the signing package is malformed: ${problem}`)
     if (!chain) throw new PolicyRefusal('this node has no chain to check requests against (start it with an RPC URL)')
-    const checked = await checkSigningRequest(await chain.atLatestBlock(), groupPublicKey, decodeSessionSigningRequest(body.request))
+    const checked = await checkAndReserve(chain, groupPublicKey, decodeSessionSigningRequest(body.request))
     if (!checked.ok) {
       request.log.warn({ event: 'refused', groupPublicKey, reason: checked.reason }, 'signing request refused')
       throw new PolicyRefusal(checked.reason)
@@ -244,6 +249,21 @@ export async function startSignerNode(config: SignerNodeConfig): Promise<SignerN
     const sent = config.testFault === 'bad-signature-share' ? frostScalars.toBytes(frostScalars.add(frostScalars.fromBytes(share), 1n)) : share
     return { identifier: me, share: Buffer.from(sent).toString('hex') }
   })
+
+  /**
+   * Checks a request with the sender's open reservations counted, and reserves what it adds before its share
+   * is released: under the sender's lock, so that concurrent requests see each other's amounts.
+   */
+  function checkAndReserve(chain: BlockPinnedReads, groupPublicKey: string, request: SessionSigningRequest) {
+    const { sender, nonce } = request.userOperation
+    return senderLock.run(sender.toLowerCase(), async () => {
+      const client = await chain.atLatestBlock()
+      const open = await reservations.open(client, sender, nonce)
+      const checked = await checkSigningRequest(client, groupPublicKey, request, open)
+      if (checked.ok) await reservations.save(sender, nonce, checked.validUntil, checked.increments)
+      return checked
+    })
+  }
 
   if (config.testFault) app.log.warn({ event: 'test-fault', fault: config.testFault }, 'this node runs with a test fault: it misbehaves on purpose')
   const address = await app.listen({ host: config.host ?? '127.0.0.1', port: config.port ?? 0 })

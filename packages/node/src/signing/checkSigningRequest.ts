@@ -1,7 +1,8 @@
-import { hashTypedData, hexToBytes, parseAbi, zeroAddress, type Chain, type Client, type Transport } from 'viem'
+import { hashTypedData, hexToBytes, parseAbi, zeroAddress, type Chain, type Client, type Hex, type Transport } from 'viem'
 import { getBlock, getCode, readContract } from 'viem/actions'
 import { entryPoint07Abi, entryPoint07Address } from 'viem/account-abstraction'
-import { checkSessionCalls, decodeExecute, frostSignerKey, isCanonicalExecute, readSessionState, sessionApprovalTypedData, sessionRequestMessage, userOpCost, type Call, type SessionGrant, type SessionSigningRequest } from '@latchkey/sdk'
+import { checkSessionCalls, earlierEnd, decodeExecute, frostSignerKey, isCanonicalExecute, readSessionState, sessionApprovalTypedData, sessionRequestMessage, userOpCost, type Call, type ReservedUsage, type SessionGrant, type SessionSigningRequest } from '@latchkey/sdk'
+import type { SessionIncrements } from './signatureReservations.ts'
 
 const erc1271Abi = parseAbi(['function isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)'])
 const ERC1271_MAGIC = '0x1626ba7e'
@@ -52,13 +53,16 @@ async function timeAndNonceProblem(client: Client<Transport, Chain | undefined>,
  * sessions as the manager will: signed for by this group's key, granted (root or record on chain, or an
  * owner approval checked through the account's ERC-1271), not revoked, inside their windows, every call
  * allowed under the permission the request names, with the policies and their counters read from the
- * chain, and each session's gas policy. Returns the message to sign, or why not.
+ * chain, and each session's gas policy. The amounts `reserved` for other ops already signed count as if they
+ * had landed. Returns the message to sign and what the op adds to its sessions' counters (for the node to
+ * reserve), or why not.
  */
 export async function checkSigningRequest(
   client: Client<Transport, Chain | undefined>,
   groupPublicKey: string,
   request: SessionSigningRequest,
-): Promise<{ ok: true; message: Uint8Array } | { ok: false; reason: string }> {
+  reserved: (digest: Hex) => ReservedUsage = () => () => [],
+): Promise<{ ok: true; message: Uint8Array; increments: SessionIncrements[]; validUntil: number } | { ok: false; reason: string }> {
   // Asked of the client each time (the node's BlockPinnedReads answers it from memory after the first).
   const chainId = client.chain?.id ?? Number(await client.request({ method: 'eth_chainId' }))
   const key = frostSignerKey(`0x${groupPublicKey}`).toLowerCase()
@@ -86,10 +90,12 @@ export async function checkSigningRequest(
   if (entries.length !== calls.length) return { ok: false, reason: `${entries.length} call entries for ${calls.length} calls` }
   const stray = entries.findIndex((entry) => entry.session >= parts.length)
   if (stray >= 0) return { ok: false, reason: `call ${stray} names session ${entries[stray]!.session}, which the request does not carry` }
+  const increments: SessionIncrements[] = []
+  let validUntil = 0
   for (const [index, part] of parts.entries()) {
     const mine = entries.flatMap((entry, call) => (entry.session === index ? [{ call, permission: entry.permission }] : []))
     if (mine.length === 0) return { ok: false, reason: `session ${index} is carried but no call uses it` }
-    const state = await readSessionState(client, part.grant)
+    const state = await readSessionState(client, part.grant, { reserved: reserved(part.grant.digest) })
     if (state.mode !== part.mode && state.grant === 'granted') return { ok: false, reason: `session ${index} must prove its grant as ${state.mode}, not ${part.mode}` }
     if (part.mode === 'enable') {
       const refused = await approvalProblem(client, chainId, part.grant)
@@ -116,6 +122,9 @@ export async function checkSigningRequest(
       const refused = await state.checkGas(userOpCost(userOperation), declaredTime)
       if (refused) return { ok: false, reason: `session ${index}: gas: ${refused}` }
     }
+    const moved = state.increments()
+    increments.push({ digest: part.grant.digest, counters: moved.counters })
+    validUntil = index === 0 ? moved.validUntil : earlierEnd(validUntil, moved.validUntil)
   }
-  return { ok: true, message: hexToBytes(sessionRequestMessage(request, chainId)) }
+  return { ok: true, message: hexToBytes(sessionRequestMessage(request, chainId)), increments, validUntil }
 }

@@ -1,5 +1,5 @@
 import pg from 'pg'
-import type { NodeStore, StoredKey } from './nodeStore.ts'
+import type { NodeStore, StoredKey, StoredReservation } from './nodeStore.ts'
 
 /**
  * The node's store in PostgreSQL, for a node given a connection URL. The same tables as SQLite; every write
@@ -21,6 +21,8 @@ export class PostgresNodeStore implements NodeStore {
         sealed_package TEXT NOT NULL, client TEXT NOT NULL, created_at BIGINT NOT NULL);
       CREATE TABLE IF NOT EXISTS used_nonces (id TEXT PRIMARY KEY, used_at BIGINT NOT NULL);
       CREATE TABLE IF NOT EXISTS requests (nonce TEXT PRIMARY KEY, expires_at BIGINT NOT NULL);
+      CREATE TABLE IF NOT EXISTS reservations (
+        sender TEXT NOT NULL, nonce TEXT NOT NULL, valid_until BIGINT NOT NULL, counters TEXT NOT NULL, PRIMARY KEY (sender, nonce));
     `)
     return new PostgresNodeStore(pool)
   }
@@ -60,6 +62,22 @@ export class PostgresNodeStore implements NodeStore {
     await this.#pool.query('DELETE FROM requests WHERE expires_at < $1', [Math.floor(Date.now() / 1000)])
     const result = await this.#pool.query('INSERT INTO requests (nonce, expires_at) VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING', [nonce, expiresAt])
     return result.rowCount === 1
+  }
+
+  async saveReservation(r: StoredReservation) {
+    await this.#pool.query(
+      'INSERT INTO reservations (sender, nonce, valid_until, counters) VALUES ($1, $2, $3, $4) ON CONFLICT (sender, nonce) DO UPDATE SET valid_until = excluded.valid_until, counters = excluded.counters',
+      [r.sender, r.nonce, r.validUntil, r.counters],
+    )
+  }
+
+  async reservations(sender: string) {
+    const { rows } = await this.#pool.query<{ sender: string; nonce: string; valid_until: string; counters: string }>('SELECT sender, nonce, valid_until, counters FROM reservations WHERE sender = $1', [sender])
+    return rows.map((row) => ({ sender: row.sender, nonce: row.nonce, validUntil: Number(row.valid_until), counters: row.counters }))
+  }
+
+  async deleteReservations(sender: string, nonces: readonly string[]) {
+    if (nonces.length > 0) await this.#pool.query('DELETE FROM reservations WHERE sender = $1 AND nonce = ANY($2)', [sender, nonces])
   }
 
   async close() {

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import type { NodeStore, StoredKey } from './nodeStore.ts'
+import type { NodeStore, StoredKey, StoredReservation } from './nodeStore.ts'
 
 /** The node's store in an embedded SQLite file (the default): WAL, and synchronous FULL so that a write is on disk when it returns. */
 export class SqliteNodeStore implements NodeStore {
@@ -16,6 +16,8 @@ export class SqliteNodeStore implements NodeStore {
         sealed_package TEXT NOT NULL, client TEXT NOT NULL, created_at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS used_nonces (id TEXT PRIMARY KEY, used_at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS requests (nonce TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS reservations (
+        sender TEXT NOT NULL, nonce TEXT NOT NULL, valid_until INTEGER NOT NULL, counters TEXT NOT NULL, PRIMARY KEY (sender, nonce));
     `)
   }
 
@@ -50,6 +52,22 @@ export class SqliteNodeStore implements NodeStore {
     const now = Math.floor(Date.now() / 1000)
     this.#db.prepare('DELETE FROM requests WHERE expires_at < ?').run(now)
     return this.#db.prepare('INSERT OR IGNORE INTO requests (nonce, expires_at) VALUES (?, ?)').run(nonce, expiresAt).changes === 1
+  }
+
+  async saveReservation(r: StoredReservation) {
+    this.#db
+      .prepare('INSERT INTO reservations (sender, nonce, valid_until, counters) VALUES (?, ?, ?, ?) ON CONFLICT(sender, nonce) DO UPDATE SET valid_until = excluded.valid_until, counters = excluded.counters')
+      .run(r.sender, r.nonce, r.validUntil, r.counters)
+  }
+
+  async reservations(sender: string) {
+    const rows = this.#db.prepare('SELECT sender, nonce, valid_until, counters FROM reservations WHERE sender = ?').all(sender) as { sender: string; nonce: string; valid_until: number; counters: string }[]
+    return rows.map((row) => ({ sender: row.sender, nonce: row.nonce, validUntil: row.valid_until, counters: row.counters }))
+  }
+
+  async deleteReservations(sender: string, nonces: readonly string[]) {
+    const remove = this.#db.prepare('DELETE FROM reservations WHERE sender = ? AND nonce = ?')
+    this.#db.transaction(() => nonces.forEach((nonce) => remove.run(sender, nonce)))()
   }
 
   async close() {

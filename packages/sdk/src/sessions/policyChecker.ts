@@ -8,6 +8,7 @@ import { evaluateErc20Policy } from '../policies/evaluateErc20Policy.ts'
 import { evaluateGasPolicy } from '../policies/evaluateGasPolicy.ts'
 import { evaluateStreamPolicy } from '../policies/evaluateStreamPolicy.ts'
 import type { LimitUsage, PolicyEvaluation } from '../policies/policyTypes.ts'
+import { earlierEnd, incrementOf, withReserved, type CounterIncrement, type OpIncrements, type ReservedUsage } from '../policies/reservedUsage.ts'
 import { describeRevert } from '../userOperation/replayHandleOps.ts'
 import type { ResolvedCall } from './checkSessionCalls.ts'
 import { evaluatesCallRules, evaluatesGasRules, type PolicyModules } from './policyModules.ts'
@@ -29,6 +30,12 @@ export type PolicyChecker = {
   checkGas(cost: UserOpCost, declaredTime: number): Promise<string | undefined>
   /** Remembers the counters as they are now; calling the returned function puts them back (to try another plan). */
   snapshot(): () => void
+  /**
+   * What the accepted checks so far add to the counters (beyond the chain and the reserved amounts), and the
+   * end of the window their op lands in: what a signer reserves for the op. Policies asked by `eth_call`
+   * keep their own counters and add nothing here.
+   */
+  increments(): OpIncrements
 }
 
 const policyInterface = [
@@ -83,12 +90,16 @@ export function createPolicyChecker(
   client: Client<Transport, Chain | undefined>,
   grant: SessionGrant,
   modules: PolicyModules = latchkeyModules,
+  reserved?: ReservedUsage,
 ): PolicyChecker {
   const { account, manager, digest, session } = grant
   // The manager evaluates CallPolicy configs itself when a permission names it (its counters are its own).
   const withManager: PolicyModules = { ...modules, sessionKeyManager: manager }
   // Counters as read from the chain, and as this userOp's earlier calls left them.
   const counters = new Map<string, Promise<LimitUsage> | LimitUsage>()
+  // The counters before this userOp (the chain's, with the reserved amounts), and the end of its window so far.
+  const before = new Map<string, { module: Address; permissionIndex: bigint; limitIndex: number; usage: LimitUsage }>()
+  let windowEnd = session.validUntil
 
   async function usageOf(module: Address, permissionIndex: bigint, limitIndex: number): Promise<LimitUsage> {
     const key = `${module.toLowerCase()}/${permissionIndex}/${limitIndex}`
@@ -100,7 +111,12 @@ export function createPolicyChecker(
           abi: callPolicyAbi, // `usage` comes from PolicyLimits, the same view in all three modules
           functionName: 'usage',
           args: [manager, account, digest, permissionIndex, BigInt(limitIndex)],
-        }).then(([periodId, used]) => ({ periodId: BigInt(periodId), used })),
+        }).then(([periodId, used]) => {
+          const stored = { periodId: BigInt(periodId), used }
+          const usage = reserved ? withReserved(stored, reserved({ module, permissionIndex, limitIndex })) : stored
+          before.set(key, { module, permissionIndex, limitIndex, usage })
+          return usage
+        }),
       )
     }
     return counters.get(key)!
@@ -111,6 +127,7 @@ export function createPolicyChecker(
     const loaded = await Promise.all(Array.from({ length: limitCount }, (_, i) => usageOf(module, permissionIndex, i)))
     const result = run((limitIndex) => loaded[limitIndex] ?? { periodId: 0n, used: 0n })
     if (!result.ok) return `${result.reason} (${result.error.name})`
+    windowEnd = earlierEnd(windowEnd, result.validUntil)
     for (const update of result.usage) counters.set(`${module.toLowerCase()}/${permissionIndex}/${update.limitIndex}`, update.usage)
     return undefined
   }
@@ -144,10 +161,22 @@ export function createPolicyChecker(
   return {
     snapshot() {
       const saved = new Map(counters)
+      const savedEnd = windowEnd
       return () => {
         counters.clear()
         for (const [key, value] of saved) counters.set(key, value)
+        windowEnd = savedEnd
       }
+    },
+    increments() {
+      const moved: CounterIncrement[] = []
+      for (const [key, start] of before) {
+        const now = counters.get(key)
+        if (!now || now instanceof Promise) continue
+        const added = incrementOf(start.usage, now)
+        if (added) moved.push({ module: start.module, permissionIndex: start.permissionIndex, limitIndex: start.limitIndex, usage: added })
+      }
+      return { counters: moved, validUntil: windowEnd }
     },
     async checkCall(permissionIndex, call, declaredTime) {
       const permission = session.permissions[permissionIndex]!

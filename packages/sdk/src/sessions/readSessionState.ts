@@ -3,6 +3,8 @@ import { getBlock, readContract } from 'viem/actions'
 import { sessionKeyManagerAbi } from '@latchkey/contracts'
 import { describeInstalledModule, installedModule } from '../erc7579/moduleConfig.ts'
 import { isSessionManagerInstalled } from '../actions/grantSessions.ts'
+import { latchkeyModules } from '../deployments.ts'
+import type { OpIncrements, ReservedUsage } from '../policies/reservedUsage.ts'
 import type { SessionChainState } from './checkSessionCalls.ts'
 import { createPolicyChecker } from './policyChecker.ts'
 import type { SessionGrant } from './sessionGrant.ts'
@@ -10,14 +12,24 @@ import type { SessionGrant } from './sessionGrant.ts'
 /** How the next userOp of this session must prove its grant: with the proof, the approval, or the record. */
 export type SessionMode = 'root' | 'enable' | 'recorded'
 
-export type SessionState = SessionChainState & { mode: SessionMode; epoch: bigint }
+export type SessionState = SessionChainState & {
+  mode: SessionMode
+  epoch: bigint
+  /** What the accepted policy checks of this state add to the counters (see PolicyChecker.increments). */
+  increments: () => OpIncrements
+}
+
+export type ReadSessionStateOptions = {
+  /** Amounts promised to other ops not yet on chain, counted as if they had landed (a signer node's reservations). */
+  reserved?: ReservedUsage | undefined
+}
 
 /**
  * Reads what the checks need from the chain: the latest block's time, the manager's root, epoch and record
  * for the session, and (lazily) installed modules and policy verdicts ({@link createPolicyChecker}: counters
  * read from the chain and carried from call to call of one userOp). Read it once per userOp.
  */
-export async function readSessionState(client: Client<Transport, Chain | undefined>, grant: SessionGrant): Promise<SessionState> {
+export async function readSessionState(client: Client<Transport, Chain | undefined>, grant: SessionGrant, options: ReadSessionStateOptions = {}): Promise<SessionState> {
   const { account, manager, digest } = grant
   const [block, installed, record, epoch, root] = await Promise.all([
     getBlock(client, { blockTag: 'latest' }),
@@ -27,7 +39,7 @@ export async function readSessionState(client: Client<Transport, Chain | undefin
     readContract(client, { address: manager, abi: sessionKeyManagerAbi, functionName: 'merkleRoot', args: [account] }),
   ])
   const [status, current] = record
-  const policies = createPolicyChecker(client, grant)
+  const policies = createPolicyChecker(client, grant, latchkeyModules, options.reserved)
   let stateGrant: SessionChainState['grant'] = 'not-granted'
   let mode: SessionMode = grant.grant.type === 'root' ? 'root' : 'enable'
   if (!installed) stateGrant = 'not-installed'
@@ -50,5 +62,6 @@ export async function readSessionState(client: Client<Transport, Chain | undefin
     checkPolicy: policies.checkCall,
     checkGas: policies.checkGas,
     snapshot: policies.snapshot,
+    increments: policies.increments,
   }
 }
