@@ -1,4 +1,6 @@
-import { recoverMessageAddress, type Address } from 'viem'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { hashMessage, hexToBytes, type Address, type Hex } from 'viem'
+import { publicKeyToAddress } from 'viem/accounts'
 import { nodeRequestHash, type NodeRequestAuth } from '@latchkey/sdk'
 import type { NodeStore } from '../storage/nodeStore.ts'
 
@@ -17,6 +19,19 @@ export class RequestRefusedError extends Error {
   constructor(readonly reason: string) {
     super(`request refused: ${reason}`)
   }
+}
+
+/**
+ * The address that signed `hash` with personal_sign (EIP-191). Recovered with the curve library imported
+ * once, where viem's `recoverMessageAddress` imports it again on every call (a cost under a module loader).
+ */
+function recoverPersonalSigner(hash: Hex, signature: Hex): Address {
+  const bytes = hexToBytes(signature)
+  if (bytes.length !== 65) throw new Error('not a 65-byte signature')
+  const v = bytes[64]!
+  const recovery = v >= 27 ? v - 27 : v
+  const point = secp256k1.Signature.fromBytes(bytes.subarray(0, 64), 'compact').addRecoveryBit(recovery).recoverPublicKey(hexToBytes(hashMessage({ raw: hash })))
+  return publicKeyToAddress(`0x${point.toHex(false)}`)
 }
 
 /** Checks `auth` for `path` and `payload` at this node; returns the client, or throws the reason. */
@@ -38,7 +53,7 @@ export async function authenticate(
   if (typeof auth.nonce !== 'string' || auth.nonce.length < 16) throw new RequestRefusedError('no request nonce')
   let signer: Address
   try {
-    signer = await recoverMessageAddress({ message: { raw: nodeRequestHash({ node, path, payload, expiresAt: auth.expiresAt, nonce: auth.nonce }) }, signature: auth.signature })
+    signer = recoverPersonalSigner(nodeRequestHash({ node, path, payload, expiresAt: auth.expiresAt, nonce: auth.nonce }), auth.signature)
   } catch {
     throw new RequestRefusedError('the signature is malformed')
   }

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { secp256k1, secp256k1_FROST as frost } from '@noble/curves/secp256k1.js'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import { createPublicClient, http, type Address } from 'viem'
 import { decodeSessionSigningRequest, type SessionSigningRequest, type SessionSigningRequestJson } from '@latchkey/sdk'
 import { BlockPinnedReads } from '../signing/blockPinnedReads.ts'
@@ -106,9 +106,14 @@ export async function startSignerNode(config: SignerNodeConfig): Promise<SignerN
   const hexBytes = (value: string) => new Uint8Array(Buffer.from(value, 'hex'))
   const publicPackage = (p: KeyPackage) => ({ signers: p.signers, commitments: p.commitments.map(hexBytes), verifyingShares: Object.fromEntries(Object.entries(p.verifyingShares).map(([id, v]) => [id, hexBytes(v)])) })
 
-  const app = Fastify({ logger: true, bodyLimit: 1 << 20 })
-  app.setErrorHandler((error, _request, reply) => {
-    if (error instanceof RequestRefusedError) return reply.code(401).send({ error: 'unauthenticated', reason: error.reason })
+  // The node logs its own events (key generated, share released, request refused), not every request's
+  // arrival and completion (two JSON lines per request, written synchronously to stdout).
+  const app = Fastify({ logger: true, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 1 << 20 })
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof RequestRefusedError) {
+      request.log.warn({ event: 'unauthenticated', url: request.url, reason: error.reason }, 'request refused: authentication')
+      return reply.code(401).send({ error: 'unauthenticated', reason: error.reason })
+    }
     if (error instanceof DkgMisbehaviourError) return reply.code(422).send({ error: 'misbehaviour', participant: error.participant, reason: error.reason })
     if (error instanceof PolicyRefusal) return reply.code(403).send({ error: 'policy', reason: error.reason })
     if (error instanceof NodeBusyError) return reply.code(503).send({ error: 'busy', reason: error.message })

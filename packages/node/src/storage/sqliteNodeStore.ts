@@ -1,9 +1,15 @@
 import Database from 'better-sqlite3'
+import { GroupCommit } from './groupCommit.ts'
 import type { NodeStore, StoredKey, StoredReservation } from './nodeStore.ts'
 
-/** The node's store in an embedded SQLite file (the default): WAL, and synchronous FULL so that a write is on disk when it returns. */
+/**
+ * The node's store in an embedded SQLite file (the default): WAL, and synchronous FULL so that a write is on
+ * disk when it returns. The signing path's writes (request nonces, used nonces, reservations) are grouped:
+ * those asked for together share one transaction and one sync ({@link GroupCommit}).
+ */
 export class SqliteNodeStore implements NodeStore {
   readonly #db: Database.Database
+  readonly #grouped: GroupCommit
 
   constructor(path: string) {
     this.#db = new Database(path)
@@ -19,6 +25,7 @@ export class SqliteNodeStore implements NodeStore {
       CREATE TABLE IF NOT EXISTS reservations (
         sender TEXT NOT NULL, nonce TEXT NOT NULL, valid_until INTEGER NOT NULL, counters TEXT NOT NULL, PRIMARY KEY (sender, nonce));
     `)
+    this.#grouped = new GroupCommit((work) => this.#db.transaction(work)())
   }
 
   async getSealed(name: string) {
@@ -45,19 +52,24 @@ export class SqliteNodeStore implements NodeStore {
   }
 
   async markNonceUsed(id: string) {
-    return this.#db.prepare('INSERT OR IGNORE INTO used_nonces (id, used_at) VALUES (?, ?)').run(id, Math.floor(Date.now() / 1000)).changes === 1
+    const insert = this.#db.prepare('INSERT OR IGNORE INTO used_nonces (id, used_at) VALUES (?, ?)')
+    return this.#grouped.write(() => insert.run(id, Math.floor(Date.now() / 1000)).changes === 1)
   }
 
   async rememberRequest(nonce: string, expiresAt: number) {
-    const now = Math.floor(Date.now() / 1000)
-    this.#db.prepare('DELETE FROM requests WHERE expires_at < ?').run(now)
-    return this.#db.prepare('INSERT OR IGNORE INTO requests (nonce, expires_at) VALUES (?, ?)').run(nonce, expiresAt).changes === 1
+    const sweep = this.#db.prepare('DELETE FROM requests WHERE expires_at < ?')
+    const insert = this.#db.prepare('INSERT OR IGNORE INTO requests (nonce, expires_at) VALUES (?, ?)')
+    return this.#grouped.write(() => {
+      sweep.run(Math.floor(Date.now() / 1000))
+      return insert.run(nonce, expiresAt).changes === 1
+    })
   }
 
   async saveReservation(r: StoredReservation) {
-    this.#db
-      .prepare('INSERT INTO reservations (sender, nonce, valid_until, counters) VALUES (?, ?, ?, ?) ON CONFLICT(sender, nonce) DO UPDATE SET valid_until = excluded.valid_until, counters = excluded.counters')
-      .run(r.sender, r.nonce, r.validUntil, r.counters)
+    const upsert = this.#db.prepare(
+      'INSERT INTO reservations (sender, nonce, valid_until, counters) VALUES (?, ?, ?, ?) ON CONFLICT(sender, nonce) DO UPDATE SET valid_until = excluded.valid_until, counters = excluded.counters',
+    )
+    await this.#grouped.write(() => upsert.run(r.sender, r.nonce, r.validUntil, r.counters))
   }
 
   async reservations(sender: string) {
