@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { createPublicClient, defineChain, hexToBigInt, http, keccak256, slice, stringToHex, type Chain, type Hex } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { createBundlerClient } from 'viem/account-abstraction'
+import { AtRestCipher } from '@latchkey/node'
+import { resolveAccountLayout, serializeSessionGrant, toSessionAccount } from '@latchkey/sdk'
+import { JobSpecError, parseJobSpec, type JobSpec } from './jobs/jobSpec.ts'
+import type { AutomationTestFault, RunContext } from './runs/executeRun.ts'
+import type { AutomationStore, HistoryEntry, StoredJob, StoredRun } from './store/automationStore.ts'
+import { SqliteAutomationStore } from './store/sqliteAutomationStore.ts'
+import { processJob, type LoadedJob } from './worker/processJob.ts'
+
+export type AutomationConfig = {
+  /** Where the database and the runner's at-rest key live. */
+  dataDir: string
+  rpcUrl: string
+  bundlerUrl: string
+  /** The chain; default: read from the RPC. */
+  chain?: Chain | undefined
+  /** A store instead of SQLite in the data directory. */
+  store?: AutomationStore | undefined
+  /** How long a pass waits for a sent op to land before leaving it to the next pass. */
+  landingTimeoutMs?: number | undefined
+  /** Tests only: where this process kills itself (see AutomationTestFault). */
+  testFault?: AutomationTestFault | undefined
+}
+
+export type JobView = { job: StoredJob; spec: JobSpec; runs: StoredRun[]; history: HistoryEntry[] }
+
+/** The spec as stored: as given, with the grant serialized (its key is never in it). */
+const storedSpec = (spec: JobSpec) => JSON.stringify({ ...spec, action: JSON.parse(JSON.stringify(spec.action, (_, v) => (typeof v === 'bigint' ? v.toString() : v))), grant: JSON.parse(serializeSessionGrant(spec.grant)) })
+
+/**
+ * The automation runner (issue 17): jobs sent under session keys, each run exactly once (docs/automation.md).
+ * `addJob` checks a spec and seals its session key; `runDue` makes one pass over the jobs that are due;
+ * `start` keeps passing until `stop`. Several runners (processes) may share one store.
+ */
+export async function createAutomation(config: AutomationConfig) {
+  mkdirSync(config.dataDir, { recursive: true })
+  const cipher = AtRestCipher.loadOrCreate(join(config.dataDir, 'runner.key'))
+  const store = config.store ?? new SqliteAutomationStore(join(config.dataDir, 'automation.sqlite'))
+  const chain = config.chain ?? (await chainAt(config.rpcUrl))
+  const client = createPublicClient({ chain, transport: http(config.rpcUrl), pollingInterval: 200 })
+  const bundler = createBundlerClient({ client, transport: http(config.bundlerUrl), pollingInterval: 200 })
+  const context: RunContext = { store, chain: client, bundler, now: () => Math.floor(Date.now() / 1000), landingTimeoutMs: config.landingTimeoutMs, testFault: config.testFault }
+  const loaded = new Map<string, LoadedJob>()
+
+  async function load(job: StoredJob): Promise<LoadedJob> {
+    const cached = loaded.get(job.id)
+    if (cached) return { ...cached, job }
+    const spec = parseJobSpec(JSON.parse(job.spec))
+    const key = new TextDecoder().decode(cipher.open(job.sealedKey, `job/${job.id}`)) as Hex
+    const layout = await resolveAccountLayout(client, spec.grant.account)
+    // The job's own nonce sequence: its runs never wait on the holder's other ops, nor theirs on it.
+    const nonceKey = layout.nonceKey(spec.grant.manager, hexToBigInt(slice(keccak256(stringToHex(`latchkey-job/${job.id}`)), 0, 4)))
+    const account = await toSessionAccount({ client, grant: spec.grant, signer: privateKeyToAccount(key), nonceKey })
+    const entry = { job, spec, account }
+    loaded.set(job.id, entry)
+    return entry
+  }
+
+  let timer: NodeJS.Timeout | undefined
+  let passing: Promise<void> | undefined
+
+  const automation = {
+    store,
+    /** Checks `spec` and seals `sessionKey` (it must be the session's signer); the job's first run is due at its start. */
+    async addJob(input: unknown, sessionKey: Hex, id = randomBytes(8).toString('hex')): Promise<string> {
+      const spec = parseJobSpec(input)
+      let signer: string
+      try {
+        signer = privateKeyToAccount(sessionKey).address
+      } catch {
+        throw new JobSpecError('sessionKey', 'not a private key')
+      }
+      if (signer.toLowerCase() !== spec.grant.session.signer.toLowerCase()) throw new JobSpecError('sessionKey', `its address ${signer} is not the session's signer ${spec.grant.session.signer}`)
+      const createdAt = Math.floor(Date.now() / 1000)
+      await store.addJob({ id, spec: storedSpec(spec), sealedKey: cipher.seal(new TextEncoder().encode(sessionKey), `job/${id}`), status: 'active', reason: null, nextSlot: 0, notBefore: 0, failures: 0, createdAt })
+      await store.addHistory({ jobId: id, runId: null, at: Date.now(), event: 'added', detail: `${spec.action.type} every ${spec.everySeconds} s under session ${spec.grant.digest}` })
+      return id
+    },
+    async getJob(id: string): Promise<JobView | undefined> {
+      const job = await store.getJob(id)
+      if (!job) return undefined
+      return { job, spec: parseJobSpec(JSON.parse(job.spec)), runs: await store.runs(id), history: await store.history(id) }
+    },
+    listJobs: () => store.listJobs(),
+    async pause(id: string, reason = 'paused by its owner') {
+      await store.updateJob(id, { status: 'paused', reason })
+      await store.addHistory({ jobId: id, runId: null, at: Date.now(), event: 'paused', detail: reason })
+    },
+    async resume(id: string) {
+      await store.updateJob(id, { status: 'active', reason: null, failures: 0, notBefore: 0 })
+      await store.addHistory({ jobId: id, runId: null, at: Date.now(), event: 'resumed', detail: 'resumed by its owner' })
+    },
+    async cancel(id: string) {
+      await store.updateJob(id, { status: 'cancelled', reason: 'cancelled by its owner' })
+      await store.addHistory({ jobId: id, runId: null, at: Date.now(), event: 'cancelled', detail: 'cancelled by its owner (a run already sent may still land)' })
+    },
+    /** One pass over every due job, one after another. */
+    async runDue(): Promise<void> {
+      for (const job of await store.dueJobs(context.now())) await processJob(context, await load(job))
+    },
+    /** Passes every `pollMs` until `stop`. */
+    start(pollMs = 500) {
+      const tick = () => {
+        passing = automation.runDue().catch((error: unknown) => console.error(JSON.stringify({ event: 'pass-failed', error: String(error) })))
+        void passing.finally(() => {
+          if (timer !== undefined) timer = setTimeout(tick, pollMs)
+        })
+      }
+      timer = setTimeout(tick, 0)
+    },
+    async stop() {
+      clearTimeout(timer)
+      timer = undefined
+      await passing
+    },
+    async close() {
+      await automation.stop()
+      await store.close()
+    },
+  }
+  return automation
+}
+
+export type Automation = Awaited<ReturnType<typeof createAutomation>>
+
+async function chainAt(rpcUrl: string): Promise<Chain> {
+  const id = Number(await createPublicClient({ transport: http(rpcUrl) }).request({ method: 'eth_chainId' }))
+  return defineChain({ id, name: `chain ${id}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } })
+}

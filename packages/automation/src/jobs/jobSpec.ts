@@ -1,0 +1,121 @@
+import { isAddress, isHex, type Address, type Hex } from 'viem'
+import { parseSessionGrant, type SessionGrant } from '@latchkey/sdk'
+
+/**
+ * What a job does, as a user gives it (JSON, checked strictly by {@link parseJobSpec}): when it runs, what
+ * each run sends, and under which session. Amounts are decimal strings in the token's base units.
+ */
+export type JobAction =
+  /** Pays `amount` of `token` to `to` each run (a subscription, a salary). */
+  | { type: 'recurring-payment'; token: Address; to: Address; amount: bigint }
+  /** Swaps `amountIn` of `tokenIn` for `tokenOut` on a Uniswap-V3-shaped router each run, paid to the account (dollar-cost averaging). */
+  | { type: 'dca'; router: Address; tokenIn: Address; tokenOut: Address; amountIn: bigint; minAmountOut: bigint; fee: number }
+  /** Sends these calls each run. */
+  | { type: 'calls'; calls: { to: Address; value: bigint; data: Hex }[] }
+
+export type JobSpec = {
+  /** A schedule: a run every `everySeconds`, the first at `startAt` (seconds; default when added). */
+  kind: 'schedule'
+  everySeconds: number
+  startAt?: number | undefined
+  /** Stop after this many landed runs (default: until the session stops it). */
+  maxRuns?: number | undefined
+  action: JobAction
+  /** The session the job sends under, as `serializeSessionGrant` writes it. */
+  grant: SessionGrant
+}
+
+/** A job spec that cannot be run: which field, and why. Nothing was stored. */
+export class JobSpecError extends Error {
+  override name = 'JobSpecError'
+  constructor(
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(`Invalid job ${field}: ${problem}`)
+  }
+}
+
+const MIN_INTERVAL_SECONDS = 1
+type Raw = Record<string, unknown>
+
+function only(raw: Raw, field: string, allowed: readonly string[]) {
+  const stray = Object.keys(raw).find((key) => !allowed.includes(key))
+  if (stray !== undefined) throw new JobSpecError(field === '' ? stray : `${field}.${stray}`, 'is not a field of this shape (refused rather than ignored)')
+}
+
+function address(raw: Raw, field: string, path: string): Address {
+  const value = raw[field]
+  if (typeof value !== 'string' || !isAddress(value, { strict: false })) throw new JobSpecError(`${path}${field}`, `${JSON.stringify(value)} is not an address`)
+  return value
+}
+
+function amount(raw: Raw, field: string, path: string, required = true): bigint {
+  const value = raw[field]
+  if (value === undefined && !required) return 0n
+  if (typeof value !== 'string' || !/^\d+$/.test(value)) throw new JobSpecError(`${path}${field}`, `${JSON.stringify(value)} is not a decimal amount (a string of digits, base units)`)
+  return BigInt(value)
+}
+
+function positiveInteger(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) throw new JobSpecError(field, `${JSON.stringify(value)} is not a positive whole number`)
+  return value
+}
+
+function parseAction(raw: unknown): JobAction {
+  if (raw === null || typeof raw !== 'object') throw new JobSpecError('action', 'missing')
+  const action = raw as Raw
+  switch (action.type) {
+    case 'recurring-payment':
+      only(action, 'action', ['type', 'token', 'to', 'amount'])
+      return { type: 'recurring-payment', token: address(action, 'token', 'action.'), to: address(action, 'to', 'action.'), amount: amount(action, 'amount', 'action.') }
+    case 'dca': {
+      only(action, 'action', ['type', 'router', 'tokenIn', 'tokenOut', 'amountIn', 'minAmountOut', 'fee'])
+      const fee = action.fee === undefined ? 3000 : positiveInteger(action.fee, 'action.fee')
+      return {
+        type: 'dca',
+        router: address(action, 'router', 'action.'),
+        tokenIn: address(action, 'tokenIn', 'action.'),
+        tokenOut: address(action, 'tokenOut', 'action.'),
+        amountIn: amount(action, 'amountIn', 'action.'),
+        minAmountOut: amount(action, 'minAmountOut', 'action.', false),
+        fee,
+      }
+    }
+    case 'calls': {
+      only(action, 'action', ['type', 'calls'])
+      if (!Array.isArray(action.calls) || action.calls.length === 0) throw new JobSpecError('action.calls', 'a non-empty list of calls')
+      return {
+        type: 'calls',
+        calls: action.calls.map((call: unknown, i) => {
+          const c = (call ?? {}) as Raw
+          only(c, `action.calls[${i}]`, ['to', 'value', 'data'])
+          const data = c.data ?? '0x'
+          if (typeof data !== 'string' || !isHex(data)) throw new JobSpecError(`action.calls[${i}].data`, 'not hex')
+          return { to: address(c, 'to', `action.calls[${i}].`), value: amount(c, 'value', `action.calls[${i}].`, false), data }
+        }),
+      }
+    }
+    default:
+      throw new JobSpecError('action.type', `${JSON.stringify(action.type)} is not recurring-payment, dca or calls`)
+  }
+}
+
+/** Reads a job spec, refusing anything unknown or malformed with the field ({@link JobSpecError}). */
+export function parseJobSpec(input: unknown): JobSpec {
+  if (input === null || typeof input !== 'object') throw new JobSpecError('spec', 'not an object')
+  const raw = input as Raw
+  only(raw, '', ['kind', 'everySeconds', 'startAt', 'maxRuns', 'action', 'grant'])
+  if (raw.kind !== 'schedule') throw new JobSpecError('kind', `${JSON.stringify(raw.kind)} is not a kind this runner has (schedule)`)
+  const everySeconds = positiveInteger(raw.everySeconds, 'everySeconds')
+  if (everySeconds < MIN_INTERVAL_SECONDS) throw new JobSpecError('everySeconds', `at least ${MIN_INTERVAL_SECONDS}`)
+  const startAt = raw.startAt === undefined ? undefined : positiveInteger(raw.startAt, 'startAt')
+  const maxRuns = raw.maxRuns === undefined ? undefined : positiveInteger(raw.maxRuns, 'maxRuns')
+  let grant: SessionGrant
+  try {
+    grant = parseSessionGrant(typeof raw.grant === 'string' ? raw.grant : JSON.stringify(raw.grant)).grant
+  } catch (error) {
+    throw new JobSpecError('grant', (error as Error).message)
+  }
+  return { kind: 'schedule', everySeconds, startAt, maxRuns, action: parseAction(raw.action), grant }
+}

@@ -1,0 +1,84 @@
+import type { SmartAccount } from 'viem/account-abstraction'
+import { jobCalls } from '../jobs/jobCalls.ts'
+import type { JobSpec } from '../jobs/jobSpec.ts'
+import { dueSlot, slotTime } from '../jobs/schedule.ts'
+import { executeRun, type RunContext, type RunOutcome } from '../runs/executeRun.ts'
+import { decideAfterError, type StopDecision } from '../runs/stopReason.ts'
+import { FINAL_RUN_STATES, type StoredJob, type StoredRun } from '../store/automationStore.ts'
+
+/** Failures in a row (the bundler down, the RPC failing) before a job is paused; between them, 2^n seconds (at most a minute). */
+const MAX_FAILURES = 8
+const backoffSeconds = (failures: number) => Math.min(2 ** failures, 60)
+
+/** A job ready to work on: its spec, and its session account (its own nonce key). */
+export type LoadedJob = { job: StoredJob; spec: JobSpec; account: SmartAccount }
+
+/**
+ * One pass over a job: its open run if it has one (after a crash, or sent and not landed yet), else the run
+ * of its next slot once that is due. A job's runs go one at a time; after downtime the latest due slot is
+ * run and the missed ones are skipped (said in the history).
+ */
+export async function processJob(context: RunContext, loaded: LoadedJob): Promise<void> {
+  const { store } = context
+  const { job, spec } = loaded
+  let run = await store.openRun(job.id)
+  if (!run) {
+    const now = context.now()
+    const due = slotTime(spec, job.createdAt, job.nextSlot)
+    if (due > now) return store.updateJob(job.id, { notBefore: due })
+    run = await store.claimRun(job.id, job.nextSlot, now)
+    // Another worker finished this slot (or it failed before a pause): go on from the next.
+    if (FINAL_RUN_STATES.includes(run.state)) return store.updateJob(job.id, { nextSlot: Math.max(run.slot + 1, dueSlot(spec, job.createdAt, now)) })
+  }
+  let outcome: RunOutcome
+  try {
+    outcome = await executeRun(context, loaded.account, jobCalls(spec.action, loaded.account.address), run)
+  } catch (error) {
+    return applyDecision(context, job, run, await decideAfterError(context.chain, spec.grant, error))
+  }
+  await afterOutcome(context, loaded, outcome)
+}
+
+async function afterOutcome(context: RunContext, { job, spec }: LoadedJob, outcome: RunOutcome): Promise<void> {
+  const { store } = context
+  if (outcome.kind === 'pending' || outcome.kind === 'again') return
+  const nextSlot = Math.max(outcome.run.slot + 1, dueSlot(spec, job.createdAt, context.now()))
+  const skipped = nextSlot - outcome.run.slot - 1
+  if (skipped > 0) await store.addHistory({ jobId: job.id, runId: null, at: Date.now(), event: 'skipped', detail: `${skipped} slot(s) missed while no worker ran; the next run is for the latest due slot` })
+  if (outcome.kind === 'reverted') {
+    await store.updateJob(job.id, { nextSlot, status: 'paused', reason: `run ${outcome.run.slot} landed but ${outcome.reason}`, failures: 0 })
+    return store.addHistory({ jobId: job.id, runId: outcome.run.id, at: Date.now(), event: 'paused', detail: `run ${outcome.run.slot}: ${outcome.reason}` })
+  }
+  const landedRuns = (await store.runs(job.id)).filter((r) => r.state === 'landed').length
+  const done = spec.maxRuns !== undefined && landedRuns >= spec.maxRuns
+  await store.updateJob(job.id, { nextSlot, failures: 0, notBefore: 0, ...(done ? { status: 'done', reason: `${landedRuns} runs landed (maxRuns)` } : {}) })
+}
+
+async function applyDecision(context: RunContext, job: StoredJob, run: StoredRun, decision: StopDecision): Promise<void> {
+  const { store } = context
+  const now = context.now()
+  const history = (event: string, detail: string) => store.addHistory({ jobId: job.id, runId: run.id, at: Date.now(), event, detail })
+  // A run that never got an op is over; one that has an op keeps it (it may land, and its nonce is its own).
+  const closeRun = async (reason: string) => {
+    await store.moveRun(run.id, ['claimed'], { state: 'failed', reason }, now)
+  }
+  if (decision.action === 'pause') {
+    await closeRun(decision.reason)
+    await store.updateJob(job.id, { status: 'paused', reason: decision.reason })
+    return history('paused', decision.reason)
+  }
+  if (decision.action === 'wait') {
+    await store.updateJob(job.id, { notBefore: decision.until, reason: decision.reason, failures: 0 })
+    return history('waiting', decision.reason)
+  }
+  const failures = job.failures + 1
+  if (failures >= MAX_FAILURES) {
+    const reason = `${failures} failures in a row; the last: ${decision.reason}`
+    await closeRun(reason)
+    await store.updateJob(job.id, { status: 'paused', reason, failures })
+    return history('paused', reason)
+  }
+  const wait = backoffSeconds(failures)
+  await store.updateJob(job.id, { notBefore: now + wait, reason: decision.reason, failures })
+  return history('retry', `${decision.reason}; again in ${wait} s`)
+}

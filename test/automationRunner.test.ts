@@ -1,0 +1,138 @@
+/**
+ * Issue 17, the automation runner in one process, against the devnet's anvil and Alto: a subscription paid
+ * on schedule until its session's total stops it (paused with the reason, nothing sent over the limit), a
+ * revoked session pausing its job, a bundler down for a while (retried with backoff, then landed), two
+ * runners racing on the same run (one op lands, nothing paid twice), and specs refused with their field.
+ */
+import { describe, it, before } from 'node:test'
+import assert from 'node:assert/strict'
+import { createServer, request as httpRequest, type Server } from 'node:http'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { generatePrivateKey } from 'viem/accounts'
+import { revokeSessions } from '@latchkey/sdk'
+import { JobSpecError } from '@latchkey/automation'
+import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
+import { passUntil, runnerFor, subscriptionJob } from './fixtures/automationJobs.ts'
+import { balanceOf } from './fixtures/policySessions.ts'
+
+let devnet: DevnetFixture
+before(async () => {
+  devnet = await useDevnet()
+})
+
+describe('automation runner: schedules under a session', () => {
+  it('a subscription of 10 every 2 s under a total of 25: paid twice, then paused with the reason, nothing sent over the total', async () => {
+    const { key, payee, token, spec } = await subscriptionJob(devnet, { total: 25n, amount: 10n, everySeconds: 2 })
+    const automation = await runnerFor(devnet)
+    try {
+      const id = await automation.addJob(spec, key)
+      await passUntil(automation, async () => (await automation.getJob(id))!.job.status === 'paused')
+      const view = (await automation.getJob(id))!
+      assert.equal(await balanceOf(devnet, token, payee), 20n)
+      assert.deepEqual(view.runs.map((r) => r.state), ['landed', 'landed', 'failed'])
+      assert.match(view.job.reason!, /refuses the run \(policy\).*25/)
+      const events = view.history.map((h) => h.event)
+      assert.deepEqual(events.filter((e) => e === 'landed').length, 2)
+      assert.equal(events.at(-1), 'paused')
+      // Every landed run has its op, transaction and gas in the history.
+      for (const run of view.runs.filter((r) => r.state === 'landed')) assert.ok(run.txHash && run.gasUsed && run.userOpHash)
+    } finally {
+      await automation.close()
+    }
+  })
+
+  it('a revoked session: the job pauses with the reason', async () => {
+    const { owner, key, grant, spec } = await subscriptionJob(devnet, { total: 1_000n, amount: 1n, everySeconds: 1 })
+    const automation = await runnerFor(devnet)
+    try {
+      const id = await automation.addJob(spec, key)
+      await passUntil(automation, async () => (await automation.getJob(id))!.runs.some((r) => r.state === 'landed'))
+      await revokeSessions(devnet.bundlerClient, { account: owner, manager: devnet.contracts.sessionKeyManager, sessions: [grant.digest] })
+      await passUntil(automation, async () => (await automation.getJob(id))!.job.status === 'paused')
+      assert.match((await automation.getJob(id))!.job.reason!, /cannot be used \(revoked\)/)
+    } finally {
+      await automation.close()
+    }
+  })
+
+  it('the bundler down for a while: retried with backoff, then landed', async () => {
+    const { key, payee, token, spec } = await subscriptionJob(devnet, { total: 100n, amount: 7n, everySeconds: 60, maxRuns: 1 })
+    const proxy = await bundlerProxy(devnet.bundlerUrl)
+    const automation = await runnerFor(devnet, { bundlerUrl: proxy.url })
+    try {
+      const id = await automation.addJob(spec, key)
+      proxy.setDown(true)
+      await passUntil(automation, async () => (await automation.getJob(id))!.history.filter((h) => h.event === 'retry').length >= 2, 20_000)
+      assert.equal(await balanceOf(devnet, token, payee), 0n)
+      proxy.setDown(false)
+      await passUntil(automation, async () => (await automation.getJob(id))!.job.status === 'done', 30_000)
+      assert.equal(await balanceOf(devnet, token, payee), 7n)
+      assert.match((await automation.getJob(id))!.history.find((h) => h.event === 'retry')!.detail, /did not answer/)
+    } finally {
+      await automation.close()
+      proxy.close()
+    }
+  })
+
+  it('two runners on one store race on the same run: one op lands, nothing is paid twice', async () => {
+    const { key, payee, token, spec } = await subscriptionJob(devnet, { total: 100n, amount: 5n, everySeconds: 60, maxRuns: 1 })
+    const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-automation-'))
+    const first = await runnerFor(devnet, { dataDir })
+    const second = await runnerFor(devnet, { dataDir })
+    try {
+      const id = await first.addJob(spec, key)
+      await Promise.all([first.runDue(), second.runDue()])
+      await passUntil(first, async () => (await first.getJob(id))!.job.status === 'done')
+      assert.equal(await balanceOf(devnet, token, payee), 5n)
+      const view = (await first.getJob(id))!
+      assert.deepEqual(view.runs.map((r) => [r.slot, r.state]), [[0, 'landed']])
+      // Both signed an op for the run; the second found the first's recorded and sent that one.
+      const events = view.history.map((h) => h.event)
+      assert.deepEqual([events.filter((e) => e === 'signed').length, events.filter((e) => e === 'signed-by-another-worker').length, events.filter((e) => e === 'landed').length], [1, 1, 1])
+    } finally {
+      await first.close()
+      await second.close()
+    }
+  })
+
+  it('a spec that cannot run is refused with its field, and nothing is stored', async () => {
+    const { key, spec } = await subscriptionJob(devnet, { total: 10n, amount: 1n, everySeconds: 5 })
+    const automation = await runnerFor(devnet)
+    try {
+      const refused = async (input: unknown, field: string, sessionKey = key) =>
+        assert.rejects(automation.addJob(input, sessionKey), (error: unknown) => error instanceof JobSpecError && error.field === field)
+      await refused({ ...spec, everySeconds: 0 }, 'everySeconds')
+      await refused({ ...spec, kind: 'watch' }, 'kind')
+      await refused({ ...spec, extra: true }, 'extra')
+      await refused({ ...spec, action: { ...spec.action, amount: '-1' } }, 'action.amount')
+      await refused({ ...spec, action: { ...spec.action, to: '0x1234' } }, 'action.to')
+      await refused({ ...spec, grant: { format: 'nope' } }, 'grant')
+      await refused(spec, 'sessionKey', generatePrivateKey())
+      assert.deepEqual(await automation.listJobs(), [])
+    } finally {
+      await automation.close()
+    }
+  })
+})
+
+/** A proxy in front of the bundler that answers 503 while it is "down". */
+async function bundlerProxy(target: string) {
+  let down = false
+  const upstream = new URL(target)
+  const server: Server = createServer((req, res) => {
+    if (down) {
+      res.writeHead(503).end('bundler down (test)')
+      return
+    }
+    const forward = httpRequest({ host: upstream.hostname, port: upstream.port, path: upstream.pathname, method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers)
+      answer.pipe(res)
+    })
+    req.pipe(forward)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  return { url: `http://127.0.0.1:${port}`, setDown: (value: boolean) => (down = value), close: () => server.close() }
+}
