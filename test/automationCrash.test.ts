@@ -40,7 +40,7 @@ describe('automation runner: a worker killed mid-run', () => {
       const reader = await runnerFor(devnet, { dataDir })
       try {
         const id = await reader.addJob(spec, key)
-        const doomed = await spawnWorker(devnet, dataDir, fault)
+        const doomed = await spawnWorker(devnet, dataDir, { testFault: fault })
         assert.deepEqual(await doomed.exited, { code: null, signal: 'SIGKILL' })
         const [run] = (await reader.getJob(id))!.runs
         assert.equal(run!.state, leftAs, 'the run as the killed worker left it')

@@ -14,7 +14,7 @@ import { generatePrivateKey } from 'viem/accounts'
 import { revokeSessions } from '@latchkey/sdk'
 import { JobSpecError } from '@latchkey/automation'
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
-import { passUntil, runnerFor, subscriptionJob } from './fixtures/automationJobs.ts'
+import { automationBackends, passUntil, runnerFor, subscriptionJob } from './fixtures/automationJobs.ts'
 import { balanceOf } from './fixtures/policySessions.ts'
 
 let devnet: DevnetFixture
@@ -22,10 +22,11 @@ before(async () => {
   devnet = await useDevnet()
 })
 
-describe('automation runner: schedules under a session', () => {
+for (const backend of automationBackends('automation runner')) {
+describe(`automation runner: schedules under a session (${backend.name})`, () => {
   it('a subscription of 10 every 2 s under a total of 25: paid twice, then paused with the reason, nothing sent over the total', async () => {
     const { key, payee, token, spec } = await subscriptionJob(devnet, { total: 25n, amount: 10n, everySeconds: 2 })
-    const automation = await runnerFor(devnet)
+    const automation = await runnerFor(devnet, { databaseUrl: await backend.database() })
     try {
       const id = await automation.addJob(spec, key)
       await passUntil(automation, async () => (await automation.getJob(id))!.job.status === 'paused')
@@ -45,7 +46,7 @@ describe('automation runner: schedules under a session', () => {
 
   it('a revoked session: the job pauses with the reason', async () => {
     const { owner, key, grant, spec } = await subscriptionJob(devnet, { total: 1_000n, amount: 1n, everySeconds: 1 })
-    const automation = await runnerFor(devnet)
+    const automation = await runnerFor(devnet, { databaseUrl: await backend.database() })
     try {
       const id = await automation.addJob(spec, key)
       await passUntil(automation, async () => (await automation.getJob(id))!.runs.some((r) => r.state === 'landed'))
@@ -60,7 +61,7 @@ describe('automation runner: schedules under a session', () => {
   it('the bundler down for a while: retried with backoff, then landed', async () => {
     const { key, payee, token, spec } = await subscriptionJob(devnet, { total: 100n, amount: 7n, everySeconds: 60, maxRuns: 1 })
     const proxy = await bundlerProxy(devnet.bundlerUrl)
-    const automation = await runnerFor(devnet, { bundlerUrl: proxy.url })
+    const automation = await runnerFor(devnet, { bundlerUrl: proxy.url, databaseUrl: await backend.database() })
     try {
       const id = await automation.addJob(spec, key)
       proxy.setDown(true)
@@ -79,8 +80,9 @@ describe('automation runner: schedules under a session', () => {
   it('two runners on one store race on the same run: one op lands, nothing is paid twice', async () => {
     const { key, payee, token, spec } = await subscriptionJob(devnet, { total: 100n, amount: 5n, everySeconds: 60, maxRuns: 1 })
     const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-automation-'))
-    const first = await runnerFor(devnet, { dataDir })
-    const second = await runnerFor(devnet, { dataDir })
+    const databaseUrl = await backend.database()
+    const first = await runnerFor(devnet, { dataDir, databaseUrl })
+    const second = await runnerFor(devnet, { dataDir, databaseUrl })
     try {
       const id = await first.addJob(spec, key)
       await Promise.all([first.runDue(), second.runDue()])
@@ -99,7 +101,7 @@ describe('automation runner: schedules under a session', () => {
 
   it('a spec that cannot run is refused with its field, and nothing is stored', async () => {
     const { key, spec } = await subscriptionJob(devnet, { total: 10n, amount: 1n, everySeconds: 5 })
-    const automation = await runnerFor(devnet)
+    const automation = await runnerFor(devnet, { databaseUrl: await backend.database() })
     try {
       const refused = async (input: unknown, field: string, sessionKey = key) =>
         assert.rejects(automation.addJob(input, sessionKey), (error: unknown) => error instanceof JobSpecError && error.field === field)
@@ -116,6 +118,7 @@ describe('automation runner: schedules under a session', () => {
     }
   })
 })
+}
 
 /** A proxy in front of the bundler that answers 503 while it is "down". */
 async function bundlerProxy(target: string) {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { createPublicClient, defineChain, hexToBigInt, http, keccak256, slice, stringToHex, type Chain, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
@@ -9,7 +10,9 @@ import { resolveAccountLayout, serializeSessionGrant, toSessionAccount } from '@
 import { JobSpecError, parseJobSpec, type JobSpec } from './jobs/jobSpec.ts'
 import type { AutomationTestFault, RunContext } from './runs/executeRun.ts'
 import type { AutomationStore, HistoryEntry, StoredJob, StoredRun } from './store/automationStore.ts'
+import { PostgresAutomationStore } from './store/postgresAutomationStore.ts'
 import { SqliteAutomationStore } from './store/sqliteAutomationStore.ts'
+import { startPgBossDispatch } from './worker/pgBossDispatch.ts'
 import { processJob, type LoadedJob } from './worker/processJob.ts'
 
 export type AutomationConfig = {
@@ -19,8 +22,14 @@ export type AutomationConfig = {
   bundlerUrl: string
   /** The chain; default: read from the RPC. */
   chain?: Chain | undefined
-  /** A store instead of SQLite in the data directory. */
-  store?: AutomationStore | undefined
+  /**
+   * A PostgreSQL connection URL: the jobs live there (instead of SQLite in the data directory) and passes are
+   * spread over every worker process on the database with pg-boss. The processes must share the at-rest key
+   * (the same `runner.key` in each data directory) to open the session keys.
+   */
+  databaseUrl?: string | undefined
+  /** With PostgreSQL: how many passes this process works at once (default 4). */
+  concurrency?: number | undefined
   /** How long a pass waits for a sent op to land before leaving it to the next pass. */
   landingTimeoutMs?: number | undefined
   /** Tests only: where this process kills itself (see AutomationTestFault). */
@@ -40,11 +49,11 @@ const storedSpec = (spec: JobSpec) => JSON.stringify({ ...spec, action: JSON.par
 export async function createAutomation(config: AutomationConfig) {
   mkdirSync(config.dataDir, { recursive: true })
   const cipher = AtRestCipher.loadOrCreate(join(config.dataDir, 'runner.key'))
-  const store = config.store ?? new SqliteAutomationStore(join(config.dataDir, 'automation.sqlite'))
+  const store: AutomationStore = config.databaseUrl ? await PostgresAutomationStore.connect(config.databaseUrl) : new SqliteAutomationStore(join(config.dataDir, 'automation.sqlite'))
   const chain = config.chain ?? (await chainAt(config.rpcUrl))
   const client = createPublicClient({ chain, transport: http(config.rpcUrl), pollingInterval: 200 })
   const bundler = createBundlerClient({ client, transport: http(config.bundlerUrl), pollingInterval: 200 })
-  const context: RunContext = { store, chain: client, bundler, now: () => Math.floor(Date.now() / 1000), landingTimeoutMs: config.landingTimeoutMs, testFault: config.testFault }
+  const context: RunContext = { store, chain: client, bundler, now: () => Math.floor(Date.now() / 1000), landingTimeoutMs: config.landingTimeoutMs, testFault: config.testFault, workerId: `${hostname()}/${process.pid}` }
   const loaded = new Map<string, LoadedJob>()
 
   async function load(job: StoredJob): Promise<LoadedJob> {
@@ -63,6 +72,9 @@ export async function createAutomation(config: AutomationConfig) {
 
   let timer: NodeJS.Timeout | undefined
   let passing: Promise<void> | undefined
+  let dispatch: { stop(): Promise<void> } | undefined
+  // One pass per job at a time in this process (pg-boss keeps it so across processes).
+  const inPass = new Set<string>()
 
   const automation = {
     store,
@@ -99,12 +111,27 @@ export async function createAutomation(config: AutomationConfig) {
       await store.updateJob(id, { status: 'cancelled', reason: 'cancelled by its owner' })
       await store.addHistory({ jobId: id, runId: null, at: Date.now(), event: 'cancelled', detail: 'cancelled by its owner (a run already sent may still land)' })
     },
+    /** One pass over job `id`, if it is active and due (and not in a pass of this process already). */
+    async runJob(id: string): Promise<void> {
+      const job = await store.getJob(id)
+      if (!job || job.status !== 'active' || job.notBefore > context.now() || inPass.has(id)) return
+      inPass.add(id)
+      try {
+        await processJob(context, await load(job))
+      } finally {
+        inPass.delete(id)
+      }
+    },
     /** One pass over every due job, one after another. */
     async runDue(): Promise<void> {
-      for (const job of await store.dueJobs(context.now())) await processJob(context, await load(job))
+      for (const job of await store.dueJobs(context.now())) await automation.runJob(job.id)
     },
-    /** Passes every `pollMs` until `stop`. */
-    start(pollMs = 500) {
+    /** Passes every `pollMs` until `stop`: over every due job in turn (SQLite), or as pg-boss hands them out (PostgreSQL). */
+    async start(pollMs = 500) {
+      if (config.databaseUrl) {
+        dispatch = await startPgBossDispatch({ databaseUrl: config.databaseUrl, store, runJob: automation.runJob, now: context.now, pollMs, concurrency: config.concurrency ?? 4 })
+        return
+      }
       const tick = () => {
         passing = automation.runDue().catch((error: unknown) => console.error(JSON.stringify({ event: 'pass-failed', error: String(error) })))
         void passing.finally(() => {
@@ -114,6 +141,8 @@ export async function createAutomation(config: AutomationConfig) {
       timer = setTimeout(tick, 0)
     },
     async stop() {
+      await dispatch?.stop()
+      dispatch = undefined
       clearTimeout(timer)
       timer = undefined
       await passing

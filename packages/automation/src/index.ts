@@ -5,6 +5,8 @@ export { executeRun, type RunContext, type RunOutcome, type AutomationTestFault 
 export { decideAfterError, type StopDecision } from './runs/stopReason.ts'
 export { findOpByNonce, isNonceUsed, type LandedOp } from './runs/opOnChain.ts'
 export { SqliteAutomationStore } from './store/sqliteAutomationStore.ts'
+export { PostgresAutomationStore } from './store/postgresAutomationStore.ts'
+export { startPgBossDispatch } from './worker/pgBossDispatch.ts'
 export { FINAL_RUN_STATES, type AutomationStore, type StoredJob, type StoredRun, type RunState, type HistoryEntry, type JobStatus } from './store/automationStore.ts'
 export { runAutomationWorker } from './automationMain.ts'
 export { sessionTools, parseAgentCalls, type AgentCall, type ToolAnswer } from './agent/sessionTools.ts'

@@ -17,6 +17,8 @@ export type RunContext = {
   /** How long to wait for a sent op before leaving it to the next pass (default 30 s). */
   landingTimeoutMs?: number | undefined
   testFault?: AutomationTestFault | undefined
+  /** Who is working (host/pid), named in the history of what it did. */
+  workerId: string
 }
 
 /** What one pass over a run ended with. */
@@ -74,7 +76,7 @@ async function signAndRecord(context: RunContext, account: SmartAccount, calls: 
   const userOperation = { ...prepared, signature: await account.signUserOperation(prepared) }
   const userOpHash = getUserOperationHash({ userOperation, entryPointAddress: account.entryPoint.address, entryPointVersion: '0.7', chainId: chain.chain.id })
   const recorded = await store.setRunOp(run.id, { nonce: userOperation.nonce.toString(), userOp: JSON.stringify(formatUserOperationRequest(userOperation)), userOpHash, fromBlock: fromBlock.toString() }, context.now())
-  await store.addHistory({ jobId: run.jobId, runId: run.id, at: Date.now(), event: recorded ? 'signed' : 'signed-by-another-worker', detail: recorded ? `op ${userOpHash} at nonce ${userOperation.nonce}` : 'another worker recorded this run’s op first: that one is sent' })
+  await store.addHistory({ jobId: run.jobId, runId: run.id, at: Date.now(), event: recorded ? 'signed' : 'signed-by-another-worker', detail: recorded ? `op ${userOpHash} at nonce ${userOperation.nonce}, by ${context.workerId}` : `${context.workerId} found another worker's op recorded first: that one is sent` })
   return (await store.getRun(run.id))!
 }
 
@@ -129,7 +131,7 @@ async function finish(context: RunContext, run: StoredRun, landed: LandedOp): Pr
   const gasUsed = landed.gasUsed.toString()
   if (landed.success) {
     if (await store.moveRun(run.id, OPEN_RUN_STATES, { state: 'landed', txHash: landed.txHash, gasUsed, reason: null }, context.now())) {
-      await store.addHistory({ jobId: run.jobId, runId: run.id, at: Date.now(), event: 'landed', detail: `op ${landed.userOpHash} in ${landed.txHash}, ${gasUsed} gas` })
+      await store.addHistory({ jobId: run.jobId, runId: run.id, at: Date.now(), event: 'landed', detail: `op ${landed.userOpHash} in ${landed.txHash}, ${gasUsed} gas, seen by ${context.workerId}` })
     }
     return { kind: 'landed', run: (await store.getRun(run.id))!, landed }
   }
