@@ -18,6 +18,7 @@ import { measurePeerPaths } from './peerPaths.ts'
 import { measureSignerPaths } from './signerPaths.ts'
 import { measureOffChain, type Timing } from './offChainTimings.ts'
 import { measureNetworkTimings } from './networkTimings.ts'
+import { measureAutomationThroughput } from './automationThroughput.ts'
 import { gasSnapshot } from './gasSnapshot.ts'
 import { HARNESS_DIFFERENCE, HARNESS_LATCHKEY, HARNESS_PEERS, SMART_SESSIONS_ON_NEXUS } from './peerFigures.ts'
 
@@ -31,9 +32,12 @@ const calldataGas = (input: `0x${string}`) => hexToBytes(input).reduce((sum, byt
 // (where the coordinator runs) is fresh. Measured after all the gas cases, the same figures came out about
 // twice as slow (p50 70 ms, DKG 238 ms; after only a few, p50 29.6 ms); the cause was not pinned down.
 let networkTimings: Timing[]
+// The automation runner's throughput needs PostgreSQL (LATCHKEY_TEST_POSTGRES_URL, as the tests); without it, not measured.
+let automationTimings: Timing[]
 const networkDevnet = await startDevnet()
 try {
   networkTimings = await measureNetworkTimings({ ...networkDevnet, funderKey: networkDevnet.testKeys[2]!.privateKey })
+  automationTimings = await measureAutomationThroughput({ ...networkDevnet, funderKey: networkDevnet.testKeys[2]!.privateKey }, process.env.LATCHKEY_TEST_POSTGRES_URL)
 } finally {
   await networkDevnet.stop()
 }
@@ -74,7 +78,7 @@ const date = new Date().toISOString().slice(0, 10)
 
 writeFileSync(
   join(root, 'bench', 'results.json'),
-  `${JSON.stringify({ date, commit, machine, cases: cases.map(({ transactionHash: _, ...c }) => ({ ...c, gasUsed: Number(c.gasUsed) })), offChain: [...timings, ...networkTimings] }, null, 2)}\n`,
+  `${JSON.stringify({ date, commit, machine, cases: cases.map(({ transactionHash: _, ...c }) => ({ ...c, gasUsed: Number(c.gasUsed) })), offChain: [...timings, ...networkTimings, ...automationTimings] }, null, 2)}\n`,
 )
 writeFileSync(join(root, 'bench', 'gas-snapshot.json'), gasSnapshot(cases))
 
@@ -248,6 +252,12 @@ const offChainTable = [
   '| what | figure | min–max | runs |',
   '|---|---:|---:|---:|',
   ...networkTimings.map(timingRow),
+  '',
+  'The automation runner (bench/automationThroughput.ts; worker processes on PostgreSQL with pg-boss, on the same devnet after the signer network, on this 2-core machine):',
+  '',
+  '| what | figure | min–max | runs |',
+  '|---|---:|---:|---:|',
+  ...(automationTimings.length > 0 ? automationTimings.map(timingRow) : ['| not measured: no PostgreSQL server (set LATCHKEY_TEST_POSTGRES_URL) | — | — | — |']),
 ].join('\n')
 
 const path = join(root, 'BENCHMARKS.md')

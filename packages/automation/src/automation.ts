@@ -28,7 +28,7 @@ export type AutomationConfig = {
    * (the same `runner.key` in each data directory) to open the session keys.
    */
   databaseUrl?: string | undefined
-  /** With PostgreSQL: how many passes this process works at once (default 4). */
+  /** How many jobs this process works on at once (default 4). */
   concurrency?: number | undefined
   /** How long a pass waits for a sent op to land before leaving it to the next pass. */
   landingTimeoutMs?: number | undefined
@@ -122,9 +122,14 @@ export async function createAutomation(config: AutomationConfig) {
         inPass.delete(id)
       }
     },
-    /** One pass over every due job, one after another. */
+    /** One pass over every due job, `concurrency` jobs at a time (each job's own runs stay one at a time). */
     async runDue(): Promise<void> {
-      for (const job of await store.dueJobs(context.now())) await automation.runJob(job.id)
+      const due = await store.dueJobs(context.now())
+      let next = 0
+      const lane = async () => {
+        while (next < due.length) await automation.runJob(due[next++]!.id)
+      }
+      await Promise.all(Array.from({ length: Math.min(config.concurrency ?? 4, due.length) }, lane))
     },
     /** Passes every `pollMs` until `stop`: over every due job in turn (SQLite), or as pg-boss hands them out (PostgreSQL). */
     async start(pollMs = 500) {

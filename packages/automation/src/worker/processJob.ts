@@ -41,7 +41,9 @@ export async function processJob(context: RunContext, loaded: LoadedJob): Promis
 
 async function afterOutcome(context: RunContext, { job, spec }: LoadedJob, outcome: RunOutcome): Promise<void> {
   const { store } = context
-  if (outcome.kind === 'pending' || outcome.kind === 'again') return
+  if (outcome.kind === 'pending') return
+  // Signed again next pass; a bundler that keeps refusing the op counts as failures, with the backoff.
+  if (outcome.kind === 'again') return applyDecision(context, job, outcome.run, { action: 'retry', reason: outcome.reason })
   const nextSlot = Math.max(outcome.run.slot + 1, dueSlot(spec, job.createdAt, context.now()))
   const skipped = nextSlot - outcome.run.slot - 1
   if (skipped > 0) await store.addHistory({ jobId: job.id, runId: null, at: Date.now(), event: 'skipped', detail: `${skipped} slot(s) missed while no worker ran; the next run is for the latest due slot` })

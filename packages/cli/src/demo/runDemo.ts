@@ -23,6 +23,7 @@ import { batchChapter } from './batchChapter.ts'
 import { distributedChapter } from './distributedChapter.ts'
 import { permissionsChapter } from './permissionsChapter.ts'
 import { pagesChapter } from './pagesChapter.ts'
+import { automationChapter } from './automationChapter.ts'
 
 /** What every demo chapter gets: the devnet, clients, the reporter, and the account once it exists. */
 export type DemoContext = {
@@ -122,6 +123,8 @@ export async function runDemo(options: { serve?: boolean | undefined } = {}): Pr
     await distributedChapter(context, account)
     chapter('ERC-7715: a dApp asks the wallet for a subscription, pays from it, the owner revokes')
     await permissionsChapter(context, account)
+    chapter('Automation: a DCA and a subscription on a runner, an AI agent bounded by its session')
+    await automationChapter(context, account)
     chapter('Wallet and dApp pages (a browser game on session keys)')
     await pagesChapter(context, options.serve ?? false)
     process.stdout.write('\n')
