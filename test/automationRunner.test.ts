@@ -106,7 +106,9 @@ describe(`automation runner: schedules under a session (${backend.name})`, () =>
       const refused = async (input: unknown, field: string, sessionKey = key) =>
         assert.rejects(automation.addJob(input, sessionKey), (error: unknown) => error instanceof JobSpecError && error.field === field)
       await refused({ ...spec, everySeconds: 0 }, 'everySeconds')
-      await refused({ ...spec, kind: 'watch' }, 'kind')
+      await refused({ ...spec, kind: 'cron' }, 'kind')
+      await refused({ ...spec, kind: 'watch' }, 'watch')
+      await refused({ ...spec, kind: 'watch', watch: { to: spec.action.to, data: '0x12345678', below: '1', above: '2' } }, 'watch')
       await refused({ ...spec, extra: true }, 'extra')
       await refused({ ...spec, action: { ...spec.action, amount: '-1' } }, 'action.amount')
       await refused({ ...spec, action: { ...spec.action, to: '0x1234' } }, 'action.to')

@@ -39,7 +39,7 @@ export type AutomationConfig = {
 export type JobView = { job: StoredJob; spec: JobSpec; runs: StoredRun[]; history: HistoryEntry[] }
 
 /** The spec as stored: as given, with the grant serialized (its key is never in it). */
-const storedSpec = (spec: JobSpec) => JSON.stringify({ ...spec, action: JSON.parse(JSON.stringify(spec.action, (_, v) => (typeof v === 'bigint' ? v.toString() : v))), grant: JSON.parse(serializeSessionGrant(spec.grant)) })
+const storedSpec = (spec: JobSpec) => JSON.stringify({ ...spec, grant: JSON.parse(serializeSessionGrant(spec.grant)) }, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))
 
 /**
  * The automation runner (issue 17): jobs sent under session keys, each run exactly once (docs/automation.md).
@@ -90,7 +90,7 @@ export async function createAutomation(config: AutomationConfig) {
       if (signer.toLowerCase() !== spec.grant.session.signer.toLowerCase()) throw new JobSpecError('sessionKey', `its address ${signer} is not the session's signer ${spec.grant.session.signer}`)
       const createdAt = Math.floor(Date.now() / 1000)
       await store.addJob({ id, spec: storedSpec(spec), sealedKey: cipher.seal(new TextEncoder().encode(sessionKey), `job/${id}`), status: 'active', reason: null, nextSlot: 0, notBefore: 0, failures: 0, createdAt })
-      await store.addHistory({ jobId: id, runId: null, at: Date.now(), event: 'added', detail: `${spec.action.type} every ${spec.everySeconds} s under session ${spec.grant.digest}` })
+      await store.addHistory({ jobId: id, runId: null, at: Date.now(), event: 'added', detail: `${spec.kind === 'watch' ? 'watch, then ' : ''}${spec.action.type} every ${spec.everySeconds} s under session ${spec.grant.digest}` })
       return id
     },
     async getJob(id: string): Promise<JobView | undefined> {

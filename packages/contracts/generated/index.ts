@@ -2,6 +2,7 @@
 export { callPolicyAbi, callPolicyBytecode } from './CallPolicy.ts'
 export { demoCounterAbi, demoCounterBytecode } from './DemoCounter.ts'
 export { demoGameAbi, demoGameBytecode } from './DemoGame.ts'
+export { demoLendingMarketAbi, demoLendingMarketBytecode } from './DemoLendingMarket.ts'
 export { demoNftAbi, demoNftBytecode } from './DemoNft.ts'
 export { demoSwapRouterV2Abi, demoSwapRouterV2Bytecode } from './DemoSwapRouterV2.ts'
 export { demoSwapRouterV3Abi, demoSwapRouterV3Bytecode } from './DemoSwapRouterV3.ts'

@@ -13,13 +13,20 @@ export type JobAction =
   /** Sends these calls each run. */
   | { type: 'calls'; calls: { to: Address; value: bigint; data: Hex }[] }
 
+/** A watch's condition: the first word `to` answers to `data` (a view call), compared with a bound. */
+export type WatchCondition = { to: Address; data: Hex } & ({ below: bigint; above?: undefined } | { above: bigint; below?: undefined })
+
 export type JobSpec = {
-  /** A schedule: a run every `everySeconds`, the first at `startAt` (seconds; default when added). */
-  kind: 'schedule'
+  /**
+   * `schedule`: a run every `everySeconds`, the first at `startAt` (seconds; default when added).
+   * `watch`: every `everySeconds`, read `watch` and run once when it holds (`maxRuns` default 1).
+   */
+  kind: 'schedule' | 'watch'
   everySeconds: number
   startAt?: number | undefined
-  /** Stop after this many landed runs (default: until the session stops it). */
+  /** Stop after this many landed runs (default: a schedule until the session stops it; a watch once). */
   maxRuns?: number | undefined
+  watch?: WatchCondition | undefined
   action: JobAction
   /** The session the job sends under, as `serializeSessionGrant` writes it. */
   grant: SessionGrant
@@ -101,12 +108,24 @@ function parseAction(raw: unknown): JobAction {
   }
 }
 
+function parseWatch(raw: unknown): WatchCondition {
+  if (raw === null || typeof raw !== 'object') throw new JobSpecError('watch', 'a watch job needs { to, data, below | above }')
+  const watch = raw as Raw
+  only(watch, 'watch', ['to', 'data', 'below', 'above'])
+  if (typeof watch.data !== 'string' || !isHex(watch.data) || watch.data.length < 10) throw new JobSpecError('watch.data', 'the calldata of a view function, hex')
+  const to = address(watch, 'to', 'watch.')
+  if ((watch.below === undefined) === (watch.above === undefined)) throw new JobSpecError('watch', 'give exactly one of below and above')
+  return watch.below !== undefined ? { to, data: watch.data, below: amount(watch, 'below', 'watch.') } : { to, data: watch.data, above: amount(watch, 'above', 'watch.') }
+}
+
 /** Reads a job spec, refusing anything unknown or malformed with the field ({@link JobSpecError}). */
 export function parseJobSpec(input: unknown): JobSpec {
   if (input === null || typeof input !== 'object') throw new JobSpecError('spec', 'not an object')
   const raw = input as Raw
-  only(raw, '', ['kind', 'everySeconds', 'startAt', 'maxRuns', 'action', 'grant'])
-  if (raw.kind !== 'schedule') throw new JobSpecError('kind', `${JSON.stringify(raw.kind)} is not a kind this runner has (schedule)`)
+  only(raw, '', ['kind', 'everySeconds', 'startAt', 'maxRuns', 'watch', 'action', 'grant'])
+  if (raw.kind !== 'schedule' && raw.kind !== 'watch') throw new JobSpecError('kind', `${JSON.stringify(raw.kind)} is not a kind this runner has (schedule, watch)`)
+  if (raw.kind === 'schedule' && raw.watch !== undefined) throw new JobSpecError('watch', 'only a watch job has one')
+  const watch = raw.kind === 'watch' ? parseWatch(raw.watch) : undefined
   const everySeconds = positiveInteger(raw.everySeconds, 'everySeconds')
   if (everySeconds < MIN_INTERVAL_SECONDS) throw new JobSpecError('everySeconds', `at least ${MIN_INTERVAL_SECONDS}`)
   const startAt = raw.startAt === undefined ? undefined : positiveInteger(raw.startAt, 'startAt')
@@ -117,5 +136,5 @@ export function parseJobSpec(input: unknown): JobSpec {
   } catch (error) {
     throw new JobSpecError('grant', (error as Error).message)
   }
-  return { kind: 'schedule', everySeconds, startAt, maxRuns, action: parseAction(raw.action), grant }
+  return { kind: raw.kind, everySeconds, startAt, maxRuns, watch, action: parseAction(raw.action), grant }
 }

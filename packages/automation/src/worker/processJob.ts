@@ -2,6 +2,7 @@ import type { SmartAccount } from 'viem/account-abstraction'
 import { jobCalls } from '../jobs/jobCalls.ts'
 import type { JobSpec } from '../jobs/jobSpec.ts'
 import { dueSlot, slotTime } from '../jobs/schedule.ts'
+import { describeWatch, readWatched, watchHolds } from '../jobs/watchCondition.ts'
 import { executeRun, type RunContext, type RunOutcome } from '../runs/executeRun.ts'
 import { decideAfterError, type StopDecision } from '../runs/stopReason.ts'
 import { FINAL_RUN_STATES, type StoredJob, type StoredRun } from '../store/automationStore.ts'
@@ -22,29 +23,52 @@ export async function processJob(context: RunContext, loaded: LoadedJob): Promis
   const { store } = context
   const { job, spec } = loaded
   let run = await store.openRun(job.id)
-  if (!run) {
-    const now = context.now()
-    const due = slotTime(spec, job.createdAt, job.nextSlot)
-    if (due > now) return store.updateJob(job.id, { notBefore: due })
-    run = await store.claimRun(job.id, job.nextSlot, now)
-    // Another worker finished this slot (or it failed before a pause): go on from the next.
-    if (FINAL_RUN_STATES.includes(run.state)) return store.updateJob(job.id, { nextSlot: Math.max(run.slot + 1, dueSlot(spec, job.createdAt, now)) })
-  }
-  let outcome: RunOutcome
   try {
-    outcome = await executeRun(context, loaded.account, jobCalls(spec.action, loaded.account.address), run)
+    if (!run) {
+      const now = context.now()
+      if (!(await isDue(context, loaded, now))) return
+      run = await store.claimRun(job.id, job.nextSlot, now)
+      // Another worker finished this slot (or it failed before a pause): go on from the next.
+      if (FINAL_RUN_STATES.includes(run.state)) return store.updateJob(job.id, { nextSlot: nextSlotAfter(job, spec, run.slot, now) })
+    }
+    const outcome = await executeRun(context, loaded.account, jobCalls(spec.action, loaded.account.address), run)
+    await afterOutcome(context, loaded, outcome)
   } catch (error) {
-    return applyDecision(context, job, run, await decideAfterError(context.chain, spec.grant, error))
+    const decision = await decideAfterError(context.chain, spec.grant, error)
+    if (run) return applyDecision(context, job, run, decision)
+    // The watched call failed before any run: retried like the bundler.
+    return applyDecision(context, job, undefined, decision)
   }
-  await afterOutcome(context, loaded, outcome)
 }
+
+/**
+ * Whether the job's next run is due: a schedule's slot time has come; a watch's condition holds now (read
+ * on chain; when it does not, the job sleeps `everySeconds`).
+ */
+async function isDue(context: RunContext, { job, spec }: LoadedJob, now: number): Promise<boolean> {
+  if (spec.kind === 'schedule') {
+    const due = slotTime(spec, job.createdAt, job.nextSlot)
+    if (due > now) await context.store.updateJob(job.id, { notBefore: due })
+    return due <= now
+  }
+  const value = await readWatched(context.chain, spec.watch!)
+  if (!watchHolds(spec.watch!, value)) {
+    await context.store.updateJob(job.id, { notBefore: now + spec.everySeconds, failures: 0 })
+    return false
+  }
+  await context.store.addHistory({ jobId: job.id, runId: null, at: Date.now(), event: 'triggered', detail: `the watched value ${value} is ${describeWatch(spec.watch!)}` })
+  return true
+}
+
+/** A schedule goes on from the latest due slot (missed ones skipped); a watch from the next. */
+const nextSlotAfter = (job: StoredJob, spec: JobSpec, slot: number, now: number) => (spec.kind === 'schedule' ? Math.max(slot + 1, dueSlot(spec, job.createdAt, now)) : slot + 1)
 
 async function afterOutcome(context: RunContext, { job, spec }: LoadedJob, outcome: RunOutcome): Promise<void> {
   const { store } = context
   if (outcome.kind === 'pending') return
   // Signed again next pass; a bundler that keeps refusing the op counts as failures, with the backoff.
   if (outcome.kind === 'again') return applyDecision(context, job, outcome.run, { action: 'retry', reason: outcome.reason })
-  const nextSlot = Math.max(outcome.run.slot + 1, dueSlot(spec, job.createdAt, context.now()))
+  const nextSlot = nextSlotAfter(job, spec, outcome.run.slot, context.now())
   const skipped = nextSlot - outcome.run.slot - 1
   if (skipped > 0) await store.addHistory({ jobId: job.id, runId: null, at: Date.now(), event: 'skipped', detail: `${skipped} slot(s) missed while no worker ran; the next run is for the latest due slot` })
   if (outcome.kind === 'reverted') {
@@ -52,17 +76,20 @@ async function afterOutcome(context: RunContext, { job, spec }: LoadedJob, outco
     return store.addHistory({ jobId: job.id, runId: outcome.run.id, at: Date.now(), event: 'paused', detail: `run ${outcome.run.slot}: ${outcome.reason}` })
   }
   const landedRuns = (await store.runs(job.id)).filter((r) => r.state === 'landed').length
-  const done = spec.maxRuns !== undefined && landedRuns >= spec.maxRuns
-  await store.updateJob(job.id, { nextSlot, failures: 0, notBefore: 0, ...(done ? { status: 'done', reason: `${landedRuns} runs landed (maxRuns)` } : {}) })
+  const maxRuns = spec.maxRuns ?? (spec.kind === 'watch' ? 1 : undefined)
+  const done = maxRuns !== undefined && landedRuns >= maxRuns
+  // A watch that goes on looks again after its interval, not at once.
+  const notBefore = spec.kind === 'watch' ? context.now() + spec.everySeconds : 0
+  await store.updateJob(job.id, { nextSlot, failures: 0, notBefore, ...(done ? { status: 'done', reason: `${landedRuns} run${landedRuns === 1 ? '' : 's'} landed (maxRuns)` } : {}) })
 }
 
-async function applyDecision(context: RunContext, job: StoredJob, run: StoredRun, decision: StopDecision): Promise<void> {
+async function applyDecision(context: RunContext, job: StoredJob, run: StoredRun | undefined, decision: StopDecision): Promise<void> {
   const { store } = context
   const now = context.now()
-  const history = (event: string, detail: string) => store.addHistory({ jobId: job.id, runId: run.id, at: Date.now(), event, detail })
+  const history = (event: string, detail: string) => store.addHistory({ jobId: job.id, runId: run?.id ?? null, at: Date.now(), event, detail })
   // A run that never got an op is over; one that has an op keeps it (it may land, and its nonce is its own).
   const closeRun = async (reason: string) => {
-    await store.moveRun(run.id, ['claimed'], { state: 'failed', reason }, now)
+    if (run) await store.moveRun(run.id, ['claimed'], { state: 'failed', reason }, now)
   }
   if (decision.action === 'pause') {
     await closeRun(decision.reason)

@@ -1,14 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { encodeFunctionData, erc20Abi, formatUnits, http, type Address, type Hex } from 'viem'
+import { createWalletClient, encodeFunctionData, erc20Abi, formatUnits, http, type Address, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { createBundlerClient, type SmartAccount } from 'viem/account-abstraction'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js'
-import { demoSwapRouterV3Abi } from '@latchkey/contracts'
+import { demoLendingMarketAbi, demoSwapRouterV3Abi, demoTokenAbi } from '@latchkey/contracts'
 import { createAutomation, sessionMcpServer, sessionTools, type Automation } from '@latchkey/automation'
-import { callPolicy, createSession, eq, erc20Policy, grantSessions, serializeSessionGrant, toSessionAccount, total, type Permission } from '@latchkey/sdk'
+import { callPolicy, createSession, eq, erc20Policy, grantSessions, lte, sendUserOperationAndWait, serializeSessionGrant, toSessionAccount, total, type Permission } from '@latchkey/sdk'
 import type { DemoContext } from './runDemo.ts'
 
 const USD = (amount: number) => BigInt(Math.round(amount * 1e6))
@@ -17,8 +17,9 @@ const usd = (amount: bigint) => `${formatUnits(amount, 6)} LKUSD`
 /**
  * Chapter 8, automation: a runner (SQLite in a temporary directory) sends jobs under session keys. A DCA
  * swaps 10 LKUSD into LKWETH on each of three runs; a subscription of 10 LKUSD under a total of 25 is paid
- * twice, then the runner pauses it with the session's reason; an AI agent's MCP tool call outside its
- * session is refused with the rule. All through the devnet's Alto.
+ * twice, then the runner pauses it with the session's reason; a watcher repays a loan when its health
+ * factor drops, under a session that may repay for that position only; an AI agent's MCP tool call outside
+ * its session is refused with the rule. All through the devnet's Alto.
  */
 export async function automationChapter(context: DemoContext, owner: SmartAccount): Promise<void> {
   const { devnet } = context
@@ -27,6 +28,7 @@ export async function automationChapter(context: DemoContext, owner: SmartAccoun
   try {
     await dcaJob(context, owner, automation)
     await subscriptionJob(context, owner, automation)
+    await watcherJob(context, owner, automation)
     await agentRefused(context, owner)
   } finally {
     await automation.close()
@@ -86,6 +88,50 @@ async function subscriptionJob(context: DemoContext, owner: SmartAccount, automa
   const paid = await publicClient.readContract({ address: lkusd, abi: erc20Abi, functionName: 'balanceOf', args: [payee] })
   report.detail(`runs: ${view.runs.map((r) => r.state).join(', ')}; the payee holds ${usd(paid)}`)
   report.detail(`job ${view.job.status}: ${view.job.reason}`)
+}
+
+async function watcherJob(context: DemoContext, owner: SmartAccount, automation: Automation) {
+  const { devnet, publicClient, report } = context
+  const { demoLendingMarket: market, demoToken: lkusd, demoWeth: weth } = devnet.contracts
+  const bundler = createBundlerClient({ client: publicClient, transport: http(devnet.bundlerUrl) })
+  const health = async () => Number(await publicClient.readContract({ address: market, abi: demoLendingMarketAbi, functionName: 'healthFactor', args: [owner.address] })) / 1e18
+  const call = (to: Address, abi: readonly unknown[], functionName: string, args: readonly unknown[]) => ({ to, data: encodeFunctionData({ abi, functionName, args } as never) as Hex })
+  await report.step('owner: borrow 2,000 LKUSD against 1 LKWETH on the demo lending market (health factor 1.6)', () =>
+    sendUserOperationAndWait(bundler, {
+      account: owner,
+      chainClient: publicClient,
+      calls: [
+        call(lkusd, demoTokenAbi, 'mint', [market, USD(10_000)]), // the devnet opens the market empty: give it LKUSD to lend
+        call(weth, demoTokenAbi, 'mint', [owner.address, USD(1)]),
+        call(weth, erc20Abi, 'approve', [market, USD(1)]),
+        call(market, demoLendingMarketAbi, 'deposit', [USD(1)]),
+        call(market, demoLendingMarketAbi, 'borrow', [USD(2_000)]),
+      ],
+    }),
+  )
+  const { grant, key } = await report.step('owner: grant a watcher session (approve the market for LKUSD; repay for this position only, 1,000 LKUSD in all)', () =>
+    grantTo(context, owner, [
+      erc20Policy({ token: lkusd, recipients: [market], total: USD(1_000) }),
+      callPolicy({ address: market, abi: demoLendingMarketAbi, functionName: 'repay', args: [eq(owner.address), lte(USD(1_000))] }),
+    ]),
+  )
+  const spec = {
+    kind: 'watch',
+    everySeconds: 1,
+    watch: { to: market, data: encodeFunctionData({ abi: demoLendingMarketAbi, functionName: 'healthFactor', args: [owner.address] }), below: (12n * 10n ** 17n).toString() },
+    action: { type: 'calls', calls: [call(lkusd, erc20Abi, 'approve', [market, USD(500)]), call(market, demoLendingMarketAbi, 'repay', [owner.address, USD(500)])] },
+    grant: JSON.parse(serializeSessionGrant(grant)),
+  }
+  const id = await automation.addJob(spec, key)
+  await automation.runDue()
+  report.detail(`watching: health factor ${(await health()).toFixed(2)}, nothing sent (${(await automation.getJob(id))!.runs.length} runs)`)
+  const oracle = createWalletClient({ chain: devnet.chain, transport: http(devnet.rpcUrl), account: privateKeyToAccount(devnet.testKeys[0]!.privateKey) })
+  await report.step('the price of LKWETH falls from 4,000 to 2,800 LKUSD (health factor 1.12)', async () => {
+    const hash = await oracle.writeContract({ address: market, abi: demoLendingMarketAbi, functionName: 'setPrice', args: [USD(2_800)] })
+    await publicClient.waitForTransactionReceipt({ hash })
+  })
+  const view = await report.step('runner: the watch triggers below 1.2 and repays 500 LKUSD once', () => runUntilStopped(automation, id))
+  report.detail(`${view.history.find((h) => h.event === 'triggered')?.detail}; run: ${view.runs.map((r) => r.state).join(', ')}; health factor now ${(await health()).toFixed(2)}`)
 }
 
 async function agentRefused(context: DemoContext, owner: SmartAccount) {

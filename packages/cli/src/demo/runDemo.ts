@@ -123,7 +123,7 @@ export async function runDemo(options: { serve?: boolean | undefined } = {}): Pr
     await distributedChapter(context, account)
     chapter('ERC-7715: a dApp asks the wallet for a subscription, pays from it, the owner revokes')
     await permissionsChapter(context, account)
-    chapter('Automation: a DCA and a subscription on a runner, an AI agent bounded by its session')
+    chapter('Automation: a DCA, a subscription and a liquidation watcher on a runner, an AI agent bounded by its session')
     await automationChapter(context, account)
     chapter('Wallet and dApp pages (a browser game on session keys)')
     await pagesChapter(context, options.serve ?? false)
