@@ -27,7 +27,7 @@ describe('the packed packages, installed into an empty project', { timeout: 900_
   })
 
   it('hold built JavaScript, types and source maps only: no TypeScript source, test or fixture', () => {
-    for (const name of ['@latchkey/sdk', '@latchkey/devnet', '@latchkey/contracts', '@latchkey/node', 'latchkey']) {
+    for (const name of ['@latchkey/sdk', '@latchkey/devnet', '@latchkey/contracts', '@latchkey/node', '@latchkey/automation', 'latchkey']) {
       const files = execFileSync('find', [join(project, 'node_modules', name), '-type', 'f'], { encoding: 'utf8' }).trim().split('\n')
       const stray = files.filter((f) => (/\.ts$/.test(f) && !/\.d\.ts$/.test(f)) || /\.test\.|fixtures|tsbuildinfo/.test(f))
       assert.deepEqual(stray, [], `${name} ships only what a user needs`)
@@ -41,6 +41,12 @@ describe('the packed packages, installed into an empty project', { timeout: 900_
     assert.match(result.userOpHash, /^0x[0-9a-f]{64}$/)
     assert.equal(result.success, true)
     assert.equal(result.counts, '1', 'the session call counted once')
+  })
+
+  it('plain node imports @latchkey/automation: the runner, its job spec reader and the agent MCP server', () => {
+    const script = "const m = await import('@latchkey/automation'); console.log(JSON.stringify([typeof m.createAutomation, typeof m.parseJobSpec, typeof m.sessionMcpServer, typeof m.startWorkerProcess]))"
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: project, env: userEnvironment(), encoding: 'utf8', timeout: 60_000 })
+    assert.deepEqual(JSON.parse(output.trim()), ['function', 'function', 'function', 'function'])
   })
 
   it('`npx latchkey --version` prints the installed version; a bad input is one line and a non-zero exit', () => {
@@ -92,7 +98,7 @@ describe('the packed packages, installed into an empty project', { timeout: 900_
   })
 
   it('the tarballs stand alone: every installed package is a copy in the project, not a link to the workspace', () => {
-    for (const name of ['@latchkey/sdk', '@latchkey/devnet', '@latchkey/contracts', '@latchkey/node', 'latchkey']) {
+    for (const name of ['@latchkey/sdk', '@latchkey/devnet', '@latchkey/contracts', '@latchkey/node', '@latchkey/automation', 'latchkey']) {
       const installed = join(project, 'node_modules', name)
       assert.equal(lstatSync(installed).isSymbolicLink(), false, name)
       assert.ok(realpathSync(installed).startsWith(realpathSync(project)), name)
