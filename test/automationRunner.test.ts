@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generatePrivateKey } from 'viem/accounts'
 import { revokeSessions } from '@latchkey/sdk'
-import { JobSpecError } from '@latchkey/automation'
+import { JobSpecError, JobStateError } from '@latchkey/automation'
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
 import { automationBackends, passUntil, runnerFor, subscriptionJob } from './fixtures/automationJobs.ts'
 import { balanceOf } from './fixtures/policySessions.ts'
@@ -99,12 +99,12 @@ describe(`automation runner: schedules under a session (${backend.name})`, () =>
     }
   })
 
-  it('a spec that cannot run is refused with its field, and nothing is stored', async () => {
+  it('a spec that cannot run is refused with its field, and nothing is stored; changes to a missing or cancelled job are refused', async () => {
     const { key, spec } = await subscriptionJob(devnet, { total: 10n, amount: 1n, everySeconds: 5 })
     const automation = await runnerFor(devnet, { databaseUrl: await backend.database() })
     try {
-      const refused = async (input: unknown, field: string, sessionKey = key) =>
-        assert.rejects(automation.addJob(input, sessionKey), (error: unknown) => error instanceof JobSpecError && error.field === field)
+      const refused = async (input: unknown, field: string, sessionKey = key, id?: string) =>
+        assert.rejects(automation.addJob(input, sessionKey, id), (error: unknown) => error instanceof JobSpecError && error.field === field)
       await refused({ ...spec, everySeconds: 0 }, 'everySeconds')
       await refused({ ...spec, kind: 'cron' }, 'kind')
       await refused({ ...spec, kind: 'watch' }, 'watch')
@@ -115,6 +115,13 @@ describe(`automation runner: schedules under a session (${backend.name})`, () =>
       await refused({ ...spec, grant: { format: 'nope' } }, 'grant')
       await refused(spec, 'sessionKey', generatePrivateKey())
       assert.deepEqual(await automation.listJobs(), [])
+      // Changes to a job that does not exist, or cannot take them, are refused with a typed error.
+      await assert.rejects(automation.pause('nope'), (error: unknown) => error instanceof JobStateError && error.jobId === 'nope')
+      const id = await automation.addJob(spec, key, 'job-1')
+      await refused(spec, 'id', key, 'job-1')
+      await automation.cancel(id)
+      await assert.rejects(automation.resume(id), JobStateError)
+      assert.equal((await automation.getJob(id))!.job.status, 'cancelled')
     } finally {
       await automation.close()
     }

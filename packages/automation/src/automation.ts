@@ -36,6 +36,17 @@ export type AutomationConfig = {
   testFault?: AutomationTestFault | undefined
 }
 
+/** A job that does not exist, or cannot take the change asked (resume a cancelled job). Nothing changed. */
+export class JobStateError extends Error {
+  override name = 'JobStateError'
+  constructor(
+    readonly jobId: string,
+    problem: string,
+  ) {
+    super(`Job ${jobId} ${problem}`)
+  }
+}
+
 export type JobView = { job: StoredJob; spec: JobSpec; runs: StoredRun[]; history: HistoryEntry[] }
 
 /** The spec as stored: as given, with the grant serialized (its key is never in it). */
@@ -70,6 +81,12 @@ export async function createAutomation(config: AutomationConfig) {
     return entry
   }
 
+  const existing = async (id: string) => {
+    const job = await store.getJob(id)
+    if (!job) throw new JobStateError(id, 'does not exist')
+    return job
+  }
+
   let timer: NodeJS.Timeout | undefined
   let passing: Promise<void> | undefined
   let dispatch: { stop(): Promise<void> } | undefined
@@ -88,6 +105,7 @@ export async function createAutomation(config: AutomationConfig) {
         throw new JobSpecError('sessionKey', 'not a private key')
       }
       if (signer.toLowerCase() !== spec.grant.session.signer.toLowerCase()) throw new JobSpecError('sessionKey', `its address ${signer} is not the session's signer ${spec.grant.session.signer}`)
+      if (await store.getJob(id)) throw new JobSpecError('id', `a job ${id} exists already`)
       const createdAt = Math.floor(Date.now() / 1000)
       await store.addJob({ id, spec: storedSpec(spec), sealedKey: cipher.seal(new TextEncoder().encode(sessionKey), `job/${id}`), status: 'active', reason: null, nextSlot: 0, notBefore: 0, failures: 0, createdAt })
       await store.addHistory({ jobId: id, runId: null, at: Date.now(), event: 'added', detail: `${spec.kind === 'watch' ? 'watch, then ' : ''}${spec.action.type} every ${spec.everySeconds} s under session ${spec.grant.digest}` })
@@ -100,14 +118,18 @@ export async function createAutomation(config: AutomationConfig) {
     },
     listJobs: () => store.listJobs(),
     async pause(id: string, reason = 'paused by its owner') {
+      await existing(id)
       await store.updateJob(id, { status: 'paused', reason })
       await store.addHistory({ jobId: id, runId: null, at: Date.now(), event: 'paused', detail: reason })
     },
     async resume(id: string) {
+      const job = await existing(id)
+      if (job.status === 'cancelled' || job.status === 'done') throw new JobStateError(id, `is ${job.status}: it cannot be resumed (add a new job)`)
       await store.updateJob(id, { status: 'active', reason: null, failures: 0, notBefore: 0 })
       await store.addHistory({ jobId: id, runId: null, at: Date.now(), event: 'resumed', detail: 'resumed by its owner' })
     },
     async cancel(id: string) {
+      await existing(id)
       await store.updateJob(id, { status: 'cancelled', reason: 'cancelled by its owner' })
       await store.addHistory({ jobId: id, runId: null, at: Date.now(), event: 'cancelled', detail: 'cancelled by its owner (a run already sent may still land)' })
     },

@@ -1,4 +1,4 @@
-export { createAutomation, type Automation, type AutomationConfig, type JobView } from './automation.ts'
+export { createAutomation, JobStateError, type Automation, type AutomationConfig, type JobView } from './automation.ts'
 export { parseJobSpec, JobSpecError, type JobSpec, type JobAction } from './jobs/jobSpec.ts'
 export { jobCalls } from './jobs/jobCalls.ts'
 export { executeRun, type RunContext, type RunOutcome, type AutomationTestFault } from './runs/executeRun.ts'
