@@ -264,8 +264,8 @@ export async function startSignerNode(config: SignerNodeConfig): Promise<SignerN
     return senderLock.run(sender.toLowerCase(), async () => {
       const client = await chain.atLatestBlock()
       const open = await reservations.open(client, sender, nonce)
-      const checked = await checkSigningRequest(client, groupPublicKey, request, open)
-      if (checked.ok) await reservations.save(sender, nonce, checked.validUntil, checked.increments)
+      const checked = await checkSigningRequest(client, groupPublicKey, request, open.reserved)
+      if (checked.ok) await reservations.save(sender, nonce, checked.validUntil, checked.increments, open.sameNonce)
       return checked
     })
   }
