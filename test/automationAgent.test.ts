@@ -5,14 +5,14 @@
  */
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { encodeFunctionData, erc20Abi, type Address } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { createSession, erc20Policy, grantSessions, serializeSessionGrant } from '@latchkey/sdk'
+import { tempDir } from './fixtures/automationJobs.ts'
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
 import { balanceOf, mintUsd } from './fixtures/policySessions.ts'
 import { countData, deployedOwnerAccount } from './fixtures/sessions.ts'
@@ -28,7 +28,7 @@ before(async () => {
   payee = privateKeyToAccount(generatePrivateKey()).address
   const session = createSession({ signer: privateKeyToAccount(key).address, validFor: 3600, permissions: [erc20Policy({ token: devnet.contracts.demoToken, total: 30n, recipients: [payee] })] })
   const { grants } = await grantSessions(devnet.bundlerClient, { account: owner, manager: devnet.contracts.sessionKeyManager, sessions: [session] })
-  const grantFile = join(mkdtempSync(join(tmpdir(), 'latchkey-agent-')), 'session.json')
+  const grantFile = join(tempDir('latchkey-agent-'), 'session.json')
   writeFileSync(grantFile, serializeSessionGrant(grants[0]!, { privateKey: key }), { mode: 0o600 })
   const entry = join(import.meta.dirname, '..', 'packages', 'automation', 'src', 'agent', 'agentMain.ts')
   const transport = new StdioClientTransport({

@@ -5,12 +5,9 @@
  */
 import { describe, it, before } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { AutomationTestFault } from '@latchkey/automation'
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
-import { runnerFor, subscriptionJob } from './fixtures/automationJobs.ts'
+import { runnerFor, subscriptionJob, tempDir } from './fixtures/automationJobs.ts'
 import { spawnWorker } from './fixtures/automationWorkers.ts'
 import { balanceOf } from './fixtures/policySessions.ts'
 
@@ -36,7 +33,7 @@ describe('automation runner: a worker killed mid-run', () => {
   for (const [fault, leftAs, when] of cases) {
     it(`SIGKILL ${when}: restarted, each run lands exactly once`, async () => {
       const { key, payee, token, spec } = await subscriptionJob(devnet, { total: 100n, amount: 10n, everySeconds: 2, maxRuns: 2 })
-      const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-automation-'))
+      const dataDir = tempDir('latchkey-automation-')
       const reader = await runnerFor(devnet, { dataDir })
       try {
         const id = await reader.addJob(spec, key)

@@ -7,14 +7,11 @@
 import { describe, it, before } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, request as httpRequest, type Server } from 'node:http'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { generatePrivateKey } from 'viem/accounts'
 import { revokeSessions } from '@latchkey/sdk'
 import { JobSpecError, JobStateError } from '@latchkey/automation'
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
-import { automationBackends, passUntil, runnerFor, subscriptionJob } from './fixtures/automationJobs.ts'
+import { automationBackends, passUntil, runnerFor, subscriptionJob, tempDir } from './fixtures/automationJobs.ts'
 import { balanceOf } from './fixtures/policySessions.ts'
 
 let devnet: DevnetFixture
@@ -79,7 +76,7 @@ describe(`automation runner: schedules under a session (${backend.name})`, () =>
 
   it('two runners on one store race on the same run: one op lands, nothing is paid twice', async () => {
     const { key, payee, token, spec } = await subscriptionJob(devnet, { total: 100n, amount: 5n, everySeconds: 60, maxRuns: 1 })
-    const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-automation-'))
+    const dataDir = tempDir('latchkey-automation-')
     const databaseUrl = await backend.database()
     const first = await runnerFor(devnet, { dataDir, databaseUrl })
     const second = await runnerFor(devnet, { dataDir, databaseUrl })

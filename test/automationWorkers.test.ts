@@ -5,11 +5,10 @@
  */
 import { describe, it, before } from 'node:test'
 import assert from 'node:assert/strict'
-import { copyFileSync, mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { copyFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
-import { runnerFor, subscriptionJob } from './fixtures/automationJobs.ts'
+import { runnerFor, subscriptionJob, tempDir } from './fixtures/automationJobs.ts'
 import { spawnWorker } from './fixtures/automationWorkers.ts'
 import { balanceOf } from './fixtures/policySessions.ts'
 import { freshPostgresDatabase, postgresServerUrl } from './fixtures/postgresDatabase.ts'
@@ -25,7 +24,7 @@ const RUNS = 2
 describe('automation runner: two pg-boss workers on one database', { skip: postgresServerUrl ? false : 'LATCHKEY_TEST_POSTGRES_URL is not set (.ci/run sets it)' }, () => {
   it(`${JOBS} jobs of ${RUNS} runs each: every run exactly once, none lost, both workers working`, async () => {
     const databaseUrl = await freshPostgresDatabase('latchkey_automation')
-    const [dirA, dirB] = [mkdtempSync(join(tmpdir(), 'latchkey-automation-')), mkdtempSync(join(tmpdir(), 'latchkey-automation-'))]
+    const [dirA, dirB] = [tempDir('latchkey-automation-'), tempDir('latchkey-automation-')]
     const reader = await runnerFor(devnet, { dataDir: dirA, databaseUrl })
     // The processes share the at-rest key that seals the session keys.
     copyFileSync(join(dirA, 'runner.key'), join(dirB, 'runner.key'))
