@@ -2,12 +2,16 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
-import { createPublicClient, defineChain, hexToBigInt, http, keccak256, slice, stringToHex, type Chain, type Hex } from 'viem'
+import { createPublicClient, defineChain, hexToBigInt, http, keccak256, slice, stringToHex, type Address, type Chain, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { createBundlerClient } from 'viem/account-abstraction'
 import { AtRestCipher } from '@latchkey/node'
 import { resolveAccountLayout, serializeSessionGrant, toSessionAccount } from '@latchkey/sdk'
+import { openSessionKey } from './api/sessionKeyEnvelope.ts'
+import { loadOrCreateRunnerIdentity } from './api/runnerIdentity.ts'
 import { JobSpecError, parseJobSpec, type JobSpec } from './jobs/jobSpec.ts'
+import { AutomationMetrics } from './observe/automationMetrics.ts'
+import { observedStore, type EventLogSink } from './observe/observedStore.ts'
 import type { AutomationTestFault, RunContext } from './runs/executeRun.ts'
 import type { AutomationStore, HistoryEntry, StoredJob, StoredRun } from './store/automationStore.ts'
 import { PostgresAutomationStore } from './store/postgresAutomationStore.ts'
@@ -32,6 +36,8 @@ export type AutomationConfig = {
   concurrency?: number | undefined
   /** How long a pass waits for a sent op to land before leaving it to the next pass. */
   landingTimeoutMs?: number | undefined
+  /** Where every history event is also written as a structured log line (default: nowhere; the worker process: stdout). */
+  log?: EventLogSink | undefined
   /** Tests only: where this process kills itself (see AutomationTestFault). */
   testFault?: AutomationTestFault | undefined
 }
@@ -60,11 +66,15 @@ const storedSpec = (spec: JobSpec) => JSON.stringify({ ...spec, grant: JSON.pars
 export async function createAutomation(config: AutomationConfig) {
   mkdirSync(config.dataDir, { recursive: true })
   const cipher = AtRestCipher.loadOrCreate(join(config.dataDir, 'runner.key'))
-  const store: AutomationStore = config.databaseUrl ? await PostgresAutomationStore.connect(config.databaseUrl) : new SqliteAutomationStore(join(config.dataDir, 'automation.sqlite'))
+  const identity = loadOrCreateRunnerIdentity(config.dataDir, cipher)
+  const rawStore: AutomationStore = config.databaseUrl ? await PostgresAutomationStore.connect(config.databaseUrl) : new SqliteAutomationStore(join(config.dataDir, 'automation.sqlite'))
+  const workerId = `${hostname()}/${process.pid}`
+  const metrics = new AutomationMetrics(rawStore)
+  const store = observedStore(rawStore, metrics, config.log, workerId)
   const chain = config.chain ?? (await chainAt(config.rpcUrl))
   const client = createPublicClient({ chain, transport: http(config.rpcUrl), pollingInterval: 200 })
   const bundler = createBundlerClient({ client, transport: http(config.bundlerUrl), pollingInterval: 200 })
-  const context: RunContext = { store, chain: client, bundler, now: () => Math.floor(Date.now() / 1000), landingTimeoutMs: config.landingTimeoutMs, testFault: config.testFault, workerId: `${hostname()}/${process.pid}` }
+  const context: RunContext = { store, chain: client, bundler, now: () => Math.floor(Date.now() / 1000), landingTimeoutMs: config.landingTimeoutMs, testFault: config.testFault, workerId }
   const loaded = new Map<string, LoadedJob>()
 
   async function load(job: StoredJob): Promise<LoadedJob> {
@@ -95,8 +105,15 @@ export async function createAutomation(config: AutomationConfig) {
 
   const automation = {
     store,
-    /** Checks `spec` and seals `sessionKey` (it must be the session's signer); the job's first run is due at its start. */
-    async addJob(input: unknown, sessionKey: Hex, id = randomBytes(8).toString('hex')): Promise<string> {
+    metrics,
+    chainId: chain.id,
+    /** The runner's public key: API requests are signed for it, session keys sealed to it. */
+    runnerKey: identity.runnerKey,
+    /**
+     * Checks `spec` and seals `sessionKey` (it must be the session's signer); the job's first run is due at its
+     * start. `owner`: the API client the job belongs to (only it sees the job over the API).
+     */
+    async addJob(input: unknown, sessionKey: Hex, id = randomBytes(8).toString('hex'), owner?: Address): Promise<string> {
       const spec = parseJobSpec(input)
       let signer: string
       try {
@@ -107,9 +124,15 @@ export async function createAutomation(config: AutomationConfig) {
       if (signer.toLowerCase() !== spec.grant.session.signer.toLowerCase()) throw new JobSpecError('sessionKey', `its address ${signer} is not the session's signer ${spec.grant.session.signer}`)
       if (await store.getJob(id)) throw new JobSpecError('id', `a job ${id} exists already`)
       const createdAt = Math.floor(Date.now() / 1000)
-      await store.addJob({ id, spec: storedSpec(spec), sealedKey: cipher.seal(new TextEncoder().encode(sessionKey), `job/${id}`), status: 'active', reason: null, nextSlot: 0, notBefore: 0, failures: 0, createdAt })
+      await store.addJob({ id, spec: storedSpec(spec), sealedKey: cipher.seal(new TextEncoder().encode(sessionKey), `job/${id}`), status: 'active', reason: null, nextSlot: 0, notBefore: 0, failures: 0, createdAt, owner: owner ?? null })
       await store.addHistory({ jobId: id, runId: null, at: Date.now(), event: 'added', detail: `${spec.kind === 'watch' ? 'watch, then ' : ''}${spec.action.type} every ${spec.everySeconds} s under session ${spec.grant.digest}` })
       return id
+    },
+    /** As `addJob`, with the session key sealed to this runner by `client` (an API request), who then owns the job. */
+    async addSealedJob(input: unknown, sealedKey: unknown, client: Address, id?: string): Promise<string> {
+      const spec = parseJobSpec(input)
+      const sessionKey = await openSessionKey(sealedKey, identity.secret, { runnerKey: identity.runnerKey, client, session: spec.grant.digest })
+      return automation.addJob(input, sessionKey, id, client)
     },
     async getJob(id: string): Promise<JobView | undefined> {
       const job = await store.getJob(id)
@@ -139,7 +162,7 @@ export async function createAutomation(config: AutomationConfig) {
       if (!job || job.status !== 'active' || job.notBefore > context.now() || inPass.has(id)) return
       inPass.add(id)
       try {
-        await processJob(context, await load(job))
+        await metrics.timePass(async () => processJob(context, await load(job)))
       } finally {
         inPass.delete(id)
       }

@@ -1,18 +1,42 @@
 /**
  * One automation worker as a process: `node packages/automation/src/automationMain.ts --data-dir ./runner
- * --rpc-url … --bundler-url … [--database-url postgres://… --concurrency 4] [--poll-ms 500]`. Several may
- * share a data directory's SQLite database, or one PostgreSQL database (pg-boss spreads the work). Logs are JSON lines on stdout; the first says it started.
+ * --rpc-url … --bundler-url … [--database-url postgres://… --concurrency 4] [--poll-ms 500]
+ * [--port 8645 --host 127.0.0.1 --clients 0x…,0x…]`. Several may share a data directory's SQLite database,
+ * or one PostgreSQL database (pg-boss spreads the work). With --port it also serves the HTTP API and
+ * /metrics (`latchkey automation start` does). Logs are JSON lines on stdout, one per job event; the first
+ * says it started.
  */
 import { parseArgs } from 'node:util'
+import { isAddress, type Address } from 'viem'
+import { startAutomationServer } from './api/automationServer.ts'
 import { createAutomation } from './automation.ts'
+import { jsonLinesToStdout } from './observe/observedStore.ts'
 import type { AutomationTestFault } from './runs/executeRun.ts'
+
+function clientList(value: string | undefined): Address[] | undefined {
+  if (value === undefined || value === '') return undefined
+  const list = value.split(',').map((a) => a.trim())
+  const bad = list.find((a) => !isAddress(a, { strict: false }))
+  if (bad !== undefined) throw new Error(`--clients: ${JSON.stringify(bad)} is not an address`)
+  return list as Address[]
+}
 
 const TEST_FAULTS: readonly AutomationTestFault[] = ['crash-after-record', 'crash-after-send']
 
 export async function runAutomationWorker(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { 'data-dir': { type: 'string' }, 'rpc-url': { type: 'string' }, 'bundler-url': { type: 'string' }, 'database-url': { type: 'string' }, 'poll-ms': { type: 'string' }, concurrency: { type: 'string' } },
+    options: {
+      'data-dir': { type: 'string' },
+      'rpc-url': { type: 'string' },
+      'bundler-url': { type: 'string' },
+      'database-url': { type: 'string' },
+      'poll-ms': { type: 'string' },
+      concurrency: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      clients: { type: 'string' },
+    },
   })
   const env = process.env
   const dataDir = values['data-dir'] ?? env.LATCHKEY_AUTOMATION_DATA_DIR
@@ -23,10 +47,18 @@ export async function runAutomationWorker(argv: string[]): Promise<void> {
   if (fault !== undefined && (!TEST_FAULTS.includes(fault) || env.LATCHKEY_AUTOMATION_ALLOW_TEST_FAULTS !== '1')) throw new Error('test faults are for tests only')
   const databaseUrl = values['database-url'] ?? env.LATCHKEY_AUTOMATION_DATABASE_URL
   const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency)
-  const automation = await createAutomation({ dataDir, rpcUrl, bundlerUrl, databaseUrl, concurrency, testFault: fault })
+  const port = values.port ?? env.LATCHKEY_AUTOMATION_PORT
+  const clients = clientList(values.clients ?? env.LATCHKEY_AUTOMATION_CLIENTS)
+  const automation = await createAutomation({ dataDir, rpcUrl, bundlerUrl, databaseUrl, concurrency, testFault: fault, log: jsonLinesToStdout })
+  const server = port === undefined ? undefined : await startAutomationServer(automation, { host: values.host ?? env.LATCHKEY_AUTOMATION_HOST, port: Number(port), clients })
   await automation.start(Number(values['poll-ms'] ?? 500))
-  console.log(JSON.stringify({ event: 'started', pid: process.pid, dataDir, ...(fault ? { testFault: fault } : {}) }))
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void automation.close().then(() => process.exit(0)))
+  console.log(JSON.stringify({ event: 'started', pid: process.pid, dataDir, ...(server ? { url: server.url, runnerKey: automation.runnerKey } : {}), ...(fault ? { testFault: fault } : {}) }))
+  const close = async () => {
+    await server?.close()
+    await automation.close()
+    process.exit(0)
+  }
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void close())
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await runAutomationWorker(process.argv.slice(2))

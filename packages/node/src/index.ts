@@ -11,6 +11,7 @@ export {
   type SignedDkgMessage,
 } from './dkg/dkgParticipant.ts'
 export { encryptShare, decryptShare, type EncryptedShare } from './dkg/shareEncryption.ts'
+export { authenticate, RequestRefusedError, MAX_REQUEST_LIFETIME, type RequestAuth } from './server/requestAuth.ts'
 export { startSignerNode, type SignerNode, type SignerNodeConfig } from './server/signerNode.ts'
 export { runSignerNode } from './nodeMain.ts'
 export { startSignerNetwork, type NetworkNode, type SignerNetwork } from './network/startSignerNetwork.ts'

@@ -22,6 +22,8 @@ export type StoredJob = {
   /** Failures in a row (for the backoff). */
   failures: number
   createdAt: number
+  /** The API client (its credential's address) that added the job; null for a job added in-process. Only it sees the job over the API. */
+  owner: string | null
 }
 
 /**
@@ -89,5 +91,7 @@ export interface AutomationStore {
   runs(jobId: string): Promise<StoredRun[]>
   addHistory(entry: HistoryEntry): Promise<void>
   history(jobId: string): Promise<HistoryEntry[]>
+  /** Remembers an API request's nonce until it expires: false if it was seen (a replay). */
+  rememberRequest(nonce: string, expiresAt: number): Promise<boolean>
   close(): Promise<void>
 }

@@ -5,9 +5,9 @@ type RunRow = {
   id: number; job_id: string; slot: number; state: StoredRun['state']; nonce: string | null; user_op: string | null; user_op_hash: string | null; hashes: string
   from_block: string | null; tx_hash: string | null; gas_used: string | null; reason: string | null; created_at: string; updated_at: string
 }
-type JobRow = { id: string; spec: string; sealed_key: string; status: StoredJob['status']; reason: string | null; next_slot: number; not_before: string; failures: number; created_at: string }
+type JobRow = { id: string; spec: string; sealed_key: string; status: StoredJob['status']; reason: string | null; next_slot: number; not_before: string; failures: number; created_at: string; owner: string | null }
 
-const toJob = (r: JobRow): StoredJob => ({ id: r.id, spec: r.spec, sealedKey: r.sealed_key, status: r.status, reason: r.reason, nextSlot: r.next_slot, notBefore: Number(r.not_before), failures: r.failures, createdAt: Number(r.created_at) })
+const toJob = (r: JobRow): StoredJob => ({ id: r.id, spec: r.spec, sealedKey: r.sealed_key, status: r.status, reason: r.reason, nextSlot: r.next_slot, notBefore: Number(r.not_before), failures: r.failures, createdAt: Number(r.created_at), owner: r.owner })
 const toRun = (r: RunRow): StoredRun => ({
   id: r.id, jobId: r.job_id, slot: r.slot, state: r.state, nonce: r.nonce, userOp: r.user_op, userOpHash: r.user_op_hash, hashes: r.hashes, fromBlock: r.from_block,
   txHash: r.tx_hash, gasUsed: r.gas_used, reason: r.reason, createdAt: Number(r.created_at), updatedAt: Number(r.updated_at),
@@ -28,7 +28,7 @@ export class PostgresAutomationStore implements AutomationStore {
     await pool.query(`
       CREATE TABLE IF NOT EXISTS latchkey_jobs (
         id TEXT PRIMARY KEY, spec TEXT NOT NULL, sealed_key TEXT NOT NULL, status TEXT NOT NULL, reason TEXT,
-        next_slot INTEGER NOT NULL, not_before BIGINT NOT NULL, failures INTEGER NOT NULL, created_at BIGINT NOT NULL);
+        next_slot INTEGER NOT NULL, not_before BIGINT NOT NULL, failures INTEGER NOT NULL, created_at BIGINT NOT NULL, owner TEXT);
       CREATE TABLE IF NOT EXISTS latchkey_runs (
         id SERIAL PRIMARY KEY, job_id TEXT NOT NULL, slot INTEGER NOT NULL, state TEXT NOT NULL,
         nonce TEXT, user_op TEXT, user_op_hash TEXT, hashes TEXT NOT NULL DEFAULT '[]', from_block TEXT, tx_hash TEXT, gas_used TEXT, reason TEXT,
@@ -36,6 +36,7 @@ export class PostgresAutomationStore implements AutomationStore {
       CREATE TABLE IF NOT EXISTS latchkey_history (
         id SERIAL PRIMARY KEY, job_id TEXT NOT NULL, run_id INTEGER, at BIGINT NOT NULL, event TEXT NOT NULL, detail TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS latchkey_history_job ON latchkey_history (job_id, id);
+      CREATE TABLE IF NOT EXISTS latchkey_api_requests (nonce TEXT PRIMARY KEY, expires_at BIGINT NOT NULL);
     `).catch(async (error: unknown) => {
       // Two processes creating the tables at once: one wins, the other finds them there.
       if (!/already exists|duplicate key/.test(String(error))) throw error
@@ -49,8 +50,8 @@ export class PostgresAutomationStore implements AutomationStore {
 
   async addJob(job: StoredJob) {
     await this.pool.query(
-      'INSERT INTO latchkey_jobs (id, spec, sealed_key, status, reason, next_slot, not_before, failures, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
-      [job.id, job.spec, job.sealedKey, job.status, job.reason, job.nextSlot, job.notBefore, job.failures, job.createdAt],
+      'INSERT INTO latchkey_jobs (id, spec, sealed_key, status, reason, next_slot, not_before, failures, created_at, owner) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
+      [job.id, job.spec, job.sealedKey, job.status, job.reason, job.nextSlot, job.notBefore, job.failures, job.createdAt, job.owner],
     )
   }
 
@@ -120,6 +121,12 @@ export class PostgresAutomationStore implements AutomationStore {
   async history(jobId: string) {
     const rows = await this.#rows<{ job_id: string; run_id: number | null; at: string; event: string; detail: string }>('SELECT job_id, run_id, at, event, detail FROM latchkey_history WHERE job_id = $1 ORDER BY id', [jobId])
     return rows.map((r) => ({ jobId: r.job_id, runId: r.run_id, at: Number(r.at), event: r.event, detail: r.detail }))
+  }
+
+  async rememberRequest(nonce: string, expiresAt: number) {
+    await this.pool.query('DELETE FROM latchkey_api_requests WHERE expires_at < $1', [Math.floor(Date.now() / 1000)])
+    const result = await this.pool.query('INSERT INTO latchkey_api_requests (nonce, expires_at) VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING', [nonce, expiresAt])
+    return result.rowCount === 1
   }
 
   async close() {

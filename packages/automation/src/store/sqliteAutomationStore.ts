@@ -5,9 +5,9 @@ type RunRow = {
   id: number; job_id: string; slot: number; state: StoredRun['state']; nonce: string | null; user_op: string | null; user_op_hash: string | null; hashes: string
   from_block: string | null; tx_hash: string | null; gas_used: string | null; reason: string | null; created_at: number; updated_at: number
 }
-type JobRow = { id: string; spec: string; sealed_key: string; status: StoredJob['status']; reason: string | null; next_slot: number; not_before: number; failures: number; created_at: number }
+type JobRow = { id: string; spec: string; sealed_key: string; status: StoredJob['status']; reason: string | null; next_slot: number; not_before: number; failures: number; created_at: number; owner: string | null }
 
-const toJob = (r: JobRow): StoredJob => ({ id: r.id, spec: r.spec, sealedKey: r.sealed_key, status: r.status, reason: r.reason, nextSlot: r.next_slot, notBefore: r.not_before, failures: r.failures, createdAt: r.created_at })
+const toJob = (r: JobRow): StoredJob => ({ id: r.id, spec: r.spec, sealedKey: r.sealed_key, status: r.status, reason: r.reason, nextSlot: r.next_slot, notBefore: r.not_before, failures: r.failures, createdAt: r.created_at, owner: r.owner })
 const toRun = (r: RunRow): StoredRun => ({
   id: r.id, jobId: r.job_id, slot: r.slot, state: r.state, nonce: r.nonce, userOp: r.user_op, userOpHash: r.user_op_hash, hashes: r.hashes, fromBlock: r.from_block,
   txHash: r.tx_hash, gasUsed: r.gas_used, reason: r.reason, createdAt: r.created_at, updatedAt: r.updated_at,
@@ -31,7 +31,7 @@ export class SqliteAutomationStore implements AutomationStore {
     this.#db.exec(`
       CREATE TABLE IF NOT EXISTS jobs (
         id TEXT PRIMARY KEY, spec TEXT NOT NULL, sealed_key TEXT NOT NULL, status TEXT NOT NULL, reason TEXT,
-        next_slot INTEGER NOT NULL, not_before INTEGER NOT NULL, failures INTEGER NOT NULL, created_at INTEGER NOT NULL);
+        next_slot INTEGER NOT NULL, not_before INTEGER NOT NULL, failures INTEGER NOT NULL, created_at INTEGER NOT NULL, owner TEXT);
       CREATE TABLE IF NOT EXISTS runs (
         id INTEGER PRIMARY KEY AUTOINCREMENT, job_id TEXT NOT NULL, slot INTEGER NOT NULL, state TEXT NOT NULL,
         nonce TEXT, user_op TEXT, user_op_hash TEXT, hashes TEXT NOT NULL DEFAULT '[]', from_block TEXT, tx_hash TEXT, gas_used TEXT, reason TEXT,
@@ -39,13 +39,14 @@ export class SqliteAutomationStore implements AutomationStore {
       CREATE TABLE IF NOT EXISTS history (
         id INTEGER PRIMARY KEY AUTOINCREMENT, job_id TEXT NOT NULL, run_id INTEGER, at INTEGER NOT NULL, event TEXT NOT NULL, detail TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS history_job ON history (job_id, id);
+      CREATE TABLE IF NOT EXISTS requests (nonce TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
     `)
   }
 
   async addJob(job: StoredJob) {
     this.#db
-      .prepare('INSERT INTO jobs (id, spec, sealed_key, status, reason, next_slot, not_before, failures, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(job.id, job.spec, job.sealedKey, job.status, job.reason, job.nextSlot, job.notBefore, job.failures, job.createdAt)
+      .prepare('INSERT INTO jobs (id, spec, sealed_key, status, reason, next_slot, not_before, failures, created_at, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(job.id, job.spec, job.sealedKey, job.status, job.reason, job.nextSlot, job.notBefore, job.failures, job.createdAt, job.owner)
   }
 
   async getJob(id: string) {
@@ -116,6 +117,11 @@ export class SqliteAutomationStore implements AutomationStore {
   async history(jobId: string) {
     const rows = this.#db.prepare('SELECT job_id, run_id, at, event, detail FROM history WHERE job_id = ? ORDER BY id').all(jobId) as { job_id: string; run_id: number | null; at: number; event: string; detail: string }[]
     return rows.map((r) => ({ jobId: r.job_id, runId: r.run_id, at: r.at, event: r.event, detail: r.detail }))
+  }
+
+  async rememberRequest(nonce: string, expiresAt: number) {
+    this.#db.prepare('DELETE FROM requests WHERE expires_at < ?').run(Math.floor(Date.now() / 1000))
+    return this.#db.prepare('INSERT OR IGNORE INTO requests (nonce, expires_at) VALUES (?, ?)').run(nonce, expiresAt).changes === 1
   }
 
   async close() {

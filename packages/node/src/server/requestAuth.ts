@@ -34,9 +34,12 @@ function recoverPersonalSigner(hash: Hex, signature: Hex): Address {
   return publicKeyToAddress(`0x${point.toHex(false)}`)
 }
 
-/** Checks `auth` for `path` and `payload` at this node; returns the client, or throws the reason. */
+/**
+ * Checks `auth` for `path` and `payload` at this node (or any service whose key is `node`: the automation
+ * runner's API uses it too); returns the client, or throws the reason.
+ */
 export async function authenticate(
-  store: NodeStore,
+  store: Pick<NodeStore, 'rememberRequest'>,
   node: string,
   path: string,
   payload: unknown,
