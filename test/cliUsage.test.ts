@@ -6,7 +6,6 @@
  */
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -17,42 +16,9 @@ import { getSessionStatus, grantSessions, sendUserOperationAndWait, serializeSes
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
 import { counterSession, countData } from './fixtures/sessions.ts'
 import { cliVersion } from '../packages/cli/src/support/version.ts'
+import { assertOneLineRefusal, latchkey } from './fixtures/latchkeyCli.ts'
 
 const root = join(import.meta.dirname, '..')
-const bin = join(root, 'packages', 'cli', 'bin', 'latchkey.js')
-// The CLI runs from its TypeScript sources (the bin's latchkey-source condition): a test never meets a stale build.
-const SOURCE_CONDITION = '--conditions=latchkey-source'
-
-type Run = { code: number | null; stdout: string; stderr: string }
-
-/** Runs `latchkey …` to its end, as `node bin/latchkey.js` or, with `viaNpx`, as `npx --no-install latchkey`. */
-function latchkey(args: readonly string[], options: { env?: Record<string, string>; viaNpx?: boolean } = {}): Promise<Run> {
-  const env = { ...process.env, ...options.env }
-  const child = options.viaNpx
-    ? spawn('npx', ['--no-install', 'latchkey', ...args], { cwd: root, env: { ...env, NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} ${SOURCE_CONDITION}` } })
-    : spawn(process.execPath, [SOURCE_CONDITION, bin, ...args], { cwd: root, env })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000)
-  return new Promise((resolve) =>
-    child.once('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    }),
-  )
-}
-
-/** A refusal as the CLI promises it: a non-zero exit and exactly one line on stderr, `latchkey: …`, no stack. */
-function assertOneLineRefusal(run: Run, pattern?: RegExp): void {
-  const what = `exit ${run.code}, stderr: ${JSON.stringify(run.stderr)}`
-  assert.notEqual(run.code, 0, what)
-  assert.ok(run.stderr.endsWith('\n') && run.stderr.slice(0, -1).split('\n').length === 1, `not one line: ${what}`)
-  assert.ok(run.stderr.startsWith('latchkey: '), what)
-  assert.doesNotMatch(run.stderr, /^\s+at /m, what)
-  if (pattern) assert.match(run.stderr, pattern)
-}
 
 const scratch = mkdtempSync(join(tmpdir(), 'latchkey-cli-test-'))
 after(() => rmSync(scratch, { recursive: true, force: true }))
@@ -89,7 +55,7 @@ describe('bad input: one line on stderr, a non-zero exit, no stack trace', { con
   const unreachable = 'http://127.0.0.1:59999'
   const revokeBase = ['sessions', 'revoke', '--factory', address, '--rpc-url', unreachable, '--bundler-url', unreachable]
   const cases: [string, string[], RegExp, Record<string, string>?][] = [
-    ['no command', [], /missing command: devnet, node, network, sessions, wallet, demo/],
+    ['no command', [], /missing command: devnet, node, network, sessions, automation, jobs, wallet, demo/],
     ['an unknown command', ['frobnicate'], /unknown command 'frobnicate'/],
     ['an unknown subcommand, with a suggestion on the same line', ['sessions', 'lst'], /unknown command 'lst' \(Did you mean list\?\)/],
     ['a group without its subcommand', ['sessions'], /missing command after 'latchkey sessions': list, describe, revoke/],

@@ -125,7 +125,7 @@ export async function createAutomation(config: AutomationConfig) {
       if (await store.getJob(id)) throw new JobSpecError('id', `a job ${id} exists already`)
       const createdAt = Math.floor(Date.now() / 1000)
       await store.addJob({ id, spec: storedSpec(spec), sealedKey: cipher.seal(new TextEncoder().encode(sessionKey), `job/${id}`), status: 'active', reason: null, nextSlot: 0, notBefore: 0, failures: 0, createdAt, owner: owner ?? null })
-      await store.addHistory({ jobId: id, runId: null, at: Date.now(), event: 'added', detail: `${spec.kind === 'watch' ? 'watch, then ' : ''}${spec.action.type} every ${spec.everySeconds} s under session ${spec.grant.digest}` })
+      await store.addHistory({ jobId: id, runId: null, at: Date.now(), event: 'added', detail: `${spec.kind === 'watch' ? 'watch, then ' : ''}${spec.action.type} every ${spec.everySeconds} s under session ${spec.grant.digest}${owner ? `, for client ${owner}` : ''}` })
       return id
     },
     /** As `addJob`, with the session key sealed to this runner by `client` (an API request), who then owns the job. */

@@ -1,5 +1,7 @@
+import { addAutomationStartCommand } from './commands/automationStart.ts'
 import { addDemoCommand } from './commands/demo.ts'
 import { addDevnetCommand } from './commands/devnet.ts'
+import { addJobsCommands } from './commands/jobs.ts'
 import { addNetworkUpCommand } from './commands/networkUp.ts'
 import { addNodeStartCommand } from './commands/nodeStart.ts'
 import { addSessionsDescribeCommand } from './commands/sessionsDescribe.ts'
@@ -14,7 +16,7 @@ import { cliVersion } from './support/version.ts'
 function buildProgram(): CliCommand {
   const program = new CliCommand()
     .name('latchkey')
-    .description('Session keys for ERC-4337 smart accounts: local devnet, demo, signer nodes, sessions.')
+    .description('Session keys for ERC-4337 smart accounts: local devnet, demo, signer nodes, sessions, automation.')
     .version(cliVersion(), '-V, --version', "print the CLI's version")
     // Commander's errors are thrown, not printed: main reports every failure the same way, on one line.
     .exitOverride()
@@ -26,6 +28,8 @@ function buildProgram(): CliCommand {
   addSessionsListCommand(sessions)
   addSessionsDescribeCommand(sessions)
   addSessionsRevokeCommand(sessions)
+  addAutomationStartCommand(program.command('automation').description('An automation runner: jobs sent under session keys, each run exactly once.'))
+  addJobsCommands(program.command('jobs').description("A runner's jobs, through its API: add, list, show, pause, resume, cancel."))
   addWalletCommand(program)
   addDemoCommand(program)
   return program

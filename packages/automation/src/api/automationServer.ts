@@ -66,9 +66,8 @@ export async function startAutomationServer(automation: Automation, config: Auto
   app.post('/jobs/add', async (request, reply) => {
     const { client, body } = await clientOf(request, (c) => (allowed && !allowed.has(c.toLowerCase()) ? 'this client may not add jobs on this runner' : undefined))
     const id = body.id === undefined ? undefined : String(body.id)
-    const added = await automation.addSealedJob(body.spec, body.sealedKey, client, id)
-    request.log.info({ event: 'job-added', jobId: added, client }, 'job added')
-    return reply.code(201).send({ id: added })
+    // Its 'added' event (the history's, logged like every other) says the rest.
+    return reply.code(201).send({ id: await automation.addSealedJob(body.spec, body.sealedKey, client, id) })
   })
 
   app.post('/jobs/list', async (request) => {

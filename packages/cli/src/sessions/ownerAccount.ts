@@ -1,23 +1,13 @@
-import { isAddressEqual, isHex, size, type Address, type Hex } from 'viem'
-import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
+import { isAddressEqual, type Address, type Hex } from 'viem'
+import type { PrivateKeyAccount } from 'viem/accounts'
 import { toLatchkeyAccount, type ToLatchkeyAccountReturnType } from '@latchkey/sdk'
 import type { ChainConnection } from './chain.ts'
 import { UsageError } from '../support/errors.ts'
+import { keyFromEnv } from '../support/keyFromEnv.ts'
 
-/**
- * The owner key, read from the environment variable the user named (--owner-key-env): a key given on the
- * command line would be kept in shell history and shown in process listings. Messages never repeat it.
- */
+/** The owner key, from the environment variable named by --owner-key-env (never from the command line). */
 export function ownerKeyFromEnv(variable: string): PrivateKeyAccount {
-  const value = process.env[variable]?.trim()
-  if (!value) throw new UsageError(`the environment variable ${variable} (--owner-key-env) is not set: it must hold the owner's private key`)
-  const key = (value.startsWith('0x') ? value : `0x${value}`) as Hex
-  if (!isHex(key, { strict: true }) || size(key) !== 32) throw new UsageError(`the environment variable ${variable} does not hold a private key (32 bytes of hex)`)
-  try {
-    return privateKeyToAccount(key)
-  } catch {
-    throw new UsageError(`the environment variable ${variable} does not hold a valid secp256k1 private key`)
-  }
+  return keyFromEnv(variable, '--owner-key-env', "the owner's private key")
 }
 
 export type OwnerAccountParameters = { chain: ChainConnection; owner: PrivateKeyAccount; factory: Address; salt: bigint | Hex; expected: Address; keyVariable: string }
