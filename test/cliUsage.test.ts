@@ -16,7 +16,7 @@ import { getSessionStatus, grantSessions, sendUserOperationAndWait, serializeSes
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
 import { counterSession, countData } from './fixtures/sessions.ts'
 import { cliVersion } from '../packages/cli/src/support/version.ts'
-import { assertOneLineRefusal, latchkey } from './fixtures/latchkeyCli.ts'
+import { assertOneLineRefusal, latchkey, type Run } from './fixtures/latchkeyCli.ts'
 
 const root = join(import.meta.dirname, '..')
 
