@@ -112,6 +112,8 @@ describe('latchkey automation start and latchkey jobs', () => {
     assertOneLineRefusal(refused, /invalid-spec \(everySeconds\)/)
     assert.equal(refused.code, 2)
     assertOneLineRefusal(await jobs(['add', '--spec', join(dir, 'job.json'), '--grant', join(dir, 'nokey.json')]), /holds no session key/)
+    writeFileSync(join(dir, 'network.json'), JSON.stringify({ ...spec, signer: { type: 'signer-network' } }))
+    assertOneLineRefusal(await jobs(['add', '--spec', join(dir, 'network.json')]), /give --signer-client-key-env/)
     assertOneLineRefusal(await latchkey(['jobs', 'list', '--url', runner.url, '--client-key-env', 'LK_UNSET']), /LK_UNSET .* is not set/)
     assertOneLineRefusal(await jobs(['show', 'nobody']), /not-found/)
     assert.equal((await jobs(['list', '--json'])).stdout, before)

@@ -3,13 +3,13 @@ import { mkdirSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { createPublicClient, defineChain, hexToBigInt, http, keccak256, slice, stringToHex, type Address, type Chain, type Hex } from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
 import { createBundlerClient } from 'viem/account-abstraction'
 import { AtRestCipher } from '@latchkey/node'
 import { resolveAccountLayout, serializeSessionGrant, toSessionAccount } from '@latchkey/sdk'
 import { openSessionKey } from './api/sessionKeyEnvelope.ts'
 import { loadOrCreateRunnerIdentity } from './api/runnerIdentity.ts'
 import { JobSpecError, parseJobSpec, type JobSpec } from './jobs/jobSpec.ts'
+import { checkJobSecret, jobSessionSigner } from './signing/jobSigner.ts'
 import { AutomationMetrics } from './observe/automationMetrics.ts'
 import { observedStore, type EventLogSink } from './observe/observedStore.ts'
 import type { AutomationTestFault, RunContext } from './runs/executeRun.ts'
@@ -56,7 +56,10 @@ export class JobStateError extends Error {
 export type JobView = { job: StoredJob; spec: JobSpec; runs: StoredRun[]; history: HistoryEntry[] }
 
 /** The spec as stored: as given, with the grant serialized (its key is never in it). */
-const storedSpec = (spec: JobSpec) => JSON.stringify({ ...spec, grant: JSON.parse(serializeSessionGrant(spec.grant)) }, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))
+const storedSpec = (spec: JobSpec) => {
+  const signer = spec.signer && { type: spec.signer.type, groupPublicKey: spec.signer.groupPublicKey, threshold: spec.signer.threshold, nodes: spec.signer.nodes }
+  return JSON.stringify({ ...spec, grant: JSON.parse(serializeSessionGrant(spec.grant)), signer }, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))
+}
 
 /**
  * The automation runner (issue 17): jobs sent under session keys, each run exactly once (docs/automation.md).
@@ -85,7 +88,7 @@ export async function createAutomation(config: AutomationConfig) {
     const layout = await resolveAccountLayout(client, spec.grant.account)
     // The job's own nonce sequence: its runs never wait on the holder's other ops, nor theirs on it.
     const nonceKey = layout.nonceKey(spec.grant.manager, hexToBigInt(slice(keccak256(stringToHex(`latchkey-job/${job.id}`)), 0, 4)))
-    const account = await toSessionAccount({ client, grant: spec.grant, signer: privateKeyToAccount(key), nonceKey })
+    const account = await toSessionAccount({ client, grant: spec.grant, signer: jobSessionSigner(spec, key), nonceKey })
     const entry = { job, spec, account }
     loaded.set(job.id, entry)
     return entry
@@ -110,29 +113,24 @@ export async function createAutomation(config: AutomationConfig) {
     /** The runner's public key: API requests are signed for it, session keys sealed to it. */
     runnerKey: identity.runnerKey,
     /**
-     * Checks `spec` and seals `sessionKey` (it must be the session's signer); the job's first run is due at its
-     * start. `owner`: the API client the job belongs to (only it sees the job over the API).
+     * Checks `spec` and seals `secret`: the session key (it must be the session's signer), or for a job signed
+     * by a signer network (`spec.signer`) the client credential the nodes registered. The job's first run is
+     * due at its start. `owner`: the API client the job belongs to (only it sees the job over the API).
      */
-    async addJob(input: unknown, sessionKey: Hex, id = randomBytes(8).toString('hex'), owner?: Address): Promise<string> {
+    async addJob(input: unknown, secret: Hex, id = randomBytes(8).toString('hex'), owner?: Address): Promise<string> {
       const spec = parseJobSpec(input)
-      let signer: string
-      try {
-        signer = privateKeyToAccount(sessionKey).address
-      } catch {
-        throw new JobSpecError('sessionKey', 'not a private key')
-      }
-      if (signer.toLowerCase() !== spec.grant.session.signer.toLowerCase()) throw new JobSpecError('sessionKey', `its address ${signer} is not the session's signer ${spec.grant.session.signer}`)
+      await checkJobSecret(spec, secret)
       if (await store.getJob(id)) throw new JobSpecError('id', `a job ${id} exists already`)
       const createdAt = Math.floor(Date.now() / 1000)
-      await store.addJob({ id, spec: storedSpec(spec), sealedKey: cipher.seal(new TextEncoder().encode(sessionKey), `job/${id}`), status: 'active', reason: null, nextSlot: 0, notBefore: 0, failures: 0, createdAt, owner: owner ?? null })
+      await store.addJob({ id, spec: storedSpec(spec), sealedKey: cipher.seal(new TextEncoder().encode(secret), `job/${id}`), status: 'active', reason: null, nextSlot: 0, notBefore: 0, failures: 0, createdAt, owner: owner ?? null })
       await store.addHistory({ jobId: id, runId: null, at: Date.now(), event: 'added', detail: `${spec.kind === 'watch' ? 'watch, then ' : ''}${spec.action.type} every ${spec.everySeconds} s under session ${spec.grant.digest}${owner ? `, for client ${owner}` : ''}` })
       return id
     },
-    /** As `addJob`, with the session key sealed to this runner by `client` (an API request), who then owns the job. */
+    /** As `addJob`, with the secret sealed to this runner by `client` (an API request), who then owns the job. */
     async addSealedJob(input: unknown, sealedKey: unknown, client: Address, id?: string): Promise<string> {
       const spec = parseJobSpec(input)
-      const sessionKey = await openSessionKey(sealedKey, identity.secret, { runnerKey: identity.runnerKey, client, session: spec.grant.digest })
-      return automation.addJob(input, sessionKey, id, client)
+      const secret = await openSessionKey(sealedKey, identity.secret, { runnerKey: identity.runnerKey, client, session: spec.grant.digest })
+      return automation.addJob(input, secret, id, client)
     },
     async getJob(id: string): Promise<JobView | undefined> {
       const job = await store.getJob(id)

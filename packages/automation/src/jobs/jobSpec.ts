@@ -1,5 +1,9 @@
 import { isAddress, isHex, type Address, type Hex } from 'viem'
 import { parseSessionGrant, type SessionGrant } from '@latchkey/sdk'
+import { JobSpecError } from './jobSpecError.ts'
+import { parseSignerNetworkSpec, type ParsedSignerNetworkSpec } from './signerNetworkSpec.ts'
+
+export { JobSpecError }
 
 /**
  * What a job does, as a user gives it (JSON, checked strictly by {@link parseJobSpec}): when it runs, what
@@ -30,17 +34,11 @@ export type JobSpec = {
   action: JobAction
   /** The session the job sends under, as `serializeSessionGrant` writes it. */
   grant: SessionGrant
-}
-
-/** A job spec that cannot be run: which field, and why. Nothing was stored. */
-export class JobSpecError extends Error {
-  override name = 'JobSpecError'
-  constructor(
-    readonly field: string,
-    readonly problem: string,
-  ) {
-    super(`Invalid job ${field}: ${problem}`)
-  }
+  /**
+   * How runs are signed: unset, with the session key (sealed at rest by the runner); or by the signer
+   * nodes of a distributed session, the runner holding only their client credential.
+   */
+  signer?: ParsedSignerNetworkSpec | undefined
 }
 
 const MIN_INTERVAL_SECONDS = 1
@@ -122,7 +120,7 @@ function parseWatch(raw: unknown): WatchCondition {
 export function parseJobSpec(input: unknown): JobSpec {
   if (input === null || typeof input !== 'object') throw new JobSpecError('spec', 'not an object')
   const raw = input as Raw
-  only(raw, '', ['kind', 'everySeconds', 'startAt', 'maxRuns', 'watch', 'action', 'grant'])
+  only(raw, '', ['kind', 'everySeconds', 'startAt', 'maxRuns', 'watch', 'action', 'grant', 'signer'])
   if (raw.kind !== 'schedule' && raw.kind !== 'watch') throw new JobSpecError('kind', `${JSON.stringify(raw.kind)} is not a kind this runner has (schedule, watch)`)
   if (raw.kind === 'schedule' && raw.watch !== undefined) throw new JobSpecError('watch', 'only a watch job has one')
   const watch = raw.kind === 'watch' ? parseWatch(raw.watch) : undefined
@@ -136,5 +134,9 @@ export function parseJobSpec(input: unknown): JobSpec {
   } catch (error) {
     throw new JobSpecError('grant', (error as Error).message)
   }
-  return { kind: raw.kind, everySeconds, startAt, maxRuns, watch, action: parseAction(raw.action), grant }
+  const signer = raw.signer === undefined ? undefined : parseSignerNetworkSpec(raw.signer)
+  if (signer && signer.signerKey.toLowerCase() !== grant.session.signer.toLowerCase()) {
+    throw new JobSpecError('signer.groupPublicKey', "its key is not the session's signer")
+  }
+  return { kind: raw.kind, everySeconds, startAt, maxRuns, watch, action: parseAction(raw.action), grant, ...(signer ? { signer } : {}) }
 }

@@ -1,5 +1,5 @@
 import { HttpRequestError, TimeoutError, type Chain, type Client, type Transport } from 'viem'
-import { getSessionAllowances, SessionCallRefusedError, SessionGasRefusedError, SessionNotUsableError, type SessionGrant } from '@latchkey/sdk'
+import { getSessionAllowances, SessionCallRefusedError, SessionGasRefusedError, SessionNotUsableError, SignerNetworkError, SignerNetworkRefusedError, type SessionGrant } from '@latchkey/sdk'
 
 /**
  * What a job does after a run could not go on: `pause` (it will not go on by itself: the session is revoked,
@@ -41,6 +41,12 @@ export async function decideAfterError(client: Client<Transport, Chain | undefin
     }
     return { action: 'pause', reason: `the session refuses the run (${rule}): ${refused.reason}` }
   }
+  // The session's own check passed here, so a refusal by the nodes is theirs: their reservations of ops not
+  // yet on chain, or a chain view behind ours. Both clear by themselves; a lasting one ends in a pause (8 in a row).
+  const nodesRefused = findCause(error, SignerNetworkRefusedError)
+  if (nodesRefused) return { action: 'retry', reason: `the signer nodes refuse to sign: ${nodesRefused.reason}` }
+  const network = findCause(error, SignerNetworkError)
+  if (network) return { action: 'retry', reason: `the signer network did not sign: ${network.shortMessage}` }
   if (isUnreachable(error)) return { action: 'retry', reason: `the bundler or the RPC did not answer: ${(error as Error).message.split('\n')[0]}` }
   return { action: 'retry', reason: (error as Error)?.message?.split('\n')[0] ?? String(error) }
 }

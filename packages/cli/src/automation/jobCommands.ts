@@ -6,7 +6,7 @@ import { UsageError } from '../support/errors.ts'
 import { keyFromEnv } from '../support/keyFromEnv.ts'
 import { formatSessionTime, printJson, printLines } from '../support/output.ts'
 
-export type JobsOptions = { url?: string; clientKeyEnv: string; json?: boolean; spec?: string; grant?: string; sessionKeyEnv?: string; id?: string; reason?: string }
+export type JobsOptions = { url?: string; clientKeyEnv: string; json?: boolean; spec?: string; grant?: string; sessionKeyEnv?: string; signerClientKeyEnv?: string; id?: string; reason?: string }
 
 const DEFAULT_URL = 'http://127.0.0.1:8645'
 
@@ -29,7 +29,11 @@ function readJson(path: string, what: string): unknown {
   }
 }
 
-/** The spec with its grant, and the session key: from the grant file, else from --session-key-env. */
+/**
+ * The spec with its grant, and the secret the runner keeps: for a signer-network job (the spec has a
+ * `signer`), the client credential the nodes registered (--signer-client-key-env); otherwise the session key,
+ * from --session-key-env or else the grant file.
+ */
 function specAndKey(options: JobsOptions): { spec: Record<string, unknown> & { grant: Record<string, unknown> }; key: Hex } {
   const spec = readJson(options.spec!, 'spec file')
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new UsageError(`the spec file ${options.spec} is not a JSON object`)
@@ -41,10 +45,15 @@ function specAndKey(options: JobsOptions): { spec: Record<string, unknown> & { g
     if (error instanceof SessionFormatError) throw new UsageError(`${options.grant ?? `${options.spec} (its grant)`}: ${error.shortMessage}`)
     throw error
   }
-  const key = options.sessionKeyEnv ? keyFromEnv(options.sessionKeyEnv, '--session-key-env', 'the session key').privateKey : parsed.privateKey
-  if (!key) throw new UsageError('the grant file holds no session key (privateKey): give --session-key-env')
   const grant = JSON.parse(grantText) as Record<string, unknown>
   delete grant.privateKey
+  const networkSigned = (spec as { signer?: unknown }).signer !== undefined
+  if (networkSigned) {
+    if (!options.signerClientKeyEnv) throw new UsageError('the spec is signed by a signer network: give --signer-client-key-env (the client credential the nodes registered)')
+    return { spec: { ...(spec as Record<string, unknown>), grant }, key: keyFromEnv(options.signerClientKeyEnv, '--signer-client-key-env', 'the signer network client credential').privateKey }
+  }
+  const key = options.sessionKeyEnv ? keyFromEnv(options.sessionKeyEnv, '--session-key-env', 'the session key').privateKey : parsed.privateKey
+  if (!key) throw new UsageError('the grant file holds no session key (privateKey): give --session-key-env')
   return { spec: { ...(spec as Record<string, unknown>), grant }, key }
 }
 

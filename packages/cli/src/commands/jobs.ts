@@ -20,6 +20,7 @@ export function addJobsCommands(jobs: Command): void {
     .requiredOption('--spec <file>', 'the job spec (JSON: kind, everySeconds, action, …; its grant may be left out when --grant is given)')
     .option('--grant <file>', "the session's grant file (serializeSessionGrant with its privateKey); default: the spec's own grant")
     .option('--session-key-env <name>', 'the NAME of an environment variable holding the session key, when the grant file has none', keyVariableName('--session-key-env'))
+    .option('--signer-client-key-env <name>', 'for a job signed by a signer network (its spec has a signer): the NAME of an environment variable holding the client credential the nodes registered', keyVariableName('--signer-client-key-env'))
     .option('--id <id>', 'the job id (default: a random one)')
     .action(async (options: JobsOptions) => (await load()).addJob(options))
   withRunner(jobs.command('list').description('Your jobs on the runner: status, reason, action, next slot.')).action(async (options: JobsOptions) => (await load()).listJobs(options))
