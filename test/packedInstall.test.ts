@@ -49,6 +49,13 @@ describe('the packed packages, installed into an empty project', { timeout: 900_
     assert.deepEqual(JSON.parse(output.trim()), ['function', 'function', 'function', 'function'])
   })
 
+  it('plain node imports @latchkey/automation/client (the API client alone) and the server from the main entry', () => {
+    const script =
+      "const c = await import('@latchkey/automation/client'); const m = await import('@latchkey/automation'); console.log(JSON.stringify([typeof c.createAutomationClient, typeof c.sealSessionKey, typeof c.AutomationApiError, typeof m.startAutomationServer]))"
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: project, env: userEnvironment(), encoding: 'utf8', timeout: 60_000 })
+    assert.deepEqual(JSON.parse(output.trim()), ['function', 'function', 'function', 'function'])
+  })
+
   it('`npx latchkey --version` prints the installed version; a bad input is one line and a non-zero exit', () => {
     const npx = (args: string[]) => spawnSync('npx', ['--no-install', 'latchkey', ...args], { cwd: project, env: userEnvironment(), encoding: 'utf8' })
     const version = npx(['--version'])
