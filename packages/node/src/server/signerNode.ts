@@ -97,14 +97,21 @@ export async function startSignerNode(config: SignerNodeConfig): Promise<SignerN
   // A sender's requests are checked and reserved one at a time (see checkAndReserve).
   const senderLock = new KeyedLock()
 
+  const hexBytes = (value: string) => new Uint8Array(Buffer.from(value, 'hex'))
+  const publicPackage = (p: KeyPackage) => ({ signers: p.signers, commitments: p.commitments.map(hexBytes), verifyingShares: Object.fromEntries(Object.entries(p.verifyingShares).map(([id, v]) => [id, hexBytes(v)])) })
+  // Key packages opened once per process (a key never changes once stored): the store and the at-rest key
+  // guard them on disk; in memory they sit beside the nonces, which are as secret.
+  const opened = new Map<string, { stored: NonNullable<Awaited<ReturnType<NodeStore['getKey']>>>; unsealed: KeyPackage; public: ReturnType<typeof publicPackage> }>()
   async function keyOf(groupPublicKey: string) {
+    const cached = opened.get(groupPublicKey)
+    if (cached) return cached
     const key = await store.getKey(groupPublicKey)
     if (!key) return undefined
     const unsealed = JSON.parse(new TextDecoder().decode(cipher.open(key.sealedPackage, `key/${groupPublicKey}`))) as KeyPackage
-    return { stored: key, unsealed }
+    const entry = { stored: key, unsealed, public: publicPackage(unsealed) }
+    opened.set(groupPublicKey, entry)
+    return entry
   }
-  const hexBytes = (value: string) => new Uint8Array(Buffer.from(value, 'hex'))
-  const publicPackage = (p: KeyPackage) => ({ signers: p.signers, commitments: p.commitments.map(hexBytes), verifyingShares: Object.fromEntries(Object.entries(p.verifyingShares).map(([id, v]) => [id, hexBytes(v)])) })
 
   // The node logs its own events (key generated, share released, request refused), not every request's
   // arrival and completion (two JSON lines per request, written synchronously to stdout).
@@ -244,7 +251,7 @@ export async function startSignerNode(config: SignerNodeConfig): Promise<SignerN
     if (config.testFault === 'crash-after-nonce-mark') process.kill(process.pid, 'SIGKILL')
     const share = frost.signShare(
       { identifier: key.unsealed.identifier, signingShare: hexBytes(key.unsealed.signingShare) },
-      publicPackage(key.unsealed),
+      key.public,
       nonces.nonces,
       commitments.map((c) => ({ identifier: c.identifier, hiding: hexBytes(c.hiding), binding: hexBytes(c.binding) })),
       checked.message,
@@ -259,10 +266,13 @@ export async function startSignerNode(config: SignerNodeConfig): Promise<SignerN
    * Checks a request with the sender's open reservations counted, and reserves what it adds before its share
    * is released: under the sender's lock, so that concurrent requests see each other's amounts.
    */
-  function checkAndReserve(chain: BlockPinnedReads, groupPublicKey: string, request: SessionSigningRequest) {
+  async function checkAndReserve(chain: BlockPinnedReads, groupPublicKey: string, request: SessionSigningRequest) {
     const { sender, nonce } = request.userOperation
+    // Asked before the lock (one RPC question shared by concurrent requests), pinned inside it: the pinned
+    // block never goes back, so each check under the lock reads at least the block the one before it read.
+    const latest = await chain.latestBlock()
     return senderLock.run(sender.toLowerCase(), async () => {
-      const client = await chain.atLatestBlock()
+      const client = chain.pinnedAt(latest)
       const open = await reservations.open(client, sender, nonce)
       const checked = await checkSigningRequest(client, groupPublicKey, request, open.reserved)
       if (checked.ok) await reservations.save(sender, nonce, checked.validUntil, checked.increments, open.sameNonce)

@@ -5,7 +5,7 @@ const BLOCK_PARAMETER: Record<string, number> = { eth_call: 1, eth_getCode: 1, e
 /** Answers remembered for one block at most (a chain whose blocks come only with transactions can sit on one block long). */
 const MAX_ANSWERS = 10_000
 
-type RawBlock = { number: `0x${string}`; hash: `0x${string}` }
+export type RawBlock = { number: `0x${string}`; hash: `0x${string}` }
 
 /**
  * The node's chain reads, pinned to one block and remembered for it. Every check of a signing request
@@ -20,17 +20,45 @@ export class BlockPinnedReads {
   #block: RawBlock | undefined
   #answers = new Map<string, Promise<unknown>>()
   #chainId: Promise<unknown> | undefined
+  #asking: Promise<RawBlock> | undefined
+  #client: Client<Transport, Chain | undefined> | undefined
 
   constructor(private readonly base: Client<Transport, Chain | undefined>) {}
 
+  /**
+   * The chain's latest block, asked once for every check that starts while the question is out: concurrent
+   * checks share one answer, fetched after the earliest of them began (no check reads a block older than its
+   * own start minus one RPC round trip), instead of each asking the RPC.
+   */
+  latestBlock(): Promise<RawBlock> {
+    this.#asking ??= (this.base.request({ method: 'eth_getBlockByNumber', params: ['latest', false] }) as unknown as Promise<RawBlock | null>)
+      .then((latest) => {
+        if (!latest) throw new Error('the RPC has no latest block')
+        return latest
+      })
+      .finally(() => {
+        this.#asking = undefined
+      })
+    return this.#asking
+  }
+
   /** A client whose reads are pinned to the chain's latest block now. */
   async atLatestBlock(): Promise<Client<Transport, Chain | undefined>> {
-    const latest = (await this.base.request({ method: 'eth_getBlockByNumber', params: ['latest', false] })) as unknown as RawBlock | null
-    if (!latest) throw new Error('the RPC has no latest block')
+    return this.pinnedAt(await this.latestBlock())
+  }
+
+  /**
+   * A client whose reads are pinned to `latest`, or to the block pinned already if that one is newer: the
+   * pinned block never goes back, so a check made after another never reads an older state than it did.
+   */
+  pinnedAt(latest: RawBlock): Client<Transport, Chain | undefined> {
     if (!this.#block || (latest.hash !== this.#block.hash && BigInt(latest.number) >= BigInt(this.#block.number))) {
       this.#block = latest
       this.#answers.clear()
+      this.#client = undefined
     }
+    // One client per pinned block (its answers are the block's).
+    if (this.#client) return this.#client
     const block = this.#block
     const answers = this.#answers
     const request = (async ({ method, params }) => {
@@ -60,6 +88,7 @@ export class BlockPinnedReads {
       }
       return answer
     }) as EIP1193RequestFn
-    return createPublicClient({ chain: this.base.chain, transport: custom({ request }) })
+    this.#client = createPublicClient({ chain: this.base.chain, transport: custom({ request }) })
+    return this.#client
   }
 }
