@@ -96,6 +96,25 @@ describe(`automation runner: schedules under a session (${backend.name})`, () =>
     }
   })
 
+  it('a cron schedule: a run at each time of the expression (every 2 s), its slots those times', async () => {
+    const { key, payee, token, spec } = await subscriptionJob(devnet, { total: 100n, amount: 4n, everySeconds: 1, maxRuns: 2 })
+    const { everySeconds: _interval, ...timeless } = spec
+    const automation = await runnerFor(devnet, { databaseUrl: await backend.database() })
+    try {
+      const id = await automation.addJob({ ...timeless, cron: '*/2 * * * * *' }, key)
+      await passUntil(automation, async () => (await automation.getJob(id))!.job.status === 'done')
+      const view = (await automation.getJob(id))!
+      assert.equal(await balanceOf(devnet, token, payee), 8n)
+      assert.deepEqual(view.runs.map((r) => r.state), ['landed', 'landed'])
+      // Each slot is the fire time it ran for: even seconds, after the job was added, in order.
+      for (const run of view.runs) assert.ok(run.slot % 2 === 0 && run.slot >= view.job.createdAt, `slot ${run.slot}`)
+      assert.ok(view.runs[1]!.slot > view.runs[0]!.slot)
+      assert.match(view.history[0]!.detail, /recurring-payment at "\*\/2 \* \* \* \* \*" \(UTC\)/)
+    } finally {
+      await automation.close()
+    }
+  })
+
   it('a spec that cannot run is refused with its field, and nothing is stored; changes to a missing or cancelled job are refused', async () => {
     const { key, spec } = await subscriptionJob(devnet, { total: 10n, amount: 1n, everySeconds: 5 })
     const automation = await runnerFor(devnet, { databaseUrl: await backend.database() })
@@ -111,6 +130,11 @@ describe(`automation runner: schedules under a session (${backend.name})`, () =>
       await refused({ ...spec, action: { ...spec.action, to: '0x1234' } }, 'action.to')
       await refused({ ...spec, grant: { format: 'nope' } }, 'grant')
       await refused(spec, 'sessionKey', generatePrivateKey())
+      const { everySeconds: _interval, ...timeless } = spec
+      await refused({ ...timeless, cron: '61 * * * *' }, 'cron')
+      await refused({ ...timeless, cron: '* * *' }, 'cron')
+      await refused({ ...spec, cron: '* * * * *' }, 'cron')
+      await refused({ ...timeless }, 'everySeconds')
       assert.deepEqual(await automation.listJobs(), [])
       // Changes to a job that does not exist, or cannot take them, are refused with a typed error.
       await assert.rejects(automation.pause('nope'), (error: unknown) => error instanceof JobStateError && error.jobId === 'nope')

@@ -10,6 +10,7 @@ import { openSessionKey } from './api/sessionKeyEnvelope.ts'
 import { loadOrCreateRunnerIdentity } from './api/runnerIdentity.ts'
 import { JobSpecError, parseJobSpec, type JobSpec } from './jobs/jobSpec.ts'
 import { checkJobSecret, jobSessionSigner } from './signing/jobSigner.ts'
+import { describeSchedule, scheduleOf } from './jobs/schedule.ts'
 import { AutomationMetrics } from './observe/automationMetrics.ts'
 import { observedStore, type EventLogSink } from './observe/observedStore.ts'
 import type { AutomationTestFault, RunContext } from './runs/executeRun.ts'
@@ -122,8 +123,9 @@ export async function createAutomation(config: AutomationConfig) {
       await checkJobSecret(spec, secret)
       if (await store.getJob(id)) throw new JobSpecError('id', `a job ${id} exists already`)
       const createdAt = Math.floor(Date.now() / 1000)
-      await store.addJob({ id, spec: storedSpec(spec), sealedKey: cipher.seal(new TextEncoder().encode(secret), `job/${id}`), status: 'active', reason: null, nextSlot: 0, notBefore: 0, failures: 0, createdAt, owner: owner ?? null })
-      await store.addHistory({ jobId: id, runId: null, at: Date.now(), event: 'added', detail: `${spec.kind === 'watch' ? 'watch, then ' : ''}${spec.action.type} every ${spec.everySeconds} s under session ${spec.grant.digest}${owner ? `, for client ${owner}` : ''}` })
+      const nextSlot = scheduleOf(spec, createdAt).first
+      await store.addJob({ id, spec: storedSpec(spec), sealedKey: cipher.seal(new TextEncoder().encode(secret), `job/${id}`), status: 'active', reason: null, nextSlot, notBefore: 0, failures: 0, createdAt, owner: owner ?? null })
+      await store.addHistory({ jobId: id, runId: null, at: Date.now(), event: 'added', detail: `${spec.kind === 'watch' ? 'watch, then ' : ''}${spec.action.type} ${describeSchedule(spec)} under session ${spec.grant.digest}${owner ? `, for client ${owner}` : ''}` })
       return id
     },
     /** As `addJob`, with the secret sealed to this runner by `client` (an API request), who then owns the job. */

@@ -8,7 +8,9 @@ export type JobSummary = {
   reason: string | null
   kind: string
   action: string
-  everySeconds: number
+  /** How often (a schedule has this or `cron`; a watch reads this often). */
+  everySeconds: number | null
+  cron: string | null
   session: string
   nextSlot: number
   notBefore: number
@@ -23,14 +25,15 @@ export type RunSummary = { slot: number; state: RunState; nonce: string | null; 
 export type JobDetails = JobSummary & { spec: unknown; runs: RunSummary[]; history: HistoryEntry[] }
 
 export function jobSummary(job: StoredJob): JobSummary {
-  const spec = JSON.parse(job.spec) as { kind: string; everySeconds: number; action: { type: string }; grant: { digest: string } }
+  const spec = JSON.parse(job.spec) as { kind: string; everySeconds?: number; cron?: string; action: { type: string }; grant: { digest: string } }
   return {
     id: job.id,
     status: job.status,
     reason: job.reason,
     kind: spec.kind,
     action: spec.action.type,
-    everySeconds: spec.everySeconds,
+    everySeconds: spec.everySeconds ?? null,
+    cron: spec.cron ?? null,
     session: spec.grant.digest,
     nextSlot: job.nextSlot,
     notBefore: job.notBefore,

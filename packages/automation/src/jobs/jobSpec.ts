@@ -1,6 +1,7 @@
 import { isAddress, isHex, type Address, type Hex } from 'viem'
 import { parseSessionGrant, type SessionGrant } from '@latchkey/sdk'
 import { JobSpecError } from './jobSpecError.ts'
+import { cronProblem } from './schedule.ts'
 import { parseSignerNetworkSpec, type ParsedSignerNetworkSpec } from './signerNetworkSpec.ts'
 
 export { JobSpecError }
@@ -22,11 +23,15 @@ export type WatchCondition = { to: Address; data: Hex } & ({ below: bigint; abov
 
 export type JobSpec = {
   /**
-   * `schedule`: a run every `everySeconds`, the first at `startAt` (seconds; default when added).
-   * `watch`: every `everySeconds`, read `watch` and run once when it holds (`maxRuns` default 1).
+   * `schedule`: a run every `everySeconds`, or at each time of the `cron` expression (UTC), the first at or
+   * after `startAt` (seconds; default when added). `watch`: every `everySeconds`, read `watch` and run once
+   * when it holds (`maxRuns` default 1).
    */
   kind: 'schedule' | 'watch'
-  everySeconds: number
+  /** A schedule has this or `cron`; a watch has this (how often it reads). */
+  everySeconds?: number | undefined
+  /** Five fields (minute hour day-of-month month day-of-week) or six (seconds first), in UTC. */
+  cron?: string | undefined
   startAt?: number | undefined
   /** Stop after this many landed runs (default: a schedule until the session stops it; a watch once). */
   maxRuns?: number | undefined
@@ -116,16 +121,30 @@ function parseWatch(raw: unknown): WatchCondition {
   return watch.below !== undefined ? { to, data: watch.data, below: amount(watch, 'below', 'watch.') } : { to, data: watch.data, above: amount(watch, 'above', 'watch.') }
 }
 
+/** A schedule's `everySeconds` or `cron` (exactly one); a watch's `everySeconds`. */
+function parseTiming(raw: Raw): { everySeconds?: number; cron?: string } {
+  if (raw.cron !== undefined) {
+    if (raw.kind === 'watch') throw new JobSpecError('cron', 'a watch reads every `everySeconds`; a cron expression is for a schedule')
+    if (raw.everySeconds !== undefined) throw new JobSpecError('cron', 'give everySeconds or cron, not both')
+    if (typeof raw.cron !== 'string') throw new JobSpecError('cron', 'a cron expression (a string)')
+    const problem = cronProblem(raw.cron)
+    if (problem) throw new JobSpecError('cron', problem)
+    return { cron: raw.cron.trim() }
+  }
+  const everySeconds = positiveInteger(raw.everySeconds, 'everySeconds')
+  if (everySeconds < MIN_INTERVAL_SECONDS) throw new JobSpecError('everySeconds', `at least ${MIN_INTERVAL_SECONDS}`)
+  return { everySeconds }
+}
+
 /** Reads a job spec, refusing anything unknown or malformed with the field ({@link JobSpecError}). */
 export function parseJobSpec(input: unknown): JobSpec {
   if (input === null || typeof input !== 'object') throw new JobSpecError('spec', 'not an object')
   const raw = input as Raw
-  only(raw, '', ['kind', 'everySeconds', 'startAt', 'maxRuns', 'watch', 'action', 'grant', 'signer'])
+  only(raw, '', ['kind', 'everySeconds', 'cron', 'startAt', 'maxRuns', 'watch', 'action', 'grant', 'signer'])
   if (raw.kind !== 'schedule' && raw.kind !== 'watch') throw new JobSpecError('kind', `${JSON.stringify(raw.kind)} is not a kind this runner has (schedule, watch)`)
   if (raw.kind === 'schedule' && raw.watch !== undefined) throw new JobSpecError('watch', 'only a watch job has one')
   const watch = raw.kind === 'watch' ? parseWatch(raw.watch) : undefined
-  const everySeconds = positiveInteger(raw.everySeconds, 'everySeconds')
-  if (everySeconds < MIN_INTERVAL_SECONDS) throw new JobSpecError('everySeconds', `at least ${MIN_INTERVAL_SECONDS}`)
+  const { everySeconds, cron } = parseTiming(raw)
   const startAt = raw.startAt === undefined ? undefined : positiveInteger(raw.startAt, 'startAt')
   const maxRuns = raw.maxRuns === undefined ? undefined : positiveInteger(raw.maxRuns, 'maxRuns')
   let grant: SessionGrant
@@ -138,5 +157,5 @@ export function parseJobSpec(input: unknown): JobSpec {
   if (signer && signer.signerKey.toLowerCase() !== grant.session.signer.toLowerCase()) {
     throw new JobSpecError('signer.groupPublicKey', "its key is not the session's signer")
   }
-  return { kind: raw.kind, everySeconds, startAt, maxRuns, watch, action: parseAction(raw.action), grant, ...(signer ? { signer } : {}) }
+  return { kind: raw.kind, ...(everySeconds !== undefined ? { everySeconds } : { cron }), startAt, maxRuns, watch, action: parseAction(raw.action), grant, ...(signer ? { signer } : {}) }
 }

@@ -2,14 +2,14 @@ import pg from 'pg'
 import type { AutomationStore, HistoryEntry, JobPatch, RunOp, RunPatch, StoredJob, StoredRun } from './automationStore.ts'
 
 type RunRow = {
-  id: number; job_id: string; slot: number; state: StoredRun['state']; nonce: string | null; user_op: string | null; user_op_hash: string | null; hashes: string
+  id: number; job_id: string; slot: string | number; state: StoredRun['state']; nonce: string | null; user_op: string | null; user_op_hash: string | null; hashes: string
   from_block: string | null; tx_hash: string | null; gas_used: string | null; reason: string | null; created_at: string; updated_at: string
 }
-type JobRow = { id: string; spec: string; sealed_key: string; status: StoredJob['status']; reason: string | null; next_slot: number; not_before: string; failures: number; created_at: string; owner: string | null }
+type JobRow = { id: string; spec: string; sealed_key: string; status: StoredJob['status']; reason: string | null; next_slot: string | number; not_before: string; failures: number; created_at: string; owner: string | null }
 
-const toJob = (r: JobRow): StoredJob => ({ id: r.id, spec: r.spec, sealedKey: r.sealed_key, status: r.status, reason: r.reason, nextSlot: r.next_slot, notBefore: Number(r.not_before), failures: r.failures, createdAt: Number(r.created_at), owner: r.owner })
+const toJob = (r: JobRow): StoredJob => ({ id: r.id, spec: r.spec, sealedKey: r.sealed_key, status: r.status, reason: r.reason, nextSlot: Number(r.next_slot), notBefore: Number(r.not_before), failures: r.failures, createdAt: Number(r.created_at), owner: r.owner })
 const toRun = (r: RunRow): StoredRun => ({
-  id: r.id, jobId: r.job_id, slot: r.slot, state: r.state, nonce: r.nonce, userOp: r.user_op, userOpHash: r.user_op_hash, hashes: r.hashes, fromBlock: r.from_block,
+  id: r.id, jobId: r.job_id, slot: Number(r.slot), state: r.state, nonce: r.nonce, userOp: r.user_op, userOpHash: r.user_op_hash, hashes: r.hashes, fromBlock: r.from_block,
   txHash: r.tx_hash, gasUsed: r.gas_used, reason: r.reason, createdAt: Number(r.created_at), updatedAt: Number(r.updated_at),
 })
 
@@ -28,9 +28,9 @@ export class PostgresAutomationStore implements AutomationStore {
     await pool.query(`
       CREATE TABLE IF NOT EXISTS latchkey_jobs (
         id TEXT PRIMARY KEY, spec TEXT NOT NULL, sealed_key TEXT NOT NULL, status TEXT NOT NULL, reason TEXT,
-        next_slot INTEGER NOT NULL, not_before BIGINT NOT NULL, failures INTEGER NOT NULL, created_at BIGINT NOT NULL, owner TEXT);
+        next_slot BIGINT NOT NULL, not_before BIGINT NOT NULL, failures INTEGER NOT NULL, created_at BIGINT NOT NULL, owner TEXT);
       CREATE TABLE IF NOT EXISTS latchkey_runs (
-        id SERIAL PRIMARY KEY, job_id TEXT NOT NULL, slot INTEGER NOT NULL, state TEXT NOT NULL,
+        id SERIAL PRIMARY KEY, job_id TEXT NOT NULL, slot BIGINT NOT NULL, state TEXT NOT NULL,
         nonce TEXT, user_op TEXT, user_op_hash TEXT, hashes TEXT NOT NULL DEFAULT '[]', from_block TEXT, tx_hash TEXT, gas_used TEXT, reason TEXT,
         created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, UNIQUE (job_id, slot));
       CREATE TABLE IF NOT EXISTS latchkey_history (

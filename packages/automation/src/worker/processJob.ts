@@ -1,7 +1,7 @@
 import type { SmartAccount } from 'viem/account-abstraction'
 import { jobCalls } from '../jobs/jobCalls.ts'
 import type { JobSpec } from '../jobs/jobSpec.ts'
-import { dueSlot, slotTime } from '../jobs/schedule.ts'
+import { scheduleOf } from '../jobs/schedule.ts'
 import { describeWatch, readWatched, watchHolds } from '../jobs/watchCondition.ts'
 import { executeRun, type RunContext, type RunOutcome } from '../runs/executeRun.ts'
 import { decideAfterError, type StopDecision } from '../runs/stopReason.ts'
@@ -47,13 +47,13 @@ export async function processJob(context: RunContext, loaded: LoadedJob): Promis
  */
 async function isDue(context: RunContext, { job, spec }: LoadedJob, now: number): Promise<boolean> {
   if (spec.kind === 'schedule') {
-    const due = slotTime(spec, job.createdAt, job.nextSlot)
+    const due = scheduleOf(spec, job.createdAt).time(job.nextSlot)
     if (due > now) await context.store.updateJob(job.id, { notBefore: due })
     return due <= now
   }
   const value = await readWatched(context.chain, spec.watch!)
   if (!watchHolds(spec.watch!, value)) {
-    await context.store.updateJob(job.id, { notBefore: now + spec.everySeconds, failures: 0 })
+    await context.store.updateJob(job.id, { notBefore: now + spec.everySeconds!, failures: 0 })
     return false
   }
   await context.store.addHistory({ jobId: job.id, runId: null, at: Date.now(), event: 'triggered', detail: `the watched value ${value} is ${describeWatch(spec.watch!)}` })
@@ -61,15 +61,14 @@ async function isDue(context: RunContext, { job, spec }: LoadedJob, now: number)
 }
 
 /** A schedule goes on from the latest due slot (missed ones skipped); a watch from the next. */
-const nextSlotAfter = (job: StoredJob, spec: JobSpec, slot: number, now: number) => (spec.kind === 'schedule' ? Math.max(slot + 1, dueSlot(spec, job.createdAt, now)) : slot + 1)
+const nextSlotAfter = (job: StoredJob, spec: JobSpec, slot: number, now: number) => scheduleOf(spec, job.createdAt).after(slot, now).next
 
 async function afterOutcome(context: RunContext, { job, spec }: LoadedJob, outcome: RunOutcome): Promise<void> {
   const { store } = context
   if (outcome.kind === 'pending') return
   // Signed again next pass; a bundler that keeps refusing the op counts as failures, with the backoff.
   if (outcome.kind === 'again') return applyDecision(context, job, outcome.run, { action: 'retry', reason: outcome.reason })
-  const nextSlot = nextSlotAfter(job, spec, outcome.run.slot, context.now())
-  const skipped = nextSlot - outcome.run.slot - 1
+  const { next: nextSlot, skipped } = scheduleOf(spec, job.createdAt).after(outcome.run.slot, context.now())
   if (skipped > 0) await store.addHistory({ jobId: job.id, runId: null, at: Date.now(), event: 'skipped', detail: `${skipped} slot(s) missed while no worker ran; the next run is for the latest due slot` })
   if (outcome.kind === 'reverted') {
     await store.updateJob(job.id, { nextSlot, status: 'paused', reason: `run ${outcome.run.slot} landed but ${outcome.reason}`, failures: 0 })
@@ -79,7 +78,7 @@ async function afterOutcome(context: RunContext, { job, spec }: LoadedJob, outco
   const maxRuns = spec.maxRuns ?? (spec.kind === 'watch' ? 1 : undefined)
   const done = maxRuns !== undefined && landedRuns >= maxRuns
   // A watch that goes on looks again after its interval, not at once.
-  const notBefore = spec.kind === 'watch' ? context.now() + spec.everySeconds : 0
+  const notBefore = spec.kind === 'watch' ? context.now() + spec.everySeconds! : 0
   await store.updateJob(job.id, { nextSlot, failures: 0, notBefore, ...(done ? { status: 'done', reason: `${landedRuns} run${landedRuns === 1 ? '' : 's'} landed (maxRuns)` } : {}) })
 }
 

@@ -68,7 +68,7 @@ async function asked<T>(work: Promise<T>): Promise<T> {
 }
 
 const summaryLine = (j: JobSummary) =>
-  `${j.id}  ${j.status.padEnd(9)} ${j.kind} ${j.action} every ${j.everySeconds} s, session ${j.session.slice(0, 10)}…${j.reason ? `  (${j.reason})` : ''}`
+  `${j.id}  ${j.status.padEnd(9)} ${j.kind} ${j.action} ${j.cron !== null ? `at "${j.cron}" (UTC)` : `every ${j.everySeconds} s`}, session ${j.session.slice(0, 10)}…${j.reason ? `  (${j.reason})` : ''}`
 
 export async function addJob(options: JobsOptions): Promise<void> {
   const { spec, key } = specAndKey(options)

@@ -17,7 +17,7 @@ const load = () => import('../automation/jobCommands.ts')
 /** `latchkey jobs add | list | show | pause | resume | cancel`: a runner's jobs, through its API. */
 export function addJobsCommands(jobs: Command): void {
   withRunner(jobs.command('add').description('Add a job: its spec file, and the grant file of its session (with the session key, sealed to the runner before it is sent).'))
-    .requiredOption('--spec <file>', 'the job spec (JSON: kind, everySeconds, action, …; its grant may be left out when --grant is given)')
+    .requiredOption('--spec <file>', 'the job spec (JSON: kind, everySeconds or cron, action, …; its grant may be left out when --grant is given)')
     .option('--grant <file>', "the session's grant file (serializeSessionGrant with its privateKey); default: the spec's own grant")
     .option('--session-key-env <name>', 'the NAME of an environment variable holding the session key, when the grant file has none', keyVariableName('--session-key-env'))
     .option('--signer-client-key-env <name>', 'for a job signed by a signer network (its spec has a signer): the NAME of an environment variable holding the client credential the nodes registered', keyVariableName('--signer-client-key-env'))
