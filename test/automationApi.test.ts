@@ -8,7 +8,7 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
-import { signNodeRequest } from '@latchkey/sdk'
+import { parseSessionGrant, serializeSessionGrant, signNodeRequest, type SessionGrant } from '@latchkey/sdk'
 import { AutomationApiError, createAutomationClient, sealSessionKey, startAutomationServer, type Automation, type AutomationServer } from '@latchkey/automation'
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
 import { passUntil, runnerFor, subscriptionJob } from './fixtures/automationJobs.ts'
@@ -90,6 +90,9 @@ describe('automation API: a job through the client', () => {
   })
 })
 
+/** The grant of a spec (as JSON in it). */
+const grant = (spec: { grant: unknown }): SessionGrant => parseSessionGrant(JSON.stringify(spec.grant)).grant
+
 /** The same spec (a second job on one session, for the pause/resume/cancel steps). */
 function subscriptionSpecAgain<T extends object>(spec: T): T {
   return structuredClone(spec)
@@ -114,7 +117,33 @@ describe('automation API: requests it refuses (built by hand)', () => {
 
     const { key, spec } = await subscriptionJob(devnet, { total: 10n, amount: 1n, everySeconds: 60 })
     const unlisted = createAutomationClient({ url: server.url, credential: mallory })
-    await refusedWith(unlisted.addJob(spec, key), 401, 'unauthenticated', /may not add jobs/)
+    await refusedWith(unlisted.addJob(spec, key), 401, 'unauthenticated', /may not use this runner/)
+    await refusedWith(unlisted.listJobs(), 401, 'unauthenticated', /may not use this runner/)
+
+    const longNonce = { ...(await signNodeRequest(alice, automation.runnerKey, '/jobs/list', payload)), nonce: 'n'.repeat(129) }
+    const tooLong = await post('/jobs/list', { auth: longNonce })
+    assert.deepEqual([tooLong.status, tooLong.json.reason], [401, 'no request nonce (16 to 128 characters)'])
+    const badId = await post('/jobs/show', { id: { a: 1 }, auth: await signNodeRequest(alice, automation.runnerKey, '/jobs/show', { id: { a: 1 } }) })
+    assert.deepEqual([badId.status, badId.json.error], [400, 'bad-request'])
+  })
+
+  it('a client told the runner key seals to it only: a runner answering with another key gets nothing', async () => {
+    const { key, spec } = await subscriptionJob(devnet, { total: 10n, amount: 1n, everySeconds: 60 })
+    const before = (await automation.listJobs()).length
+    const pinnedWrong = createAutomationClient({ url: server.url, credential: alice, runnerKey: `0x${'33'.repeat(32)}` })
+    await refusedWith(pinnedWrong.addJob(spec, key), 0, 'wrong-runner')
+    assert.equal((await automation.listJobs()).length, before)
+    const pinnedRight = createAutomationClient({ url: server.url, credential: alice, runnerKey: automation.runnerKey })
+    assert.match(await pinnedRight.addJob({ ...spec, grant: serializeSessionGrant(grant(spec), { privateKey: key }) }, key), /^[0-9a-f]{16}$/)
+  })
+
+  it('a spec carrying a key is refused, and the client never sends one; a malformed job id is refused', async () => {
+    const { key, spec } = await subscriptionJob(devnet, { total: 10n, amount: 1n, everySeconds: 60 })
+    const withKey = { spec: { ...spec, grant: { ...spec.grant, privateKey: key } }, sealedKey: await sealSessionKey(key, { runnerKey: automation.runnerKey, client: alice.address, session: spec.grant.digest }) }
+    const refused = await post('/jobs/add', { ...withKey, auth: await signNodeRequest(alice, automation.runnerKey, '/jobs/add', withKey) })
+    assert.deepEqual([refused.status, refused.json.field], [400, 'grant.privateKey'])
+    const client = createAutomationClient({ url: server.url, credential: alice })
+    await assert.rejects(client.addJob(spec, key, 'has space'), (e: unknown) => e instanceof AutomationApiError && e.field === 'id')
   })
 
   it('a sealed session key taken from another client’s request, or sealed for another session, does not open', async () => {

@@ -20,14 +20,14 @@ import { balanceOf } from './fixtures/policySessions.ts'
 const clientKey = generatePrivateKey()
 const env = { LK_CLIENT: clientKey }
 let devnet: DevnetFixture
-let runner: { child: ChildProcess; url: string; lines: Record<string, unknown>[] }
+let runner: { child: ChildProcess; url: string; runnerKey: string; lines: Record<string, unknown>[] }
 
 /** `latchkey automation start` until its "started" line, which names the API's URL; every JSON line kept. */
 async function startRunner(dataDir: string): Promise<typeof runner> {
   const args = ['automation', 'start', '--data-dir', dataDir, '--rpc-url', devnet.rpcUrl, '--bundler-url', devnet.bundlerUrl, '--port', '0', '--poll-ms', '200', '--clients', privateKeyToAccount(clientKey).address]
   const child = spawn(process.execPath, [SOURCE_CONDITION, bin, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
   const lines: Record<string, unknown>[] = []
-  const url = await new Promise<string>((resolve, reject) => {
+  const started = await new Promise<Record<string, unknown>>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the runner did not start within 60 s')), 60_000)
     child.once('exit', (code) => reject(new Error(`the runner exited (${code})`)))
     createInterface({ input: child.stdout! }).on('line', (text) => {
@@ -35,11 +35,11 @@ async function startRunner(dataDir: string): Promise<typeof runner> {
       lines.push(line)
       if (line.event === 'started') {
         clearTimeout(timer)
-        resolve(String(line.url))
+        resolve(line)
       }
     })
   })
-  return { child, url, lines }
+  return { child, url: String(started.url), runnerKey: String(started.runnerKey), lines }
 }
 
 before(async () => {
@@ -54,7 +54,8 @@ after(async () => {
   }
 })
 
-const jobs = (args: string[]) => latchkey(['jobs', ...args, '--url', runner.url, '--client-key-env', 'LK_CLIENT'], { env })
+/** `latchkey jobs …` against the runner, its key pinned (`pinned` false: trusted on first use). */
+const jobs = (args: string[], pinned = true) => latchkey(['jobs', ...args, '--url', runner.url, '--client-key-env', 'LK_CLIENT', ...(pinned ? ['--runner-key', runner.runnerKey] : [])], { env })
 
 describe('latchkey automation start and latchkey jobs', () => {
   it('jobs add from a spec file and a grant file; the run lands; list, show, pause, resume, cancel', async () => {
@@ -88,7 +89,10 @@ describe('latchkey automation start and latchkey jobs', () => {
     assert.match(await (await fetch(`${runner.url}/metrics`)).text(), /latchkey_automation_runs_total\{result="landed"\} 1\n/)
 
     writeFileSync(join(dir, 'job2.json'), JSON.stringify({ ...specWithoutGrant, everySeconds: 86_400, startAt: Math.floor(Date.now() / 1000) + 86_400 }))
-    assert.equal((await jobs(['add', '--spec', join(dir, 'job2.json'), '--grant', join(dir, 'grant.json'), '--id', 'later'])).code, 0)
+    // Without --runner-key the key is sealed to whatever the URL answers with: said on stderr.
+    const unpinned = await jobs(['add', '--spec', join(dir, 'job2.json'), '--grant', join(dir, 'grant.json'), '--id', 'later'], false)
+    assert.equal(unpinned.code, 0, unpinned.stderr)
+    assert.match(unpinned.stderr, /^WARNING: no --runner-key/)
     const listed = await jobs(['list'])
     assert.match(listed.stdout, /^pay-5 +done/m)
     assert.match(listed.stdout, /^later +active/m)
@@ -108,7 +112,7 @@ describe('latchkey automation start and latchkey jobs', () => {
 
     const badSpec = await jobs(['add', '--spec', join(dir, 'bad.json'), '--session-key-env', 'LK_SESSION'])
     assertOneLineRefusal({ ...badSpec }, /LK_SESSION/)
-    const refused = await latchkey(['jobs', 'add', '--spec', join(dir, 'bad.json'), '--url', runner.url, '--client-key-env', 'LK_CLIENT', '--session-key-env', 'LK_SESSION'], { env: { ...env, LK_SESSION: key } })
+    const refused = await latchkey(['jobs', 'add', '--spec', join(dir, 'bad.json'), '--url', runner.url, '--client-key-env', 'LK_CLIENT', '--runner-key', runner.runnerKey, '--session-key-env', 'LK_SESSION'], { env: { ...env, LK_SESSION: key } })
     assertOneLineRefusal(refused, /invalid-spec \(everySeconds\)/)
     assert.equal(refused.code, 2)
     assertOneLineRefusal(await jobs(['add', '--spec', join(dir, 'job.json'), '--grant', join(dir, 'nokey.json')]), /holds no session key/)
@@ -116,6 +120,7 @@ describe('latchkey automation start and latchkey jobs', () => {
     assertOneLineRefusal(await jobs(['add', '--spec', join(dir, 'network.json')]), /give --signer-client-key-env/)
     assertOneLineRefusal(await latchkey(['jobs', 'list', '--url', runner.url, '--client-key-env', 'LK_UNSET']), /LK_UNSET .* is not set/)
     assertOneLineRefusal(await jobs(['show', 'nobody']), /not-found/)
+    assertOneLineRefusal(await jobs(['list', '--runner-key', '0x12'], false), /--runner-key: 32 bytes/)
     assert.equal((await jobs(['list', '--json'])).stdout, before)
   })
 })

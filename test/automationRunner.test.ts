@@ -142,7 +142,11 @@ describe(`automation runner: schedules under a session (${backend.name})`, () =>
       await refused(spec, 'id', key, 'job-1')
       await automation.cancel(id)
       await assert.rejects(automation.resume(id), JobStateError)
+      // Paused then resumed, a cancelled job would run again: pausing it is refused too.
+      await assert.rejects(automation.pause(id), JobStateError)
+      await assert.rejects(automation.cancel(id), JobStateError)
       assert.equal((await automation.getJob(id))!.job.status, 'cancelled')
+      await refused(spec, 'id', key, 'not an id!')
     } finally {
       await automation.close()
     }

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { createDistributedSession, erc20Policy, grantSessions, serializeSessionGrant, latchkeyModules } from '@latchkey/sdk'
 import { AtRestCipher, startSignerNetwork, type SignerNetwork } from '@latchkey/node'
-import { JobSpecError } from '@latchkey/automation'
+import { AutomationApiError, createAutomation, createAutomationClient, JobSpecError, startAutomationServer } from '@latchkey/automation'
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
 import { passUntil, runnerFor, tempDir } from './fixtures/automationJobs.ts'
 import { balanceOf, mintUsd } from './fixtures/policySessions.ts'
@@ -103,6 +103,31 @@ describe('automation: jobs signed by the signer network', () => {
       await refusedField({ ...spec, signer: { ...spec.signer, nodes: [{ ...spec.signer.nodes[0], url: 'ftp://x' }, spec.signer.nodes[1]] } }, generatePrivateKey(), 'signer.nodes[0].url')
       assert.deepEqual(await automation.listJobs(), [])
     } finally {
+      await automation.close()
+    }
+  })
+
+  it('over the API, a job may name only the signer nodes on the operator’s list (the runner calls them)', async () => {
+    const { clientKey, spec } = await distributedSubscription()
+    const credential = privateKeyToAccount(generatePrivateKey())
+    for (const signerNodes of [undefined, [network.nodes[0]!.url]]) {
+      const automation = await createAutomation({ dataDir: tempDir('latchkey-automation-'), rpcUrl: devnet.rpcUrl, bundlerUrl: devnet.bundlerUrl, chain: devnet.chain, signerNodes })
+      const server = await startAutomationServer(automation, { logger: false })
+      try {
+        const client = createAutomationClient({ url: server.url, credential })
+        await assert.rejects(client.addJob(spec, clientKey), (e: unknown) => e instanceof AutomationApiError && e.field === `signer.nodes[${signerNodes ? 1 : 0}].url`)
+      } finally {
+        await server.close()
+        await automation.close()
+      }
+    }
+    const automation = await createAutomation({ dataDir: tempDir('latchkey-automation-'), rpcUrl: devnet.rpcUrl, bundlerUrl: devnet.bundlerUrl, chain: devnet.chain, signerNodes: network.nodes.map((n) => `${n.url}/`) })
+    const server = await startAutomationServer(automation, { logger: false })
+    try {
+      const id = await createAutomationClient({ url: server.url, credential }).addJob(spec, clientKey)
+      assert.equal((await automation.getJob(id))!.job.owner?.toLowerCase(), credential.address.toLowerCase())
+    } finally {
+      await server.close()
       await automation.close()
     }
   })

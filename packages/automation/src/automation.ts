@@ -14,7 +14,7 @@ import { describeSchedule, scheduleOf } from './jobs/schedule.ts'
 import { AutomationMetrics } from './observe/automationMetrics.ts'
 import { observedStore, type EventLogSink } from './observe/observedStore.ts'
 import type { AutomationTestFault, RunContext } from './runs/executeRun.ts'
-import type { AutomationStore, HistoryEntry, StoredJob, StoredRun } from './store/automationStore.ts'
+import type { AutomationStore, HistoryEntry, JobStatus, StoredJob, StoredRun } from './store/automationStore.ts'
 import { PostgresAutomationStore } from './store/postgresAutomationStore.ts'
 import { SqliteAutomationStore } from './store/sqliteAutomationStore.ts'
 import { startPgBossDispatch } from './worker/pgBossDispatch.ts'
@@ -37,11 +37,20 @@ export type AutomationConfig = {
   concurrency?: number | undefined
   /** How long a pass waits for a sent op to land before leaving it to the next pass. */
   landingTimeoutMs?: number | undefined
+  /**
+   * The signer nodes a job added over the API may name (base URLs): the runner calls a job's nodes, so a
+   * client must not make it call anything else. Unset: the API takes no signer-network job. (A job added
+   * in-process, by the operator's own code, is not limited.)
+   */
+  signerNodes?: readonly string[] | undefined
   /** Where every history event is also written as a structured log line (default: nowhere; the worker process: stdout). */
   log?: EventLogSink | undefined
   /** Tests only: where this process kills itself (see AutomationTestFault). */
   testFault?: AutomationTestFault | undefined
 }
+
+/** What a job id may be (it appears in URLs, logs and nonce keys). */
+const JOB_ID = /^[A-Za-z0-9_-]{1,64}$/
 
 /** A job that does not exist, or cannot take the change asked (resume a cancelled job). Nothing changed. */
 export class JobStateError extends Error {
@@ -52,6 +61,23 @@ export class JobStateError extends Error {
   ) {
     super(`Job ${jobId} ${problem}`)
   }
+}
+
+function baseUrl(url: string): string {
+  try {
+    return new URL(url).href.replace(/\/+$/, '')
+  } catch {
+    return url
+  }
+}
+
+/** A job from the API names only signer nodes on the operator's list (see `AutomationConfig.signerNodes`). */
+function assertSignerNodesAllowed(spec: JobSpec, allowed: readonly string[] | undefined) {
+  if (!spec.signer) return
+  const list = new Set((allowed ?? []).map(baseUrl))
+  spec.signer.nodes.forEach((node, i) => {
+    if (!list.has(baseUrl(node.url))) throw new JobSpecError(`signer.nodes[${i}].url`, `${node.url} is not a signer node this runner may call (the operator's list, --signer-nodes)`)
+  })
 }
 
 export type JobView = { job: StoredJob; spec: JobSpec; runs: StoredRun[]; history: HistoryEntry[] }
@@ -95,10 +121,14 @@ export async function createAutomation(config: AutomationConfig) {
     return entry
   }
 
-  const existing = async (id: string) => {
-    const job = await store.getJob(id)
-    if (!job) throw new JobStateError(id, 'does not exist')
-    return job
+  /** An owner's change of status, only from `from` (checked in the same statement that changes it). */
+  async function changeStatus(id: string, patch: Parameters<AutomationStore['updateJob']>[1], from: readonly JobStatus[], event: string, detail: string) {
+    if (!(await store.updateJob(id, patch, from))) {
+      const job = await store.getJob(id)
+      if (!job) throw new JobStateError(id, 'does not exist')
+      throw new JobStateError(id, `is ${job.status}: it cannot be ${event} (add a new job)`)
+    }
+    await store.addHistory({ jobId: id, runId: null, at: Date.now(), event, detail })
   }
 
   let timer: NodeJS.Timeout | undefined
@@ -121,16 +151,20 @@ export async function createAutomation(config: AutomationConfig) {
     async addJob(input: unknown, secret: Hex, id = randomBytes(8).toString('hex'), owner?: Address): Promise<string> {
       const spec = parseJobSpec(input)
       await checkJobSecret(spec, secret)
+      if (typeof id !== 'string' || !JOB_ID.test(id)) throw new JobSpecError('id', `${JSON.stringify(id)} is not a job id (1 to 64 letters, digits, _ or -)`)
       if (await store.getJob(id)) throw new JobSpecError('id', `a job ${id} exists already`)
       const createdAt = Math.floor(Date.now() / 1000)
       const nextSlot = scheduleOf(spec, createdAt).first
-      await store.addJob({ id, spec: storedSpec(spec), sealedKey: cipher.seal(new TextEncoder().encode(secret), `job/${id}`), status: 'active', reason: null, nextSlot, notBefore: 0, failures: 0, createdAt, owner: owner ?? null })
+      // The history first: a job is never stored without its 'added' entry (a failure between the two leaves a
+      // line about a job that does not exist, never a running job its client was told was refused).
       await store.addHistory({ jobId: id, runId: null, at: Date.now(), event: 'added', detail: `${spec.kind === 'watch' ? 'watch, then ' : ''}${spec.action.type} ${describeSchedule(spec)} under session ${spec.grant.digest}${owner ? `, for client ${owner}` : ''}` })
+      await store.addJob({ id, spec: storedSpec(spec), sealedKey: cipher.seal(new TextEncoder().encode(secret), `job/${id}`), status: 'active', reason: null, nextSlot, notBefore: 0, failures: 0, createdAt, owner: owner ?? null })
       return id
     },
     /** As `addJob`, with the secret sealed to this runner by `client` (an API request), who then owns the job. */
     async addSealedJob(input: unknown, sealedKey: unknown, client: Address, id?: string): Promise<string> {
       const spec = parseJobSpec(input)
+      assertSignerNodesAllowed(spec, config.signerNodes)
       const secret = await openSessionKey(sealedKey, identity.secret, { runnerKey: identity.runnerKey, client, session: spec.grant.digest })
       return automation.addJob(input, secret, id, client)
     },
@@ -140,21 +174,17 @@ export async function createAutomation(config: AutomationConfig) {
       return { job, spec: parseJobSpec(JSON.parse(job.spec)), runs: await store.runs(id), history: await store.history(id) }
     },
     listJobs: () => store.listJobs(),
+    /** Pauses an active (or paused) job; a cancelled or finished one is refused (JobStateError), unchanged. */
     async pause(id: string, reason = 'paused by its owner') {
-      await existing(id)
-      await store.updateJob(id, { status: 'paused', reason })
-      await store.addHistory({ jobId: id, runId: null, at: Date.now(), event: 'paused', detail: reason })
+      await changeStatus(id, { status: 'paused', reason }, ['active', 'paused'], 'paused', reason)
     },
+    /** Resumes a paused (or active) job, its failures and backoff forgotten; a cancelled or finished one is refused. */
     async resume(id: string) {
-      const job = await existing(id)
-      if (job.status === 'cancelled' || job.status === 'done') throw new JobStateError(id, `is ${job.status}: it cannot be resumed (add a new job)`)
-      await store.updateJob(id, { status: 'active', reason: null, failures: 0, notBefore: 0 })
-      await store.addHistory({ jobId: id, runId: null, at: Date.now(), event: 'resumed', detail: 'resumed by its owner' })
+      await changeStatus(id, { status: 'active', reason: null, failures: 0, notBefore: 0 }, ['paused', 'active'], 'resumed', 'resumed by its owner')
     },
+    /** Cancels a job for good (a run already sent may still land); one cancelled already is refused. */
     async cancel(id: string) {
-      await existing(id)
-      await store.updateJob(id, { status: 'cancelled', reason: 'cancelled by its owner' })
-      await store.addHistory({ jobId: id, runId: null, at: Date.now(), event: 'cancelled', detail: 'cancelled by its owner (a run already sent may still land)' })
+      await changeStatus(id, { status: 'cancelled', reason: 'cancelled by its owner' }, ['active', 'paused', 'done'], 'cancelled', 'cancelled by its owner (a run already sent may still land)')
     },
     /** One pass over job `id`, if it is active and due (and not in a pass of this process already). */
     async runJob(id: string): Promise<void> {

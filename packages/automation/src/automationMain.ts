@@ -1,7 +1,7 @@
 /**
  * One automation worker as a process: `node packages/automation/src/automationMain.ts --data-dir ./runner
  * --rpc-url … --bundler-url … [--database-url postgres://… --concurrency 4] [--poll-ms 500]
- * [--port 8645 --host 127.0.0.1 --clients 0x…,0x…]`. Several may share a data directory's SQLite database,
+ * [--port 8645 --host 127.0.0.1 --clients 0x…,0x… --signer-nodes http://…,http://…]`. Several may share a data directory's SQLite database,
  * or one PostgreSQL database (pg-boss spreads the work). With --port it also serves the HTTP API and
  * /metrics (`latchkey automation start` does). Logs are JSON lines on stdout, one per job event; the first
  * says it started.
@@ -36,6 +36,7 @@ export async function runAutomationWorker(argv: string[]): Promise<void> {
       host: { type: 'string' },
       port: { type: 'string' },
       clients: { type: 'string' },
+      'signer-nodes': { type: 'string' },
     },
   })
   const env = process.env
@@ -49,7 +50,8 @@ export async function runAutomationWorker(argv: string[]): Promise<void> {
   const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency)
   const port = values.port ?? env.LATCHKEY_AUTOMATION_PORT
   const clients = clientList(values.clients ?? env.LATCHKEY_AUTOMATION_CLIENTS)
-  const automation = await createAutomation({ dataDir, rpcUrl, bundlerUrl, databaseUrl, concurrency, testFault: fault, log: jsonLinesToStdout })
+  const signerNodes = (values['signer-nodes'] ?? env.LATCHKEY_AUTOMATION_SIGNER_NODES)?.split(',').map((u) => u.trim()).filter(Boolean)
+  const automation = await createAutomation({ dataDir, rpcUrl, bundlerUrl, databaseUrl, concurrency, testFault: fault, log: jsonLinesToStdout, signerNodes })
   const server = port === undefined ? undefined : await startAutomationServer(automation, { host: values.host ?? env.LATCHKEY_AUTOMATION_HOST, port: Number(port), clients })
   await automation.start(Number(values['poll-ms'] ?? 500))
   console.log(JSON.stringify({ event: 'started', pid: process.pid, dataDir, ...(server ? { url: server.url, runnerKey: automation.runnerKey } : {}), ...(fault ? { testFault: fault } : {}) }))

@@ -25,6 +25,12 @@ export type AutomationClientOptions = {
   url: string
   /** The client credential that signs every request; the jobs it adds are its own. */
   credential: LocalAccount
+  /**
+   * The runner's key (its `started` log line and `GET /identity` show it). Given, keys are sealed only to
+   * it, and a runner answering with another is refused. Unset, the key `GET /identity` answers is trusted on
+   * first use: whoever can answer for the URL then (plain HTTP on a network) could read the keys sealed.
+   */
+  runnerKey?: Hex | undefined
 }
 
 const isGrantObject = (grant: unknown): grant is SessionGrant => typeof grant === 'object' && grant !== null && !('format' in grant) && 'digest' in grant
@@ -53,7 +59,12 @@ export function createAutomationClient(options: AutomationClientOptions) {
   }
 
   async function key(): Promise<Hex> {
-    runnerKey ??= (await call<{ runnerKey: Hex }>('/identity')).runnerKey
+    if (runnerKey) return runnerKey
+    const answered = (await call<{ runnerKey: Hex }>('/identity')).runnerKey
+    if (options.runnerKey && answered?.toLowerCase() !== options.runnerKey.toLowerCase()) {
+      throw new AutomationApiError(0, 'wrong-runner', `${base} answers with the runner key ${answered}, not the ${options.runnerKey} given: nothing is sent to it`)
+    }
+    runnerKey = answered
     return runnerKey
   }
 
@@ -61,7 +72,9 @@ export function createAutomationClient(options: AutomationClientOptions) {
     identity: () => call<{ runnerKey: Hex; chainId: number }>('/identity'),
     /** Adds a job under the session of `spec.grant`, whose key is `sessionKey` (sealed to the runner here); returns its id. */
     async addJob(spec: JobSpecInput, sessionKey: Hex, id?: string): Promise<string> {
-      const grant = typeof spec.grant === 'string' ? JSON.parse(spec.grant) : isGrantObject(spec.grant) ? JSON.parse(serializeSessionGrant(spec.grant)) : spec.grant
+      const given = typeof spec.grant === 'string' ? JSON.parse(spec.grant) : isGrantObject(spec.grant) ? JSON.parse(serializeSessionGrant(spec.grant)) : spec.grant
+      // A grant file's own copy of the key never leaves: the key goes sealed, below.
+      const { privateKey: _dropped, ...grant } = given as Record<string, unknown>
       const digest = (grant as { digest?: Hex }).digest
       if (typeof digest !== 'string') throw new AutomationApiError(0, 'invalid-spec', 'the grant has no digest', 'grant')
       const sealedKey = await sealSessionKey(sessionKey, { runnerKey: await key(), client: options.credential.address, session: digest })

@@ -12,7 +12,7 @@ export type AutomationServerConfig = {
   /** 0 picks a free port. */
   port?: number | undefined
   /**
-   * The client credentials allowed to add jobs (the operator's list). Unset: any client that signs its
+   * The client credentials allowed to use the API (the operator's list). Unset: any client that signs its
    * request may (a development runner; it says so with a WARNING line). A job is only ever seen and changed
    * by the client that added it.
    */
@@ -25,6 +25,8 @@ export type AutomationServer = { url: string; app: FastifyInstance; close(): Pro
 
 /** A job that is not the client's (or does not exist: the two are not told apart). */
 class NotFoundError extends Error {}
+/** A request whose body is not what the path takes. */
+class BadRequestError extends Error {}
 
 /**
  * The runner's HTTP API: add, list, show, pause, resume and cancel jobs, each request signed by a client
@@ -43,18 +45,25 @@ export async function startAutomationServer(automation: Automation, config: Auto
     if (error instanceof EnvelopeError) return reply.code(400).send({ error: 'invalid-sealed-key', reason: error.message })
     if (error instanceof NotFoundError) return reply.code(404).send({ error: 'not-found', reason: error.message })
     if (error instanceof JobStateError) return reply.code(409).send({ error: 'job-state', reason: error.message })
-    return reply.code(400).send({ error: 'bad-request', reason: error instanceof Error ? error.message : String(error) })
+    if (error instanceof BadRequestError) return reply.code(400).send({ error: 'bad-request', reason: error.message })
+    // Fastify's own refusals (a body too large, not JSON) keep their status and words.
+    const status = (error as { statusCode?: number }).statusCode
+    if (status !== undefined && status >= 400 && status < 500) return reply.code(status).send({ error: 'bad-request', reason: (error as Error).message })
+    // Anything else is the runner's fault: logged here, not told (it may be a database's words).
+    request.log.error({ event: 'internal-error', url: request.url, error: String(error) }, 'request failed')
+    return reply.code(500).send({ error: 'internal', reason: 'the runner failed to answer; its log says why' })
   })
 
-  /** The signed body's client, checked; `refuse` may refuse it before its nonce is stored. */
-  async function clientOf(request: FastifyRequest, refuse?: (client: Address) => string | undefined): Promise<{ client: Address; body: Record<string, unknown> }> {
+  /** The signed body's client, checked (with --clients, one of them, before its nonce is stored). */
+  async function clientOf(request: FastifyRequest): Promise<{ client: Address; body: Record<string, unknown> }> {
     const { auth, ...payload } = (request.body ?? {}) as { auth?: RequestAuth } & Record<string, unknown>
+    const refuse = (c: Address) => (allowed && !allowed.has(c.toLowerCase()) ? 'this client may not use this runner' : undefined)
     const client = await authenticate(automation.store, automation.runnerKey, request.url, payload, auth, undefined, refuse)
     return { client, body: payload }
   }
 
   async function ownJob(client: Address, id: unknown): Promise<StoredJob> {
-    if (typeof id !== 'string') throw new Error('id: a job id (string)')
+    if (typeof id !== 'string') throw new BadRequestError('id: a job id (string)')
     const job = await automation.store.getJob(id)
     if (!job || job.owner?.toLowerCase() !== client.toLowerCase()) throw new NotFoundError(`no job ${id} of this client`)
     return job
@@ -64,8 +73,9 @@ export async function startAutomationServer(automation: Automation, config: Auto
   app.get('/metrics', async (_request, reply) => reply.type(automation.metrics.contentType).send(await automation.metrics.text()))
 
   app.post('/jobs/add', async (request, reply) => {
-    const { client, body } = await clientOf(request, (c) => (allowed && !allowed.has(c.toLowerCase()) ? 'this client may not add jobs on this runner' : undefined))
-    const id = body.id === undefined ? undefined : String(body.id)
+    const { client, body } = await clientOf(request)
+    if (body.id !== undefined && typeof body.id !== 'string') throw new BadRequestError('id: a job id (string)')
+    const id = body.id as string | undefined
     // Its 'added' event (the history's, logged like every other) says the rest.
     return reply.code(201).send({ id: await automation.addSealedJob(body.spec, body.sealedKey, client, id) })
   })

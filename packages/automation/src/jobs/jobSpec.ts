@@ -147,12 +147,15 @@ export function parseJobSpec(input: unknown): JobSpec {
   const { everySeconds, cron } = parseTiming(raw)
   const startAt = raw.startAt === undefined ? undefined : positiveInteger(raw.startAt, 'startAt')
   const maxRuns = raw.maxRuns === undefined ? undefined : positiveInteger(raw.maxRuns, 'maxRuns')
-  let grant: SessionGrant
+  let parsed: ReturnType<typeof parseSessionGrant>
   try {
-    grant = parseSessionGrant(typeof raw.grant === 'string' ? raw.grant : JSON.stringify(raw.grant)).grant
+    parsed = parseSessionGrant(typeof raw.grant === 'string' ? raw.grant : JSON.stringify(raw.grant))
   } catch (error) {
     throw new JobSpecError('grant', (error as Error).message)
   }
+  // A key inside a spec would be stored with it, in the clear: it is given apart, and sealed.
+  if (parsed.privateKey !== undefined) throw new JobSpecError('grant.privateKey', 'a spec never carries a key: give it apart (sealed over the API)')
+  const grant: SessionGrant = parsed.grant
   const signer = raw.signer === undefined ? undefined : parseSignerNetworkSpec(raw.signer)
   if (signer && signer.signerKey.toLowerCase() !== grant.session.signer.toLowerCase()) {
     throw new JobSpecError('signer.groupPublicKey', "its key is not the session's signer")

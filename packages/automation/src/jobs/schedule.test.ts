@@ -29,6 +29,11 @@ describe('schedules', () => {
     assert.equal(scheduleOf(spec({ cron: '*/10 * * * * *' }), START).first, 1_700_000_010)
   })
 
+  it('an H field (a time picked by hashing) picks the same time at every parse', () => {
+    const firsts = new Set(Array.from({ length: 8 }, () => scheduleOf(spec({ cron: 'H * * * *' }), START).first))
+    assert.equal(firsts.size, 1)
+  })
+
   it('refuses what is not a 5- or 6-field expression the parser takes', () => {
     assert.equal(cronProblem('0 9 * * 1'), undefined)
     assert.match(cronProblem('* * *')!, /3 fields/)

@@ -18,10 +18,18 @@ export type Schedule = {
 /** Slots a cron schedule counts one by one when it says how many were skipped; more are "at least" this many. */
 const MAX_COUNTED = 10_000
 
-/** The fire time of `expression` after `seconds` (or before, with `previous`), in seconds, UTC. */
+/**
+ * The expression's times from `seconds` on, in UTC. Its `H` fields (a time picked by hashing) are hashed
+ * from the expression itself, so every parse, in every worker, picks the same times (the library's default
+ * seed is random per parse).
+ */
+const cronFrom = (expression: string, seconds: number) => CronExpressionParser.parse(expression, { currentDate: new Date(seconds * 1000), tz: 'UTC', hashSeed: expression })
+const toSeconds = (date: { getTime(): number }) => Math.floor(date.getTime() / 1000)
+
+/** The fire time of `expression` after `seconds` (or before, with `previous`), in seconds. */
 function fire(expression: string, seconds: number, previous = false): number {
-  const cron = CronExpressionParser.parse(expression, { currentDate: new Date(seconds * 1000), tz: 'UTC' })
-  return Math.floor((previous ? cron.prev() : cron.next()).getTime() / 1000)
+  const cron = cronFrom(expression, seconds)
+  return toSeconds(previous ? cron.prev() : cron.next())
 }
 
 function cronSchedule(expression: string, start: number): Schedule {
@@ -32,11 +40,10 @@ function cronSchedule(expression: string, start: number): Schedule {
       const following = fire(expression, slot)
       const latestDue = fire(expression, now + 1, true)
       if (latestDue <= following) return { next: following, skipped: 0 }
+      // One parse, stepped: the fire times after `following`, counted until the latest due.
+      const times = cronFrom(expression, following)
       let skipped = 1
-      for (let t = following; skipped < MAX_COUNTED; skipped++) {
-        t = fire(expression, t)
-        if (t >= latestDue) break
-      }
+      while (skipped < MAX_COUNTED && toSeconds(times.next()) < latestDue) skipped++
       return { next: latestDue, skipped }
     },
   }

@@ -27,8 +27,8 @@ export class AutomationMetrics {
       labelNames: ['status'],
       registers: [this.registry],
       async collect() {
-        const jobs = await store.listJobs()
-        for (const status of JOB_STATUSES) this.set({ status }, jobs.filter((j) => j.status === status).length)
+        const counts = await store.countJobs()
+        for (const status of JOB_STATUSES) this.set({ status }, counts[status])
       },
     })
   }

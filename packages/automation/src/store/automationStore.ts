@@ -68,7 +68,13 @@ export interface AutomationStore {
   listJobs(): Promise<StoredJob[]>
   /** Active jobs whose `notBefore` has come. */
   dueJobs(now: number): Promise<StoredJob[]>
-  updateJob(id: string, patch: JobPatch): Promise<void>
+  /**
+   * Changes the job; with `from`, only if its status is one of them (false: it was not, nothing changed), so
+   * that no worker or owner takes a job out of a status another has just set (a cancelled job stays so).
+   */
+  updateJob(id: string, patch: JobPatch, from?: readonly JobStatus[]): Promise<boolean>
+  /** How many jobs there are of each status. */
+  countJobs(): Promise<Record<JobStatus, number>>
   /** The run of `slot`, recorded now if it was not. */
   claimRun(jobId: string, slot: number, now: number): Promise<StoredRun>
   /** The job's run that is not final, if any (at most one: a job's runs go one at a time). */

@@ -1,5 +1,5 @@
 import pg from 'pg'
-import type { AutomationStore, HistoryEntry, JobPatch, RunOp, RunPatch, StoredJob, StoredRun } from './automationStore.ts'
+import type { AutomationStore, HistoryEntry, JobPatch, JobStatus, RunOp, RunPatch, StoredJob, StoredRun } from './automationStore.ts'
 
 type RunRow = {
   id: number; job_id: string; slot: string | number; state: StoredRun['state']; nonce: string | null; user_op: string | null; user_op_hash: string | null; hashes: string
@@ -68,10 +68,19 @@ export class PostgresAutomationStore implements AutomationStore {
     return (await this.#rows<JobRow>("SELECT * FROM latchkey_jobs WHERE status = 'active' AND not_before <= $1 ORDER BY not_before, id", [now])).map(toJob)
   }
 
-  async updateJob(id: string, patch: JobPatch) {
+  async updateJob(id: string, patch: JobPatch, from?: readonly JobStatus[]) {
     const keys = Object.keys(patch) as (keyof JobPatch)[]
-    if (keys.length === 0) return
-    await this.pool.query(`UPDATE latchkey_jobs SET ${keys.map((k, i) => `${JOB_COLUMNS[k]} = $${i + 1}`).join(', ')} WHERE id = $${keys.length + 1}`, [...keys.map((k) => patch[k] ?? null), id])
+    if (keys.length === 0) return true
+    const only = from ? ` AND status = ANY($${keys.length + 2})` : ''
+    const sql = `UPDATE latchkey_jobs SET ${keys.map((k, i) => `${JOB_COLUMNS[k]} = $${i + 1}`).join(', ')} WHERE id = $${keys.length + 1}${only}`
+    const result = await this.pool.query(sql, [...keys.map((k) => patch[k] ?? null), id, ...(from ? [from] : [])])
+    return result.rowCount === 1
+  }
+
+  async countJobs() {
+    const counts: Record<JobStatus, number> = { active: 0, paused: 0, cancelled: 0, done: 0 }
+    for (const row of await this.#rows<{ status: JobStatus; n: string }>('SELECT status, COUNT(*) AS n FROM latchkey_jobs GROUP BY status')) counts[row.status] = Number(row.n)
+    return counts
   }
 
   async claimRun(jobId: string, slot: number, now: number) {

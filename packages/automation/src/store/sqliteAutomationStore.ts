@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import type { AutomationStore, HistoryEntry, JobPatch, RunOp, RunPatch, StoredJob, StoredRun } from './automationStore.ts'
+import type { AutomationStore, HistoryEntry, JobPatch, JobStatus, RunOp, RunPatch, StoredJob, StoredRun } from './automationStore.ts'
 
 type RunRow = {
   id: number; job_id: string; slot: number; state: StoredRun['state']; nonce: string | null; user_op: string | null; user_op_hash: string | null; hashes: string
@@ -62,10 +62,18 @@ export class SqliteAutomationStore implements AutomationStore {
     return (this.#db.prepare("SELECT * FROM jobs WHERE status = 'active' AND not_before <= ? ORDER BY not_before, id").all(now) as JobRow[]).map(toJob)
   }
 
-  async updateJob(id: string, patch: JobPatch) {
+  async updateJob(id: string, patch: JobPatch, from?: readonly JobStatus[]) {
     const keys = Object.keys(patch) as (keyof JobPatch)[]
-    if (keys.length === 0) return
-    this.#db.prepare(`UPDATE jobs SET ${keys.map((k) => `${JOB_COLUMNS[k]} = ?`).join(', ')} WHERE id = ?`).run(...keys.map((k) => patch[k] ?? null), id)
+    if (keys.length === 0) return true
+    const only = from ? ` AND status IN (${from.map(() => '?').join(', ')})` : ''
+    const sql = `UPDATE jobs SET ${keys.map((k) => `${JOB_COLUMNS[k]} = ?`).join(', ')} WHERE id = ?${only}`
+    return this.#db.prepare(sql).run(...keys.map((k) => patch[k] ?? null), id, ...(from ?? [])).changes === 1
+  }
+
+  async countJobs() {
+    const counts: Record<JobStatus, number> = { active: 0, paused: 0, cancelled: 0, done: 0 }
+    for (const row of this.#db.prepare('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status').all() as { status: JobStatus; n: number }[]) counts[row.status] = row.n
+    return counts
   }
 
   async claimRun(jobId: string, slot: number, now: number) {

@@ -29,7 +29,10 @@ export async function processJob(context: RunContext, loaded: LoadedJob): Promis
       if (!(await isDue(context, loaded, now))) return
       run = await store.claimRun(job.id, job.nextSlot, now)
       // Another worker finished this slot (or it failed before a pause): go on from the next.
-      if (FINAL_RUN_STATES.includes(run.state)) return store.updateJob(job.id, { nextSlot: nextSlotAfter(job, spec, run.slot, now) })
+      if (FINAL_RUN_STATES.includes(run.state)) {
+        await store.updateJob(job.id, { nextSlot: nextSlotAfter(job, spec, run.slot, now) })
+        return
+      }
     }
     const outcome = await executeRun(context, loaded.account, jobCalls(spec.action, loaded.account.address), run)
     await afterOutcome(context, loaded, outcome)
@@ -71,15 +74,20 @@ async function afterOutcome(context: RunContext, { job, spec }: LoadedJob, outco
   const { next: nextSlot, skipped } = scheduleOf(spec, job.createdAt).after(outcome.run.slot, context.now())
   if (skipped > 0) await store.addHistory({ jobId: job.id, runId: null, at: Date.now(), event: 'skipped', detail: `${skipped} slot(s) missed while no worker ran; the next run is for the latest due slot` })
   if (outcome.kind === 'reverted') {
-    await store.updateJob(job.id, { nextSlot, status: 'paused', reason: `run ${outcome.run.slot} landed but ${outcome.reason}`, failures: 0 })
-    return store.addHistory({ jobId: job.id, runId: outcome.run.id, at: Date.now(), event: 'paused', detail: `run ${outcome.run.slot}: ${outcome.reason}` })
+    await store.updateJob(job.id, { nextSlot, failures: 0 })
+    // Only an active job is paused by its worker: one its owner paused or cancelled meanwhile stays so.
+    if (await store.updateJob(job.id, { status: 'paused', reason: `run ${outcome.run.slot} landed but ${outcome.reason}` }, ['active'])) {
+      await store.addHistory({ jobId: job.id, runId: outcome.run.id, at: Date.now(), event: 'paused', detail: `run ${outcome.run.slot}: ${outcome.reason}` })
+    }
+    return
   }
   const landedRuns = (await store.runs(job.id)).filter((r) => r.state === 'landed').length
   const maxRuns = spec.maxRuns ?? (spec.kind === 'watch' ? 1 : undefined)
   const done = maxRuns !== undefined && landedRuns >= maxRuns
   // A watch that goes on looks again after its interval, not at once.
   const notBefore = spec.kind === 'watch' ? context.now() + spec.everySeconds! : 0
-  await store.updateJob(job.id, { nextSlot, failures: 0, notBefore, ...(done ? { status: 'done', reason: `${landedRuns} run${landedRuns === 1 ? '' : 's'} landed (maxRuns)` } : {}) })
+  await store.updateJob(job.id, { nextSlot, failures: 0, notBefore })
+  if (done) await store.updateJob(job.id, { status: 'done', reason: `${landedRuns} run${landedRuns === 1 ? '' : 's'} landed (maxRuns)` }, ['active', 'paused'])
 }
 
 async function applyDecision(context: RunContext, job: StoredJob, run: StoredRun | undefined, decision: StopDecision): Promise<void> {
@@ -92,21 +100,21 @@ async function applyDecision(context: RunContext, job: StoredJob, run: StoredRun
   }
   if (decision.action === 'pause') {
     await closeRun(decision.reason)
-    await store.updateJob(job.id, { status: 'paused', reason: decision.reason })
-    return history('paused', decision.reason)
+    if (await store.updateJob(job.id, { status: 'paused', reason: decision.reason }, ['active'])) await history('paused', decision.reason)
+    return
   }
   if (decision.action === 'wait') {
-    await store.updateJob(job.id, { notBefore: decision.until, reason: decision.reason, failures: 0 })
-    return history('waiting', decision.reason)
+    if (await store.updateJob(job.id, { notBefore: decision.until, reason: decision.reason, failures: 0 }, ['active'])) await history('waiting', decision.reason)
+    return
   }
   const failures = job.failures + 1
   if (failures >= MAX_FAILURES) {
     const reason = `${failures} failures in a row; the last: ${decision.reason}`
     await closeRun(reason)
-    await store.updateJob(job.id, { status: 'paused', reason, failures })
-    return history('paused', reason)
+    if (await store.updateJob(job.id, { status: 'paused', reason, failures }, ['active'])) await history('paused', reason)
+    return
   }
   const wait = backoffSeconds(failures)
-  await store.updateJob(job.id, { notBefore: now + wait, reason: decision.reason, failures })
-  return history('retry', `${decision.reason}; again in ${wait} s`)
+  // A job its owner paused or cancelled meanwhile keeps its status and reason.
+  if (await store.updateJob(job.id, { notBefore: now + wait, reason: decision.reason, failures }, ['active'])) await history('retry', `${decision.reason}; again in ${wait} s`)
 }

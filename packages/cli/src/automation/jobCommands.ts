@@ -6,13 +6,16 @@ import { UsageError } from '../support/errors.ts'
 import { keyFromEnv } from '../support/keyFromEnv.ts'
 import { formatSessionTime, printJson, printLines } from '../support/output.ts'
 
-export type JobsOptions = { url?: string; clientKeyEnv: string; json?: boolean; spec?: string; grant?: string; sessionKeyEnv?: string; signerClientKeyEnv?: string; id?: string; reason?: string }
+export type JobsOptions = { url?: string; runnerKey?: string; clientKeyEnv: string; json?: boolean; spec?: string; grant?: string; sessionKeyEnv?: string; signerClientKeyEnv?: string; id?: string; reason?: string }
 
 const DEFAULT_URL = 'http://127.0.0.1:8645'
 
-function clientFor(options: JobsOptions): AutomationClient {
+function clientFor(options: JobsOptions, sendsKeys = false): AutomationClient {
   const credential = keyFromEnv(options.clientKeyEnv, '--client-key-env', 'your client credential (a private key)')
-  return createAutomationClient({ url: options.url ?? process.env.LATCHKEY_AUTOMATION_URL ?? DEFAULT_URL, credential })
+  const runnerKey = options.runnerKey ?? process.env.LATCHKEY_AUTOMATION_RUNNER_KEY
+  if (runnerKey !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(runnerKey)) throw new UsageError('--runner-key: 32 bytes of hex (0x…), as the runner\'s started line shows it')
+  if (sendsKeys && runnerKey === undefined) process.stderr.write('WARNING: no --runner-key: the key is sealed to whatever key the runner\'s URL answers with (trusted on first use)\n')
+  return createAutomationClient({ url: options.url ?? process.env.LATCHKEY_AUTOMATION_URL ?? DEFAULT_URL, credential, runnerKey: runnerKey as Hex | undefined })
 }
 
 function readJson(path: string, what: string): unknown {
@@ -72,7 +75,7 @@ const summaryLine = (j: JobSummary) =>
 
 export async function addJob(options: JobsOptions): Promise<void> {
   const { spec, key } = specAndKey(options)
-  const id = await asked(clientFor(options).addJob(spec, key, options.id))
+  const id = await asked(clientFor(options, true).addJob(spec, key, options.id))
   if (options.json) printJson({ id })
   else printLines([`added job ${id}`])
 }

@@ -10,6 +10,7 @@ type AutomationStartOptions = {
   host?: string
   port: number
   clients?: Address[]
+  signerNodes?: string[]
   concurrency?: number
   pollMs?: number
 }
@@ -27,6 +28,7 @@ function workerArgv(options: AutomationStartOptions): string[] {
     host: options.host,
     port: String(options.port),
     clients: options.clients?.join(','),
+    'signer-nodes': options.signerNodes?.join(','),
     concurrency: options.concurrency?.toString(),
     'poll-ms': options.pollMs?.toString(),
   }
@@ -45,6 +47,7 @@ export function addAutomationStartCommand(automation: Command): void {
     .option('--host <host>', 'the address the API listens on (default: 127.0.0.1)')
     .option('--port <port>', `the API's port (0: a free one)`, integerBetween(0, 65_535, 'a TCP port (0 for a free one)'), AUTOMATION_PORT)
     .option('--clients <addresses>', 'comma-separated client addresses allowed to add jobs (default: any client that signs; a WARNING line says so)', addressList)
+    .option('--signer-nodes <urls>', 'comma-separated signer node URLs that jobs added over the API may be signed by (default: none, no signer-network job over the API)', (value: string) => value.split(',').map((u) => httpUrl(u.trim())))
     .option('--concurrency <n>', 'jobs worked on at once (default 4)', integerBetween(1, 64, 'a number of jobs'))
     .option('--poll-ms <ms>', 'how often it looks for due jobs (default 500)', integerBetween(50, 3_600_000, 'milliseconds'))
     .action(async (options: AutomationStartOptions) => {

@@ -8,6 +8,7 @@ function withRunner(command: Command): Command {
   return command
     .option('--url <url>', `the runner's API (default: LATCHKEY_AUTOMATION_URL, else http://127.0.0.1:${AUTOMATION_PORT})`, httpUrl)
     .requiredOption('--client-key-env <name>', 'the NAME of an environment variable holding your client credential (a private key; never the key itself)', keyVariableName('--client-key-env'))
+    .option('--runner-key <hex>', "the runner's key (its started line shows it): keys are sealed only to it (default: LATCHKEY_AUTOMATION_RUNNER_KEY, else trusted on first use, with a WARNING line)")
     .option('--json', 'answer in JSON')
 }
 

@@ -53,7 +53,7 @@ export async function authenticate(
   if (auth.node !== node) throw new RequestRefusedError('the request is for another node')
   if (!Number.isInteger(auth.expiresAt) || auth.expiresAt < now) throw new RequestRefusedError('the request expired')
   if (auth.expiresAt > now + MAX_REQUEST_LIFETIME) throw new RequestRefusedError(`the request is valid for more than ${MAX_REQUEST_LIFETIME} s`)
-  if (typeof auth.nonce !== 'string' || auth.nonce.length < 16) throw new RequestRefusedError('no request nonce')
+  if (typeof auth.nonce !== 'string' || auth.nonce.length < 16 || auth.nonce.length > 128) throw new RequestRefusedError('no request nonce (16 to 128 characters)')
   let signer: Address
   try {
     signer = recoverPersonalSigner(nodeRequestHash({ node, path, payload, expiresAt: auth.expiresAt, nonce: auth.nonce }), auth.signature)
