@@ -7,7 +7,7 @@ import { createBundlerClient, type SmartAccount } from 'viem/account-abstraction
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js'
 import { demoLendingMarketAbi, demoSwapRouterV3Abi, demoTokenAbi } from '@latchkey/contracts'
-import { createAutomation, sessionMcpServer, sessionTools, type Automation } from '@latchkey/automation'
+import { createAutomation, createAutomationClient, sessionMcpServer, sessionTools, startAutomationServer, type Automation } from '@latchkey/automation'
 import { callPolicy, createSession, eq, erc20Policy, grantSessions, lte, sendUserOperationAndWait, serializeSessionGrant, toSessionAccount, total, type Permission } from '@latchkey/sdk'
 import type { DemoContext } from './runDemo.ts'
 
@@ -16,8 +16,8 @@ const usd = (amount: bigint) => `${formatUnits(amount, 6)} LKUSD`
 
 /**
  * Chapter 8, automation: a runner (SQLite in a temporary directory) sends jobs under session keys. A DCA
- * swaps 10 LKUSD into LKWETH on each of three runs; a subscription of 10 LKUSD under a total of 25 is paid
- * twice, then the runner pauses it with the session's reason; a watcher repays a loan when its health
+ * swaps 10 LKUSD into LKWETH on each of three runs; a subscription of 10 LKUSD under a total of 25, added
+ * over the runner's HTTP API, is paid twice, then the runner pauses it with the session's reason; a watcher repays a loan when its health
  * factor drops, under a session that may repay for that position only; an AI agent's MCP tool call outside
  * its session is refused with the rule. All through the devnet's Alto.
  */
@@ -83,11 +83,21 @@ async function subscriptionJob(context: DemoContext, owner: SmartAccount, automa
     grantTo(context, owner, [erc20Policy({ token: lkusd, recipients: [payee], total: USD(25) })]),
   )
   const spec = { kind: 'schedule', everySeconds: 1, action: { type: 'recurring-payment', token: lkusd, to: payee, amount: USD(10).toString() }, grant: JSON.parse(serializeSessionGrant(grant)) }
-  const id = await automation.addJob(spec, key)
-  const view = await report.step('runner: pay 10 LKUSD every second until the session stops it', () => runUntilStopped(automation, id))
-  const paid = await publicClient.readContract({ address: lkusd, abi: erc20Abi, functionName: 'balanceOf', args: [payee] })
-  report.detail(`runs: ${view.runs.map((r) => r.state).join(', ')}; the payee holds ${usd(paid)}`)
-  report.detail(`job ${view.job.status}: ${view.job.reason}`)
+  // Added as a dApp's backend would: through the runner's HTTP API, the request signed by a client
+  // credential, the session key sealed to the runner's key (pinned) before it leaves.
+  const credential = privateKeyToAccount(generatePrivateKey())
+  const server = await startAutomationServer(automation, { clients: [credential.address], logger: false })
+  try {
+    const client = createAutomationClient({ url: server.url, credential, runnerKey: automation.runnerKey })
+    const id = await report.step('client: add the subscription job over the runner’s HTTP API (the session key sealed to the runner)', () => client.addJob(spec, key))
+    const view = await report.step('runner: pay 10 LKUSD every second until the session stops it', () => runUntilStopped(automation, id))
+    const paid = await publicClient.readContract({ address: lkusd, abi: erc20Abi, functionName: 'balanceOf', args: [payee] })
+    report.detail(`runs: ${view.runs.map((r) => r.state).join(', ')}; the payee holds ${usd(paid)}`)
+    const shown = await client.getJob(id)
+    report.detail(`the client reads job ${id}: ${shown.status}, ${shown.reason}`)
+  } finally {
+    await server.close()
+  }
 }
 
 async function watcherJob(context: DemoContext, owner: SmartAccount, automation: Automation) {
