@@ -144,6 +144,8 @@ describe('automation API: requests it refuses (built by hand)', () => {
     assert.deepEqual([refused.status, refused.json.field], [400, 'grant.privateKey'])
     const client = createAutomationClient({ url: server.url, credential: alice })
     await assert.rejects(client.addJob(spec, key, 'has space'), (e: unknown) => e instanceof AutomationApiError && e.field === 'id')
+    // A grant that is not JSON is the client's typed refusal, before anything is sent.
+    await assert.rejects(client.addJob({ ...spec, grant: '{not json' }, key), (e: unknown) => e instanceof AutomationApiError && e.error === 'invalid-spec' && e.field === 'grant')
   })
 
   it('a sealed session key taken from another client’s request, or sealed for another session, does not open', async () => {

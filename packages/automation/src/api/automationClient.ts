@@ -72,7 +72,13 @@ export function createAutomationClient(options: AutomationClientOptions) {
     identity: () => call<{ runnerKey: Hex; chainId: number }>('/identity'),
     /** Adds a job under the session of `spec.grant`, whose key is `sessionKey` (sealed to the runner here); returns its id. */
     async addJob(spec: JobSpecInput, sessionKey: Hex, id?: string): Promise<string> {
-      const given = typeof spec.grant === 'string' ? JSON.parse(spec.grant) : isGrantObject(spec.grant) ? JSON.parse(serializeSessionGrant(spec.grant)) : spec.grant
+      let given: unknown
+      try {
+        given = typeof spec.grant === 'string' ? JSON.parse(spec.grant) : isGrantObject(spec.grant) ? JSON.parse(serializeSessionGrant(spec.grant)) : spec.grant
+      } catch (error) {
+        throw new AutomationApiError(0, 'invalid-spec', `the grant cannot be read (${(error as Error).message})`, 'grant')
+      }
+      if (typeof given !== 'object' || given === null) throw new AutomationApiError(0, 'invalid-spec', 'the grant is not an object', 'grant')
       // A grant file's own copy of the key never leaves: the key goes sealed, below.
       const { privateKey: _dropped, ...grant } = given as Record<string, unknown>
       const digest = (grant as { digest?: Hex }).digest
