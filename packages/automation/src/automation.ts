@@ -150,9 +150,10 @@ export async function createAutomation(config: AutomationConfig) {
      */
     async addJob(input: unknown, secret: Hex, id = randomBytes(8).toString('hex'), owner?: Address): Promise<string> {
       const spec = parseJobSpec(input)
-      await checkJobSecret(spec, secret)
+      // The cheap refusals first: checking the secret of a signer-network job asks a node.
       if (typeof id !== 'string' || !JOB_ID.test(id)) throw new JobSpecError('id', `${JSON.stringify(id)} is not a job id (1 to 64 letters, digits, _ or -)`)
       if (await store.getJob(id)) throw new JobSpecError('id', `a job ${id} exists already`)
+      await checkJobSecret(spec, secret)
       const createdAt = Math.floor(Date.now() / 1000)
       const nextSlot = scheduleOf(spec, createdAt).first
       // The history first: a job is never stored without its 'added' entry (a failure between the two leaves a
