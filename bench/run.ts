@@ -253,7 +253,7 @@ const offChainTable = [
   '|---|---:|---:|---:|',
   ...networkTimings.map(timingRow),
   '',
-  'Issue 17 asked for at least 100 signatures per second with 16 in flight and a p50 of at most 25 ms: not reached. Where the CPU goes, what was tried and what 100/s would need: docs/distributed.md §6.',
+  'Issue 17 asked for at least 100 signatures per second with 16 in flight and a p50 of at most 25 ms: not reached, and not pursued (the decision and its figures: docs/distributed.md §6).',
   '',
   'The automation runner (bench/automationThroughput.ts; worker processes on PostgreSQL with pg-boss, on the same devnet after the signer network, on this 2-core machine):',
   '',
