@@ -14,6 +14,7 @@ import {
   gasPolicyBytecode,
   latchkeyAccountBytecode,
   ownerValidatorBytecode,
+  p256SignerVerifierBytecode,
   sessionKeyManagerBytecode,
   usageLimitPolicyBytecode,
   streamPolicyBytecode,
@@ -43,6 +44,7 @@ describe('OP-012 in the bytecode of validation-path contracts', () => {
     UsageLimitPolicy: usageLimitPolicyBytecode,
     StreamPolicy: streamPolicyBytecode,
     FrostSignerVerifier: frostSignerVerifierBytecode,
+    P256SignerVerifier: p256SignerVerifierBytecode,
     OwnerValidator: ownerValidatorBytecode,
     LatchkeyAccount: latchkeyAccountBytecode,
   }

@@ -19,6 +19,7 @@ import {
   latchkeyAccountFactoryAbi,
   latchkeyAccountFactoryBytecode,
   ownerValidatorBytecode,
+  p256SignerVerifierBytecode,
   sessionKeyManagerBytecode,
   streamPolicyBytecode,
   usageLimitPolicyBytecode,
@@ -42,6 +43,8 @@ export type LatchkeyContracts = {
   streamPolicy: Address
   /** Verifies FROST(secp256k1, SHA-256) threshold signatures for sessions whose signer is a group key. */
   frostSignerVerifier: Address
+  /** Verifies P-256 session signatures: raw (WebCrypto) keys and WebAuthn passkeys, with the precompile or in Solidity. */
+  p256SignerVerifier: Address
   /** A 6-decimals ERC-20 anyone may mint ("USDC" in the demos). */
   demoToken: Address
   /** A second demo ERC-20 ("WETH" in the demos; also 6 decimals). */
@@ -84,6 +87,7 @@ function initCodes(factoryOwner: Address) {
     gasPolicy: gasPolicyBytecode,
     streamPolicy: streamPolicyBytecode,
     frostSignerVerifier: frostSignerVerifierBytecode,
+    p256SignerVerifier: p256SignerVerifierBytecode,
     demoToken: encodeDeployData({ abi: demoTokenAbi, bytecode: demoTokenBytecode, args: ['Latchkey Demo USD', 'LKUSD'] }),
     demoWeth: encodeDeployData({ abi: demoTokenAbi, bytecode: demoTokenBytecode, args: ['Latchkey Demo Wrapped Ether', 'LKWETH'] }),
     demoCounter: demoCounterBytecode,

@@ -24,6 +24,11 @@ export type StartDevnetParameters = {
    * changes what can be deployed, not what anything costs (EIP-3860's initcode limit follows it: twice it).
    */
   codeSizeLimit?: number
+  /**
+   * anvil's `--hardfork`; the compiler's `evmVersion` (cancun) when omitted. `osaka` or later has the P-256
+   * precompile (EIP-7951, at 0x100, as RIP-7212 on rollups), which the P-256 session signers can use.
+   */
+  hardfork?: string
   /** Called with a line for each step, for progress output. */
   onProgress?: (step: string) => void
 }
@@ -87,8 +92,9 @@ export async function startDevnet(parameters: StartDevnetParameters = {}): Promi
 
   try {
     const limit = parameters.codeSizeLimit === undefined ? '' : `, code-size limit ${parameters.codeSizeLimit} bytes`
-    progress(`starting anvil on ${rpcUrl} (hardfork ${evmVersion}${limit})`)
-    const anvil = await startAnvil({ port: anvilPort, chainId, hardfork: evmVersion, codeSizeLimit: parameters.codeSizeLimit })
+    const hardfork = parameters.hardfork ?? evmVersion
+    progress(`starting anvil on ${rpcUrl} (hardfork ${hardfork}${limit})`)
+    const anvil = await startAnvil({ port: anvilPort, chainId, hardfork, codeSizeLimit: parameters.codeSizeLimit })
     services.push(anvil)
 
     const publicClient = createPublicClient({ chain, transport: http(rpcUrl) })

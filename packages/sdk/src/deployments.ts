@@ -15,4 +15,5 @@ export const latchkeyModules = {
   streamPolicy: deterministicAddresses.streamPolicy,
   usageLimitPolicy: deterministicAddresses.usageLimitPolicy,
   frostSignerVerifier: deterministicAddresses.frostSignerVerifier,
+  p256SignerVerifier: deterministicAddresses.p256SignerVerifier,
 } as const satisfies Record<string, Address>

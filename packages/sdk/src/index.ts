@@ -102,6 +102,16 @@ export { checkSessionCall, type CheckSessionCallParameters, type CheckSessionCal
 export { frostOnChainSignature, frostSignerKey } from './signers/frostOnChain.ts'
 export { ecdsaSessionSigner, sessionMessageHash, toSessionSigner, type SessionSigner } from './signers/sessionSigner.ts'
 export { frostSessionSigner, type FrostSessionSignerParameters } from './signers/frostSessionSigner.ts'
+export { webCryptoSessionSigner, type WebCryptoSessionSignerParameters } from './signers/webCryptoSessionSigner.ts'
+export {
+  webAuthnSessionSigner,
+  WebAuthnAssertionError,
+  type WebAuthnAssertion,
+  type WebAuthnAssertionRequest,
+  type WebAuthnSessionSignerParameters,
+} from './signers/webAuthnSessionSigner.ts'
+export { p256CompactSignature, p256PublicKeyXY, p256SignerKey, P256_OPTIONS, type P256Verification } from './signers/p256SignerKey.ts'
+export { hasP256Precompile, P256_PRECOMPILE } from './signers/hasP256Precompile.ts'
 export { canonicalJson } from './signers/canonicalJson.ts'
 export { nodeRequestHash, signNodeRequest, type NodeRequestAuth } from './signers/nodeRequest.ts'
 export { networkSessionSigner, type NetworkSessionSignerParameters, type SignerNodeFailure } from './signers/networkSessionSigner.ts'

@@ -13,6 +13,11 @@ export type CheckValidationRulesParameters = {
   userOperation: UserOperation<'0.7'>
   /** Whether the factory in `initCode` is staked (ERC-7562 STO-022). The account is treated as unstaked. */
   factoryStaked?: boolean | undefined
+  /**
+   * Whether the network has the P-256 precompile at 0x100 (EIP-7951, or RIP-7212 on a rollup): OP-062 then
+   * allows calls to it too. Default false: only 0x01–0x09.
+   */
+  p256Precompile?: boolean | undefined
 }
 
 type TraceEvent =
@@ -47,8 +52,8 @@ const simulationsAbi = [
   },
 ] as const
 
-/** Precompiles ERC-7562 allows (OP-062). */
-const isAllowedPrecompile = (target: bigint) => target >= 1n && target <= 9n
+/** Precompiles ERC-7562 allows (OP-062): 0x01–0x09, and P256VERIFY (0x100) where the network has it. */
+const isAllowedPrecompile = (target: bigint, p256: boolean) => (target >= 1n && target <= 9n) || (p256 && target === 0x100n)
 /** ERC-7562: a slot within this distance of `keccak(account ‖ …)` is associated with the account. */
 const ASSOCIATED_SPAN = 128n
 
@@ -64,7 +69,7 @@ function simulationsCode(): Hex {
  * - OP-011/012/080: banned opcodes (TIMESTAMP, NUMBER, BALANCE, … and GAS not followed by a call);
  * - OP-031: CREATE2 only once, by the factory, for the sender;
  * - OP-041/062: calls and EXTCODE* only to addresses with code (the sender excepted while it is created)
- *   and precompiles 0x01–0x09;
+ *   and precompiles 0x01–0x09 (and 0x100 when `p256Precompile` says the network has it);
  * - OP-054/061: the EntryPoint reached only through `depositTo(sender)` or a value transfer; no value sent
  *   elsewhere;
  * - STO-010/021/022: storage only the account's own, or slots associated with it (the account's address,
@@ -76,7 +81,7 @@ function simulationsCode(): Hex {
  */
 export async function checkValidationRules(
   client: Client<Transport, Chain | undefined>,
-  { userOperation, factoryStaked = false }: CheckValidationRulesParameters,
+  { userOperation, factoryStaked = false, p256Precompile = false }: CheckValidationRulesParameters,
 ): Promise<ValidationViolation[]> {
   const packed = toPackedUserOperation(userOperation)
   const entryPoint = entryPoint07Address.toLowerCase()
@@ -124,7 +129,7 @@ export async function checkValidationRules(
           break
         }
         if (event.value !== '0') add('OP-061', here, `sends ${event.value} wei to ${target}`)
-        if (isAllowedPrecompile(targetNumber)) break
+        if (isAllowedPrecompile(targetNumber, p256Precompile)) break
         if (targetNumber <= 0x1ffn) {
           add('OP-062', here, `calls precompile ${target}`)
           break

@@ -1,4 +1,4 @@
-import { formatEther, formatGwei, hexToBigInt, size, toFunctionSelector, zeroAddress, type Abi, type AbiFunction, type AbiParameter, type Address, type Hex } from 'viem'
+import { formatEther, formatGwei, hexToBigInt, hexToNumber, size, slice, toFunctionSelector, zeroAddress, type Abi, type AbiFunction, type AbiParameter, type Address, type Hex } from 'viem'
 import { latchkeyModules } from '../deployments.ts'
 import { PolicyConfigError } from '../errors/policy.ts'
 import { evaluatesCallRules, evaluatesGasRules } from '../sessions/policyModules.ts'
@@ -9,6 +9,7 @@ import { AddressBook, formatDuration, formatPeriod, formatTime, type KnownContra
 import { decodeErc20PolicyConfig } from './erc20PolicyConfig.ts'
 import { decodeGasPolicyConfig } from './gasPolicyConfig.ts'
 import { decodeStreamPolicyConfig } from './streamPolicy.ts'
+import { P256_OPTIONS } from '../signers/p256SignerKey.ts'
 
 /** The policy modules `describeSession` recognises, by address. */
 export type DescribeSessionModules = {
@@ -140,7 +141,20 @@ function anyTargetWarning(n: string, permission: Permission, book: AddressBook):
 function describeSigner(session: Session, book: AddressBook, account: Address | undefined): string {
   const forWhom = account === undefined ? 'the account' : `the account ${account}`
   if (session.signerVerifier.toLowerCase() === ECDSA_SIGNER) return `Session key ${session.signer} (an ECDSA key) may sign calls for ${forWhom}.`
+  if (session.signerVerifier.toLowerCase() === latchkeyModules.p256SignerVerifier.toLowerCase() && size(session.signer) === 65) {
+    return `${describeP256Signer(session.signer)} may sign calls for ${forWhom}.`
+  }
   return `A session signer (key data ${shortHex(session.signer)}, checked by verifier contract ${book.contract(session.signerVerifier)}) may sign calls for ${forWhom}.`
+}
+
+/** A P-256 signer in words: a passkey (and whether each signature needs the user verified) or a raw key. */
+function describeP256Signer(signer: Hex): string {
+  const options = hexToNumber(slice(signer, 64))
+  const key = shortHex(slice(signer, 0, 64))
+  const curve = options & P256_OPTIONS.precompile ? 'the chain\'s P-256 precompile' : 'P-256 in Solidity'
+  if (!(options & P256_OPTIONS.webAuthn)) return `A P-256 key (${key}, such as a browser's WebCrypto key; checked with ${curve})`
+  const presence = options & P256_OPTIONS.userVerified ? 'each signature with the user verified (biometrics or PIN)' : 'each signature with the user present (a touch), not verified'
+  return `A passkey (WebAuthn, P-256 key ${key}; ${presence}; checked with ${curve})`
 }
 
 function describeWindow(session: Session, now: number | undefined): string[] {
