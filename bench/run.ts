@@ -63,6 +63,18 @@ try {
 } finally {
   await devnet.stop()
 }
+// The P-256 precompile (EIP-7951) needs an Osaka chain: a devnet of its own, with the ECDSA case again as its baseline.
+const osaka = await startDevnet({ hardfork: 'osaka' })
+try {
+  const osakaCases: (GasCase & { l1CalldataGas?: number })[] = await measureSignerPaths({ ...osaka, funderKey: osaka.testKeys[2]!.privateKey }, { precompile: true })
+  const client = createPublicClient({ chain: osaka.chain, transport: http(osaka.rpcUrl) })
+  for (const c of osakaCases) {
+    if (c.transactionHash) c.l1CalldataGas = calldataGas((await client.getTransaction({ hash: c.transactionHash })).input)
+  }
+  cases.push(...osakaCases)
+} finally {
+  await osaka.stop()
+}
 // Off-chain timings run after the devnet is stopped, so that anvil and Alto do not share the CPU with them.
 const timings: Timing[] = await measureOffChain()
 
@@ -170,7 +182,14 @@ const signerTable = [
   ...header,
   ...rows('signer/'),
   '',
+  'On an Osaka chain (anvil `--hardfork osaka`, a devnet of its own), where P256VERIFY (EIP-7951) is at 0x100:',
+  '',
+  ...header,
+  ...rows('signer-osaka/'),
+  '',
   `- A FROST group key instead of an ECDSA key costs ${signed(gas('signer/frost-2-of-3') - gas('signer/ecdsa'))} gas per userOp (the verifier call, the challenge's three SHA-256, the longer key and signature in calldata).`,
+  `- A P-256 key costs ${signed(gas('signer/p256-solidity') - gas('signer/ecdsa'))} gas per userOp with the curve in Solidity (OpenZeppelin's P256, on every chain), and ${signed(gas('signer-osaka/p256-precompile') - gas('signer-osaka/ecdsa'))} with the precompile, against ECDSA on the same chain.`,
+  `- A passkey (WebAuthn: the client data's type and challenge, the flags, two SHA-256, the assertion in calldata) costs ${signed(gas('signer/webauthn-solidity') - gas('signer/ecdsa'))} in Solidity and ${signed(gas('signer-osaka/webauthn-precompile') - gas('signer-osaka/ecdsa'))} with the precompile.`,
 ].join('\n')
 
 const depth = (d: number) => get(`tree/depth-${d}`)

@@ -1,13 +1,28 @@
 /**
  * Gas of the session signer kinds: the same steady session ERC-20 transfer (recorded session, no policy)
- * signed by an ECDSA key (checked inside the manager) and by a FROST 2-of-3 group key (FrostSignerVerifier:
- * the RFC 9591 challenge by SHA-256, one ecrecover). The group signs in this process from a dealer's shares
- * with a seeded random source, so keys, nonces and signatures are the same in every run.
+ * signed by an ECDSA key (checked inside the manager), by a FROST 2-of-3 group key (FrostSignerVerifier:
+ * the RFC 9591 challenge by SHA-256, one ecrecover), and by P-256 keys (P256SignerVerifier): a raw key and a
+ * WebAuthn passkey, with the curve checked in Solidity (OpenZeppelin's P256) or, on an Osaka chain, by the
+ * P256VERIFY precompile (`precompile: true`: the ECDSA case again as that chain's baseline, then the P-256
+ * ones). The group signs from a dealer's shares with a seeded random source, and the P-256 keys are fixed and
+ * sign per RFC 6979 (a software authenticator for the passkey), so every run signs the same bytes.
  */
 import { encodeFunctionData, erc20Abi, hexToBytes, keccak256, numberToHex, parseUnits, slice, stringToHex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { createSession, createSessionApproval, erc7579ModuleConfigAbi, permission, sendUserOperationAndWait, toSessionAccount, type SessionSigner } from '@latchkey/sdk'
+import { p256 } from '@noble/curves/nist.js'
+import {
+  createSession,
+  createSessionApproval,
+  erc7579ModuleConfigAbi,
+  p256SessionSigner,
+  permission,
+  sendUserOperationAndWait,
+  toSessionAccount,
+  webAuthnSessionSigner,
+  type SessionSigner,
+} from '@latchkey/sdk'
 import { inProcessFrostGroup } from '../test/fixtures/frostGroup.ts'
+import { softAuthenticator } from '../test/fixtures/softAuthenticator.ts'
 import { BENCH_FEES, caseOf, type GasCase, type MeasureTarget } from './ownerPaths.ts'
 import { FIXED_DECLARED_TIME } from './sessionPaths.ts'
 import { benchAccount } from './benchAccount.ts'
@@ -23,7 +38,7 @@ function seededRandom(seed: string) {
   }
 }
 
-export async function measureSignerPaths(target: MeasureTarget): Promise<GasCase[]> {
+export async function measureSignerPaths(target: MeasureTarget, { precompile = false } = {}): Promise<GasCase[]> {
   const { demoToken: token, sessionKeyManager: manager } = target.contracts
   const cases: GasCase[] = []
   const { publicClient, bundler, account } = await benchAccount(target, 'c6', (address) => [
@@ -47,7 +62,17 @@ export async function measureSignerPaths(target: MeasureTarget): Promise<GasCase
     await sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account: user, calls: [transfer()] })
     cases.push(caseOf(id, title, await sendUserOperationAndWait(bundler, { fees: BENCH_FEES, account: user, calls: [transfer()] })))
   }
-  await measure('signer/ecdsa', 'session ERC-20 transfer, recorded, ECDSA session key, steady', privateKeyToAccount(numberToHex(0xe6n, { size: 32 })))
-  await measure('signer/frost-2-of-3', 'session ERC-20 transfer, recorded, FROST 2-of-3 group key (FrostSignerVerifier), steady', inProcessFrostGroup(2, 3, seededRandom('bench/frost')).signer)
+  const ecdsa = privateKeyToAccount(numberToHex(0xe6n, { size: 32 }))
+  const verification = precompile ? 'precompile' : 'solidity'
+  const where = precompile ? 'P256VERIFY precompile, Osaka chain' : 'in Solidity'
+  const prefix = precompile ? 'signer-osaka' : 'signer'
+  await measure(`${prefix}/ecdsa`, `session ERC-20 transfer, recorded, ECDSA session key, steady${precompile ? ' (the Osaka chain\'s baseline)' : ''}`, ecdsa)
+  if (!precompile) await measure('signer/frost-2-of-3', 'session ERC-20 transfer, recorded, FROST 2-of-3 group key (FrostSignerVerifier), steady', inProcessFrostGroup(2, 3, seededRandom('bench/frost')).signer)
+  const rawKey = hexToBytes(keccak256(stringToHex('bench/p256-raw')))
+  const raw = p256SessionSigner({ publicKey: p256.getPublicKey(rawKey, false), sign: async (message) => p256.sign(message, rawKey), verification })
+  await measure(`${prefix}/p256-${verification}`, `session ERC-20 transfer, recorded, P-256 key (a WebCrypto or KMS key; ${where}), steady`, raw)
+  const passkey = softAuthenticator({}, hexToBytes(keccak256(stringToHex('bench/p256-passkey'))))
+  const webAuthn = webAuthnSessionSigner({ credential: passkey.credential, getAssertion: passkey.getAssertion, verification })
+  await measure(`${prefix}/webauthn-${verification}`, `session ERC-20 transfer, recorded, WebAuthn passkey, user verified (${where}), steady`, webAuthn)
   return cases
 }

@@ -1,6 +1,6 @@
 /**
  * Gas is deterministic on anvil: every case of `npm run bench` are measured again on a devnet of their own (fresh
- * state, the same transactions as `npm run bench`) and must equal bench/gas-snapshot.json to the unit.
+ * state, the same transactions as `npm run bench`; the P-256 precompile cases on an Osaka devnet, as there) and must equal bench/gas-snapshot.json to the unit.
  * A change that moves gas on purpose updates the snapshot with `npm run bench` in the same commit.
  */
 import { it } from 'node:test'
@@ -22,6 +22,12 @@ it('the gas of every benchmark case equals the committed snapshot', async () => 
   try {
     const target = { ...devnet, funderKey: devnet.testKeys[2]!.privateKey }
     const cases = [...(await measureOwnerPaths(target)), ...(await measureSessionPaths(target)), ...(await measurePolicyPaths(target)), ...(await measureBatchPaths(target)), ...(await measureGrantPaths(target)), ...(await measureTreePaths(target)), ...(await measureSignerPaths(target))]
+    const osaka = await startDevnet({ hardfork: 'osaka' })
+    try {
+      cases.push(...(await measureSignerPaths({ ...osaka, funderKey: osaka.testKeys[2]!.privateKey }, { precompile: true })))
+    } finally {
+      await osaka.stop()
+    }
     const committed = readFileSync(join(import.meta.dirname, '..', 'bench', 'gas-snapshot.json'), 'utf8')
     assert.deepEqual(JSON.parse(gasSnapshot(cases)), JSON.parse(committed), 'gas moved: if intended, run `npm run bench` and commit the snapshot')
   } finally {

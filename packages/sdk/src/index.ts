@@ -102,6 +102,7 @@ export { checkSessionCall, type CheckSessionCallParameters, type CheckSessionCal
 export { frostOnChainSignature, frostSignerKey } from './signers/frostOnChain.ts'
 export { ecdsaSessionSigner, sessionMessageHash, toSessionSigner, type SessionSigner } from './signers/sessionSigner.ts'
 export { frostSessionSigner, type FrostSessionSignerParameters } from './signers/frostSessionSigner.ts'
+export { p256SessionSigner, type P256SessionSignerParameters } from './signers/p256SessionSigner.ts'
 export { webCryptoSessionSigner, type WebCryptoSessionSignerParameters } from './signers/webCryptoSessionSigner.ts'
 export {
   webAuthnSessionSigner,
