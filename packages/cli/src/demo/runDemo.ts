@@ -24,6 +24,7 @@ import { distributedChapter } from './distributedChapter.ts'
 import { permissionsChapter } from './permissionsChapter.ts'
 import { pagesChapter } from './pagesChapter.ts'
 import { automationChapter } from './automationChapter.ts'
+import { p256Chapter } from './p256Chapter.ts'
 
 /** What every demo chapter gets: the devnet, clients, the reporter, and the account once it exists. */
 export type DemoContext = {
@@ -117,6 +118,8 @@ export async function runDemo(options: { serve?: boolean | undefined } = {}): Pr
     await sessionChapter(context, account)
     chapter('Policies: a trading session (swap bounds, totals, fees), an over-limit swap refused')
     await policyChapter(context, account)
+    chapter('A P-256 session key: a non-extractable WebCrypto key, approved off chain, checked on chain')
+    await p256Chapter(context, account)
     chapter('Batched sessions: approve and swap under two sessions, one userOp')
     await batchChapter(context, account)
     chapter('Distributed sessions: a 2-of-3 signer network that checks the policy before it signs')
