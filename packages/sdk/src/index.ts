@@ -32,6 +32,8 @@ export { MemorySessionStore, type SessionStore, type StoredSession } from './ses
 export { grantSessions, isSessionManagerInstalled, assertSafeSession, sessionRootCalls, type GrantSessionsParameters, type GrantSessionsReturnType } from './actions/grantSessions.ts'
 export { createSessionApproval, sessionApprovalTypedData, type CreateSessionApprovalParameters, type SessionApprovalTypedData } from './actions/createSessionApproval.ts'
 export { revokeSessions, type RevokeSessionsParameters } from './actions/revokeSessions.ts'
+export { renounceSession, renounceSessionCall, sessionRenounceHash, type RenounceSessionParameters } from './actions/renounceSession.ts'
+export { getRemainingAllowance, type GetRemainingAllowanceReturnType, type RemainingAllowance } from './actions/getRemainingAllowance.ts'
 export { getSessionStatus, type SessionStatus } from './actions/getSessionStatus.ts'
 export { SessionGasBoundTooLowError } from './errors/session.ts'
 export { SessionCallRefusedError, SessionGasRefusedError, SessionNotUsableError, SessionFormatError, UnsafeSessionError, type SessionRule } from './errors/session.ts'

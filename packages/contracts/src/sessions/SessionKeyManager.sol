@@ -67,6 +67,9 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
     uint256 private constant USER_OP_CALL_DATA = 0x60;
     uint256 private constant USER_OP_SIGNATURE = 0x100;
 
+    /// @dev Tags what a session signer signs to renounce its session: no session signing hash has this preimage.
+    bytes32 private constant RENOUNCE_TAG = keccak256("Latchkey.RenounceSession");
+
     mapping(address account => AccountSessions) private _accounts;
     mapping(bytes32 digest => mapping(address account => SessionRecord)) private _records;
 
@@ -113,6 +116,8 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
     error SessionRootMalformed(bytes32 root);
     /// @notice `account` has not installed this manager: it can neither configure it nor use its sessions.
     error SessionManagerNotInstalled(address account);
+    /// @notice A renounce not signed by the session's signer.
+    error SessionRenounceUnsigned(bytes32 digest);
 
     /**
      * @dev The EIP-712 domain of owner approvals: name "Latchkey SessionKeyManager", version "1", the chain id
@@ -191,6 +196,36 @@ contract SessionKeyManager is IERC7579Validator, CallRules, GasRules {
     function revokeAllSessions() external {
         _requireInstalled(msg.sender);
         _revokeAll(msg.sender);
+    }
+
+    /**
+     * @notice The holder of a session gives it up (a spender's renounce): from now on it is revoked for
+     * `account`, exactly as if the account had revoked it. Anyone may send this (a relayer, the holder's own
+     * EOA); what authorizes it is the session signer's signature of {renounceHash}, checked as its userOp
+     * signatures are (EIP-191 of the hash; ECDSA inline, other kinds by the session's verifier). The session
+     * must be the account's now: recorded in its current epoch, or, with `proof`, in its current root, so
+     * that no one can make an account pay the revocation-record read of root-mode uses (+2,100 gas) for a
+     * session it never granted.
+     */
+    function renounceSession(address account, bytes calldata encodedSession, bytes calldata proof, bytes calldata signature) external {
+        SessionCodec.View memory session = _scanWhole(encodedSession);
+        bytes32 digest = SessionCodec.digestOf(encodedSession, session);
+        AccountSessions storage state = _accounts[account];
+        SessionRecord storage record = _records[digest][account];
+        bool recorded = record.status == SessionTypes.STATUS_RECORDED && record.epoch == state.epoch;
+        bool inRoot = proof.length % 32 == 0 && _leadsToRoot(_proofRoot(_leaf(digest), proof), state.rootWord);
+        if (!recorded && !inRoot) revert SessionNotGranted(digest);
+        if (!_isSignedBySession(encodedSession, session, renounceHash(account, digest).toEthSignedMessageHash(), signature)) {
+            revert SessionRenounceUnsigned(digest);
+        }
+        if (inRoot) state.rootWord |= bytes32(SessionTypes.REVOKED_ONE_BY_ONE);
+        record.status = SessionTypes.STATUS_REVOKED;
+        emit SessionRevoked(account, digest);
+    }
+
+    /// @notice What a session's signer signs (as EIP-191 of these 32 bytes) to renounce it for `account`.
+    function renounceHash(address account, bytes32 digest) public view returns (bytes32) {
+        return keccak256(abi.encode(RENOUNCE_TAG, block.chainid, address(this), account, digest));
     }
 
     // ------------------------------------------------------------------ views
