@@ -16,6 +16,7 @@ import {
   frostSignerVerifierBytecode,
   gasPolicyBytecode,
   latchkeyAccountBytecode,
+  latchkeyAccount7702Bytecode,
   latchkeyAccountFactoryAbi,
   latchkeyAccountFactoryBytecode,
   ownerValidatorBytecode,
@@ -33,6 +34,8 @@ export const LATCHKEY_SALT: Hex = zeroHash
 export type LatchkeyContracts = {
   accountImplementation: Address
   accountFactory: Address
+  /** The account implementation EOAs delegate to (EIP-7702). */
+  latchkeyAccount7702: Address
   ownerValidator: Address
   sessionKeyManager: Address
   usageLimitPolicy: Address
@@ -79,6 +82,7 @@ function initCodes(factoryOwner: Address) {
       bytecode: latchkeyAccountFactoryBytecode,
       args: [implementation, factoryOwner],
     }),
+    latchkeyAccount7702: latchkeyAccount7702Bytecode,
     ownerValidator: ownerValidatorBytecode,
     sessionKeyManager: sessionKeyManagerBytecode,
     usageLimitPolicy: usageLimitPolicyBytecode,

@@ -1,4 +1,11 @@
 export { toLatchkeyAccount, MODULE_TYPE_VALIDATOR, type ToLatchkeyAccountParameters, type ToLatchkeyAccountReturnType } from './accounts/toLatchkeyAccount.ts'
+export {
+  toLatchkey7702Account,
+  delegationOf,
+  Eip7702DelegationError,
+  type ToLatchkey7702AccountParameters,
+  type ToLatchkey7702AccountReturnType,
+} from './accounts/toLatchkey7702Account.ts'
 export { latchkeyAccountAddress, type ModuleInit, type LatchkeyAccountAddressParameters } from './accounts/latchkeyAccountAddress.ts'
 export { validatorNonceKey, OWNER_NONCE_KEY } from './accounts/nonceKey.ts'
 export { accountLayouts, accountKindFromId, resolveAccountLayout, type AccountLayout, type Erc7579AccountKind } from './accounts/accountLayout.ts'

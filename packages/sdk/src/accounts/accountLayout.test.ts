@@ -8,6 +8,7 @@ const validator: Address = '0x1111111111111111111111111111111111111111'
 describe('account layouts', () => {
   it('knows the accounts by their ERC-7579 accountId, and takes any other for the OpenZeppelin layout', () => {
     assert.equal(accountKindFromId('latchkey.account.0.1.0'), 'latchkey')
+    assert.equal(accountKindFromId('latchkey.account7702.0.1.0'), 'latchkey')
     assert.equal(accountKindFromId('biconomy.nexus.1.0.0'), 'nexus')
     assert.equal(accountKindFromId('uMSA.advanced/withHook.v0.1'), 'msa')
     assert.equal(accountKindFromId('rhinestone.safe7579.v1.0.0'), 'safe7579')

@@ -28,6 +28,7 @@ export type AccountLayout = {
 /** `accountId()` (ERC-7579) of each account the SDK knows, by prefix. */
 const ACCOUNT_IDS: readonly [prefix: string, kind: Erc7579AccountKind][] = [
   ['latchkey.account.', 'latchkey'],
+  ['latchkey.account7702.', 'latchkey'],
   ['biconomy.nexus.', 'nexus'],
   ['uMSA.', 'msa'],
   ['rhinestone.safe7579.', 'safe7579'],

@@ -7,7 +7,6 @@ import {
   pad,
   stringToHex,
   concat,
-  zeroHash,
   type Address,
   type Chain,
   type Client,
@@ -19,18 +18,17 @@ import {
 import {
   entryPoint07Abi,
   entryPoint07Address,
-  getUserOperationHash,
   toSmartAccount,
   type SmartAccount,
   type SmartAccountImplementation,
 } from 'viem/account-abstraction'
 import { readContract } from 'viem/actions'
-import { signMessage as signErc7739Message, signTypedData as signErc7739TypedData } from 'viem/experimental/erc7739'
 import { latchkeyAccountFactoryAbi } from '@latchkey/contracts'
 import { InvalidParameterError } from '../errors/userOperation.ts'
 import { decodeExecute, encodeExecute } from '../erc7579/execution.ts'
 import { measuredVerificationGas } from '../userOperation/measuredVerificationGas.ts'
 import { useFixedNonceKey } from './fixedNonceKey.ts'
+import { latchkeyOwnerSigning } from './latchkeyOwnerSigning.ts'
 import { latchkeyAccountAddress, type ModuleInit } from './latchkeyAccountAddress.ts'
 import { OWNER_NONCE_KEY, validatorNonceKey } from './nonceKey.ts'
 
@@ -109,16 +107,7 @@ export async function toLatchkeyAccount(parameters: ToLatchkeyAccountParameters)
   const address = latchkeyAccountAddress({ factory, implementation, owner: owner.address, modules, salt })
   const factoryData = encodeFunctionData({ abi: latchkeyAccountFactoryAbi, functionName: 'createAccount', args: [owner.address, modules, salt] })
   const entryPoint = { abi: entryPoint07Abi, address: entryPoint07Address, version: '0.7' } as const
-  const chainId = async () => client.chain?.id ?? Number(await client.request({ method: 'eth_chainId' }))
-  // The account's EIP-712 domain (its `eip712Domain()`), known offline so that signing needs no RPC and
-  // works before deployment.
-  const verifierDomain = async () => ({
-    name: 'LatchkeyAccount',
-    version: '1',
-    chainId: await chainId(),
-    verifyingContract: address,
-    salt: zeroHash,
-  })
+  const signing = latchkeyOwnerSigning({ client, owner, address, domainName: 'LatchkeyAccount' })
   const account = await toSmartAccount({
     client,
     entryPoint,
@@ -144,39 +133,15 @@ export async function toLatchkeyAccount(parameters: ToLatchkeyAccountParameters)
       return STUB_SIGNATURE
     },
 
-    async signMessage({ message }) {
-      return signErc7739Message(client, { account: owner, message, verifierDomain: await verifierDomain() })
-    },
+    signMessage: signing.signMessage,
+    signTypedData: signing.signTypedData,
 
-    async signTypedData(typedData) {
-      const { domain, types, primaryType, message } = typedData as unknown as Parameters<typeof signErc7739TypedData>[1]
-      return signErc7739TypedData(client, {
-        account: owner,
-        domain,
-        types,
-        primaryType,
-        message,
-        verifierDomain: await verifierDomain(),
-      } as Parameters<typeof signErc7739TypedData>[1])
-    },
-
-    userOperation: parameters.verificationGas === 'bundler' ? undefined : measuredVerificationGas(client, address, (op) => signUserOperation(op)),
+    userOperation: parameters.verificationGas === 'bundler' ? undefined : measuredVerificationGas(client, address, (op) => signing.signUserOperation(op)),
 
     async signUserOperation(userOperation) {
-      return signUserOperation(userOperation)
+      return signing.signUserOperation(userOperation)
     },
   })
-
-  async function signUserOperation(userOperation: Parameters<LatchkeyAccountImplementation['signUserOperation']>[0]) {
-    const { chainId: opChainId, ...op } = userOperation
-    const userOpHash = getUserOperationHash({
-      chainId: opChainId ?? (await chainId()),
-      entryPointAddress: entryPoint.address,
-      entryPointVersion: '0.7',
-      userOperation: { ...op, sender: address },
-    })
-    return owner.signMessage({ message: { raw: userOpHash } })
-  }
 
   useFixedNonceKey(account, client, address, nonceKey)
   return account

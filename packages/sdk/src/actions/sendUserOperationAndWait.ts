@@ -57,6 +57,12 @@ export async function sendUserOperationAndWait(
     ...parameters.gas,
     ...fees,
   })) as unknown as UserOperation<'0.7'>
+  // An EIP-7702 account not yet delegated: viem prepared its authorization with a stand-in signature (for
+  // the estimate); the owner signs it now, and the bundler sends it in a type-4 transaction.
+  if (prepared.authorization && account.authorization) {
+    const { address, chainId, nonce } = prepared.authorization
+    prepared.authorization = await account.authorization.account.signAuthorization({ address, chainId, nonce })
+  }
   const signature = await account.signUserOperation(prepared)
   const userOperation = { ...prepared, signature }
   // Sent as is: viem's sendUserOperation would prepare the op again (and re-run gas sizing) when the
