@@ -16,6 +16,7 @@ import { measureGrantPaths } from './grantPaths.ts'
 import { measureTreePaths } from './treePaths.ts'
 import { measurePeerPaths } from './peerPaths.ts'
 import { measureSignerPaths } from './signerPaths.ts'
+import { measureEip7702Paths } from './eip7702Paths.ts'
 import { measureOffChain, type Timing } from './offChainTimings.ts'
 import { measureNetworkTimings } from './networkTimings.ts'
 import { measureAutomationThroughput } from './automationThroughput.ts'
@@ -63,10 +64,12 @@ try {
 } finally {
   await devnet.stop()
 }
-// The P-256 precompile (EIP-7951) needs an Osaka chain: a devnet of its own, with the ECDSA case again as its baseline.
+// The P-256 precompile (EIP-7951) and EIP-7702 accounts need a later hardfork: an Osaka devnet of its own, with the
+// ECDSA session case again as its baseline.
 const osaka = await startDevnet({ hardfork: 'osaka' })
 try {
-  const osakaCases: (GasCase & { l1CalldataGas?: number })[] = await measureSignerPaths({ ...osaka, funderKey: osaka.testKeys[2]!.privateKey }, { precompile: true })
+  const osakaTarget = { ...osaka, funderKey: osaka.testKeys[2]!.privateKey }
+  const osakaCases: (GasCase & { l1CalldataGas?: number })[] = [...(await measureSignerPaths(osakaTarget, { precompile: true })), ...(await measureEip7702Paths(osakaTarget))]
   const client = createPublicClient({ chain: osaka.chain, transport: http(osaka.rpcUrl) })
   for (const c of osakaCases) {
     if (c.transactionHash) c.l1CalldataGas = calldataGas((await client.getTransaction({ hash: c.transactionHash })).input)
@@ -190,6 +193,13 @@ const signerTable = [
   `- A FROST group key instead of an ECDSA key costs ${signed(gas('signer/frost-2-of-3') - gas('signer/ecdsa'))} gas per userOp (the verifier call, the challenge's three SHA-256, the longer key and signature in calldata).`,
   `- A P-256 key costs ${signed(gas('signer/p256-solidity') - gas('signer/ecdsa'))} gas per userOp with the curve in Solidity (OpenZeppelin's P256, on every chain), and ${signed(gas('signer-osaka/p256-precompile') - gas('signer-osaka/ecdsa'))} with the precompile, against ECDSA on the same chain.`,
   `- A passkey (WebAuthn: the client data's type and challenge, the flags, two SHA-256, the assertion in calldata) costs ${signed(gas('signer/webauthn-solidity') - gas('signer/ecdsa'))} in Solidity and ${signed(gas('signer-osaka/webauthn-precompile') - gas('signer-osaka/ecdsa'))} with the precompile.`,
+  '',
+  'An EOA on LatchkeyAccount7702 (EIP-7702), on the same Osaka chain (bench/eip7702Paths.ts):',
+  '',
+  ...header,
+  ...rows('eip7702/'),
+  '',
+  `- A session transfer on the EIP-7702 account costs ${signed(gas('eip7702/session-steady') - gas('signer-osaka/ecdsa'))} gas against the same on a LatchkeyAccount clone on that chain: the clone's EIP-1167 DELEGATECALL hop is replaced by EIP-7702's delegation, which the EVM resolves when the account is called.`,
 ].join('\n')
 
 const depth = (d: number) => get(`tree/depth-${d}`)

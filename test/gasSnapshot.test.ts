@@ -1,6 +1,6 @@
 /**
  * Gas is deterministic on anvil: every case of `npm run bench` are measured again on a devnet of their own (fresh
- * state, the same transactions as `npm run bench`; the P-256 precompile cases on an Osaka devnet, as there) and must equal bench/gas-snapshot.json to the unit.
+ * state, the same transactions as `npm run bench`; the P-256 precompile and EIP-7702 cases on an Osaka devnet, as there) and must equal bench/gas-snapshot.json to the unit.
  * A change that moves gas on purpose updates the snapshot with `npm run bench` in the same commit.
  */
 import { it } from 'node:test'
@@ -15,6 +15,7 @@ import { measureBatchPaths } from '../bench/batchPaths.ts'
 import { measureGrantPaths } from '../bench/grantPaths.ts'
 import { measureTreePaths } from '../bench/treePaths.ts'
 import { measureSignerPaths } from '../bench/signerPaths.ts'
+import { measureEip7702Paths } from '../bench/eip7702Paths.ts'
 import { gasSnapshot } from '../bench/gasSnapshot.ts'
 
 it('the gas of every benchmark case equals the committed snapshot', async () => {
@@ -24,7 +25,8 @@ it('the gas of every benchmark case equals the committed snapshot', async () => 
     const cases = [...(await measureOwnerPaths(target)), ...(await measureSessionPaths(target)), ...(await measurePolicyPaths(target)), ...(await measureBatchPaths(target)), ...(await measureGrantPaths(target)), ...(await measureTreePaths(target)), ...(await measureSignerPaths(target))]
     const osaka = await startDevnet({ hardfork: 'osaka' })
     try {
-      cases.push(...(await measureSignerPaths({ ...osaka, funderKey: osaka.testKeys[2]!.privateKey }, { precompile: true })))
+      const osakaTarget = { ...osaka, funderKey: osaka.testKeys[2]!.privateKey }
+      cases.push(...(await measureSignerPaths(osakaTarget, { precompile: true })), ...(await measureEip7702Paths(osakaTarget)))
     } finally {
       await osaka.stop()
     }
