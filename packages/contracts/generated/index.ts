@@ -16,6 +16,7 @@ export { latchkeyAccountFactoryAbi, latchkeyAccountFactoryBytecode } from './Lat
 export { ownerValidatorAbi, ownerValidatorBytecode } from './OwnerValidator.ts'
 export { p256SignerVerifierAbi, p256SignerVerifierBytecode } from './P256SignerVerifier.ts'
 export { sessionKeyManagerAbi, sessionKeyManagerBytecode } from './SessionKeyManager.ts'
+export { sessionTypedDataValidatorAbi, sessionTypedDataValidatorBytecode } from './SessionTypedDataValidator.ts'
 export { streamPolicyAbi, streamPolicyBytecode } from './StreamPolicy.ts'
 export { usageLimitPolicyAbi, usageLimitPolicyBytecode } from './UsageLimitPolicy.ts'
 export { deterministicAddresses } from './deterministicAddresses.ts'

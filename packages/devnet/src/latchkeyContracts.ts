@@ -22,6 +22,7 @@ import {
   ownerValidatorBytecode,
   p256SignerVerifierBytecode,
   sessionKeyManagerBytecode,
+  sessionTypedDataValidatorBytecode,
   streamPolicyBytecode,
   usageLimitPolicyBytecode,
 } from '@latchkey/contracts'
@@ -48,6 +49,8 @@ export type LatchkeyContracts = {
   frostSignerVerifier: Address
   /** Verifies P-256 session signatures: raw (WebCrypto) keys and WebAuthn passkeys, with the precompile or in Solidity. */
   p256SignerVerifier: Address
+  /** Scoped ERC-1271 for sessions: typed data of listed domains and types only, ERC-7739-bound to the account. */
+  sessionTypedDataValidator: Address
   /** A 6-decimals ERC-20 anyone may mint ("USDC" in the demos). */
   demoToken: Address
   /** A second demo ERC-20 ("WETH" in the demos; also 6 decimals). */
@@ -92,6 +95,7 @@ function initCodes(factoryOwner: Address) {
     streamPolicy: streamPolicyBytecode,
     frostSignerVerifier: frostSignerVerifierBytecode,
     p256SignerVerifier: p256SignerVerifierBytecode,
+    sessionTypedDataValidator: sessionTypedDataValidatorBytecode,
     demoToken: encodeDeployData({ abi: demoTokenAbi, bytecode: demoTokenBytecode, args: ['Latchkey Demo USD', 'LKUSD'] }),
     demoWeth: encodeDeployData({ abi: demoTokenAbi, bytecode: demoTokenBytecode, args: ['Latchkey Demo Wrapped Ether', 'LKWETH'] }),
     demoCounter: demoCounterBytecode,

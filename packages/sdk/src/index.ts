@@ -40,6 +40,14 @@ export { grantSessions, isSessionManagerInstalled, assertSafeSession, sessionRoo
 export { createSessionApproval, sessionApprovalTypedData, type CreateSessionApprovalParameters, type SessionApprovalTypedData } from './actions/createSessionApproval.ts'
 export { revokeSessions, type RevokeSessionsParameters } from './actions/revokeSessions.ts'
 export { renounceSession, renounceSessionCall, sessionRenounceHash, type RenounceSessionParameters } from './actions/renounceSession.ts'
+export {
+  signTypedDataWithSession,
+  sessionTypedDataHash,
+  encodeSessionTypedDataSignature,
+  TypedDataOutOfScopeError,
+  type SignTypedDataWithSessionParameters,
+} from './actions/signTypedDataWithSession.ts'
+export { typedDataPermission, typedDataContentsDescr, typedDataScopeOf, typedDataScopePair, TYPED_DATA_SELECTOR, type TypedDataScopeEntry } from './typedData/typedDataScope.ts'
 export { getRemainingAllowance, type GetRemainingAllowanceReturnType, type RemainingAllowance } from './actions/getRemainingAllowance.ts'
 export { getSessionStatus, type SessionStatus } from './actions/getSessionStatus.ts'
 export { SessionGasBoundTooLowError } from './errors/session.ts'

@@ -6,6 +6,7 @@ import { sessionKeyManagerAbi } from '@latchkey/contracts'
 import { accountLayouts, resolveAccountLayout, type AccountLayout, type Erc7579AccountKind } from '../accounts/accountLayout.ts'
 import { describeInstalledModule, erc7579ModuleConfigAbi, installedModule, type InstalledModuleAnswer } from '../erc7579/moduleConfig.ts'
 import { UnsafeSessionError } from '../errors/session.ts'
+import { typedDataScopeOf } from '../typedData/typedDataScope.ts'
 import { InvalidParameterError } from '../errors/userOperation.ts'
 import { assertSessionGasUsable } from '../sessions/assertSessionGasUsable.ts'
 import { buildSessionTree } from '../sessions/merkleTree.ts'
@@ -50,6 +51,9 @@ export async function assertSafeSession(client: AnyClient, sessions: Session | r
       if (target === account.toLowerCase()) throw new UnsafeSessionError(i, p.target, 'it targets the account itself (its configuration)')
       if (target === manager.toLowerCase()) throw new UnsafeSessionError(i, p.target, 'it targets the session manager')
       if (target === ANY_TARGET || !deployed) continue
+      // A typed-data permission names its signature module as target only to carry the scope: no call can use
+      // it (the manager refuses calls to installed modules, and the module has no function of that selector).
+      if (p.valueLimit === 0n && typedDataScopeOf(p, p.target) !== undefined) continue
       const key = `${target}/${p.selector.toLowerCase()}`
       if (!moduleTypes.has(key)) moduleTypes.set(key, installedModule(client, account, p.target, p.selector))
       const answer = await moduleTypes.get(key)

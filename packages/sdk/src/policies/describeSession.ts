@@ -10,6 +10,7 @@ import { decodeErc20PolicyConfig } from './erc20PolicyConfig.ts'
 import { decodeGasPolicyConfig } from './gasPolicyConfig.ts'
 import { decodeStreamPolicyConfig } from './streamPolicy.ts'
 import { P256_OPTIONS } from '../signers/p256SignerKey.ts'
+import { typedDataScopeOf } from '../typedData/typedDataScope.ts'
 
 /** The policy modules `describeSession` recognises, by address. */
 export type DescribeSessionModules = {
@@ -99,6 +100,9 @@ function sessionWarnings(session: Session, book: AddressBook, modules: DescribeS
       } catch {
         readable = false
       }
+    } else if (typedDataScopeOf(permission, permission.target) !== undefined) {
+      // A typed-data permission (scoped ERC-1271): no call can use it, but its scope stops at the type.
+      warnings.push(`WARNING: ${n} lets the session sign typed data of the listed domains and types with any field values (a Permit2 PermitSingle of any token, amount and spender, say): keep such sessions short, and list a narrow domain where there is one.`)
     } else if (!same(permission.policy, zeroAddress) && !same(permission.policy, modules.usageLimitPolicy)) {
       warnings.push(`WARNING: ${n} is checked by a policy module this SDK does not know (${permission.policy}): its rules are not shown.`)
     }
@@ -169,6 +173,11 @@ function describeWindow(session: Session, now: number | undefined): string[] {
 
 /** The permission's head line (contract, function, value), then its policy's lines. */
 function describePermission(permission: Permission, book: AddressBook, modules: DescribeSessionModules): string[] {
+  const scope = typedDataScopeOf(permission, permission.target)
+  if (scope !== undefined) {
+    const pairs = scope.map(([domain, type]) => `domain ${shortHex(domain)}, type ${shortHex(type)}`)
+    return [`Sign EIP-712 typed data for the account (ERC-1271 through ${book.contract(permission.target)}, bound to this account), only: ${pairs.join('; ') || 'nothing (an empty scope)'}`]
+  }
   const policy = permission.policy.toLowerCase()
   const value = permission.valueLimit === 0n ? 'no ETH' : `up to ${formatEther(permission.valueLimit)} ETH per call`
   if (policy === modules.erc20Policy.toLowerCase() && permission.selector.toLowerCase() === ANY_SELECTOR) {
