@@ -147,7 +147,7 @@ describe('session grant JSON', () => {
   })
 })
 
-describe('the worked example of docs/sessions.md §10', () => {
+describe('the worked example of docs/sessions.md §11', () => {
   it('has the encoding size, digest, leaf, root and struct hash the spec gives', () => {
     const session: Session = {
       signerVerifier: zeroAddress,
