@@ -14,6 +14,7 @@ import {
   gasPolicyBytecode,
   latchkeyAccountBytecode,
   ownerValidatorBytecode,
+  multichainApprovalValidatorBytecode,
   p256SignerVerifierBytecode,
   sessionKeyManagerBytecode,
   usageLimitPolicyBytecode,
@@ -46,6 +47,7 @@ describe('OP-012 in the bytecode of validation-path contracts', () => {
     FrostSignerVerifier: frostSignerVerifierBytecode,
     P256SignerVerifier: p256SignerVerifierBytecode,
     OwnerValidator: ownerValidatorBytecode,
+    MultichainApprovalValidator: multichainApprovalValidatorBytecode,
     LatchkeyAccount: latchkeyAccountBytecode,
   }
   for (const [name, bytecode] of Object.entries(contracts)) {

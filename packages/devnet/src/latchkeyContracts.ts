@@ -20,6 +20,7 @@ import {
   latchkeyAccountFactoryAbi,
   latchkeyAccountFactoryBytecode,
   ownerValidatorBytecode,
+  multichainApprovalValidatorBytecode,
   p256SignerVerifierBytecode,
   sessionKeyManagerBytecode,
   sessionTypedDataValidatorBytecode,
@@ -51,6 +52,8 @@ export type LatchkeyContracts = {
   p256SignerVerifier: Address
   /** Scoped ERC-1271 for sessions: typed data of listed domains and types only, ERC-7739-bound to the account. */
   sessionTypedDataValidator: Address
+  /** One owner signature approving sessions on several chains (a Merkle root of per-chain approvals). */
+  multichainApprovalValidator: Address
   /** A 6-decimals ERC-20 anyone may mint ("USDC" in the demos). */
   demoToken: Address
   /** A second demo ERC-20 ("WETH" in the demos; also 6 decimals). */
@@ -96,6 +99,7 @@ function initCodes(factoryOwner: Address) {
     frostSignerVerifier: frostSignerVerifierBytecode,
     p256SignerVerifier: p256SignerVerifierBytecode,
     sessionTypedDataValidator: sessionTypedDataValidatorBytecode,
+    multichainApprovalValidator: multichainApprovalValidatorBytecode,
     demoToken: encodeDeployData({ abi: demoTokenAbi, bytecode: demoTokenBytecode, args: ['Latchkey Demo USD', 'LKUSD'] }),
     demoWeth: encodeDeployData({ abi: demoTokenAbi, bytecode: demoTokenBytecode, args: ['Latchkey Demo Wrapped Ether', 'LKWETH'] }),
     demoCounter: demoCounterBytecode,

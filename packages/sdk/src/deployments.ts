@@ -17,6 +17,7 @@ export const latchkeyModules = {
   frostSignerVerifier: deterministicAddresses.frostSignerVerifier,
   p256SignerVerifier: deterministicAddresses.p256SignerVerifier,
   sessionTypedDataValidator: deterministicAddresses.sessionTypedDataValidator,
+  multichainApprovalValidator: deterministicAddresses.multichainApprovalValidator,
   /** The account implementation EOAs delegate to (EIP-7702); not a module. */
   latchkeyAccount7702: deterministicAddresses.latchkeyAccount7702,
 } as const satisfies Record<string, Address>

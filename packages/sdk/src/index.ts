@@ -48,6 +48,12 @@ export {
   type SignTypedDataWithSessionParameters,
 } from './actions/signTypedDataWithSession.ts'
 export { typedDataPermission, typedDataContentsDescr, typedDataScopeOf, typedDataScopePair, TYPED_DATA_SELECTOR, type TypedDataScopeEntry } from './typedData/typedDataScope.ts'
+export {
+  createMultichainSessionApproval,
+  multichainApprovalInstallCall,
+  multichainApprovalTypedData,
+  type MultichainSessionEntry,
+} from './actions/createMultichainSessionApproval.ts'
 export { getRemainingAllowance, type GetRemainingAllowanceReturnType, type RemainingAllowance } from './actions/getRemainingAllowance.ts'
 export { getSessionStatus, type SessionStatus } from './actions/getSessionStatus.ts'
 export { SessionGasBoundTooLowError } from './errors/session.ts'
