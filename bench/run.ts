@@ -17,6 +17,7 @@ import { measureTreePaths } from './treePaths.ts'
 import { measurePeerPaths } from './peerPaths.ts'
 import { measureSignerPaths } from './signerPaths.ts'
 import { measureEip7702Paths } from './eip7702Paths.ts'
+import { measureMultichainPaths } from './multichainPaths.ts'
 import { measureOffChain, type Timing } from './offChainTimings.ts'
 import { measureNetworkTimings } from './networkTimings.ts'
 import { measureAutomationThroughput } from './automationThroughput.ts'
@@ -55,6 +56,7 @@ try {
     ...(await measureGrantPaths(target)),
     ...(await measureTreePaths(target)),
     ...(await measureSignerPaths(target)),
+    ...(await measureMultichainPaths(target)),
     ...(await measurePeerPaths(target)),
   ]
   const client = createPublicClient({ chain: devnet.chain, transport: http(devnet.rpcUrl) })
@@ -176,6 +178,7 @@ const grantTable = [
   ...header,
   ...rows('grant/'),
   '',
+  `- A multichain approval's first use costs ${signed(gas('grant/multichain-enable-and-use') - gas('session/enable-and-use'))} against a one-chain approval's (the module's proof and owner check through the account's ERC-1271, in place of ERC-7739's).`,
   `- Granting 100 sessions costs what granting 1 does (${signed(gas('grant/root-100-sessions') - gas('grant/root-1-session'))}): one root in one slot, whatever the tree.`,
 ].join('\n')
 

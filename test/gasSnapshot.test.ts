@@ -16,13 +16,14 @@ import { measureGrantPaths } from '../bench/grantPaths.ts'
 import { measureTreePaths } from '../bench/treePaths.ts'
 import { measureSignerPaths } from '../bench/signerPaths.ts'
 import { measureEip7702Paths } from '../bench/eip7702Paths.ts'
+import { measureMultichainPaths } from '../bench/multichainPaths.ts'
 import { gasSnapshot } from '../bench/gasSnapshot.ts'
 
 it('the gas of every benchmark case equals the committed snapshot', async () => {
   const devnet = await startDevnet()
   try {
     const target = { ...devnet, funderKey: devnet.testKeys[2]!.privateKey }
-    const cases = [...(await measureOwnerPaths(target)), ...(await measureSessionPaths(target)), ...(await measurePolicyPaths(target)), ...(await measureBatchPaths(target)), ...(await measureGrantPaths(target)), ...(await measureTreePaths(target)), ...(await measureSignerPaths(target))]
+    const cases = [...(await measureOwnerPaths(target)), ...(await measureSessionPaths(target)), ...(await measurePolicyPaths(target)), ...(await measureBatchPaths(target)), ...(await measureGrantPaths(target)), ...(await measureTreePaths(target)), ...(await measureSignerPaths(target)), ...(await measureMultichainPaths(target))]
     const osaka = await startDevnet({ hardfork: 'osaka' })
     try {
       const osakaTarget = { ...osaka, funderKey: osaka.testKeys[2]!.privateKey }
