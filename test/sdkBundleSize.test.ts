@@ -10,8 +10,8 @@ import { join } from 'node:path'
 import { measureSdkBundle, SDK_BUNDLE_ENTRIES } from '../bench/sdkBundleSize.ts'
 
 const BUDGET_GZIPPED_BYTES: Record<keyof typeof SDK_BUNDLE_ENTRIES, number> = {
-  'everything the SDK exports': 91 * 1024,
-  'a page acting under a session (toSessionAccount, parseSessionGrant, sendUserOperationAndWait)': 27 * 1024,
+  'everything the SDK exports': 101 * 1024,
+  'a page acting under a session (toSessionAccount, parseSessionGrant, sendUserOperationAndWait)': 29 * 1024,
 }
 
 describe('the SDK in a browser bundle', () => {

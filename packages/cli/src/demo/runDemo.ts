@@ -118,7 +118,7 @@ export async function runDemo(options: { serve?: boolean | undefined } = {}): Pr
     await sessionChapter(context, account)
     chapter('Policies: a trading session (swap bounds, totals, fees), an over-limit swap refused')
     await policyChapter(context, account)
-    chapter('A P-256 session key: a non-extractable WebCrypto key, approved off chain, checked on chain')
+    chapter('A P-256 session key: a non-extractable WebCrypto key, approved off chain, checked on chain, renounced by its holder')
     await p256Chapter(context, account)
     chapter('Batched sessions: approve and swap under two sessions, one userOp')
     await batchChapter(context, account)
