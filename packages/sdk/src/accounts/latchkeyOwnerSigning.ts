@@ -1,6 +1,9 @@
-import { zeroHash, type Address, type Chain, type Client, type Hex, type JsonRpcAccount, type LocalAccount, type Transport } from 'viem'
+import { concat, keccak256, pad, stringToHex, zeroHash, type Address, type Chain, type Client, type Hex, type JsonRpcAccount, type LocalAccount, type Transport } from 'viem'
 import { entryPoint07Address, getUserOperationHash, type UserOperation } from 'viem/account-abstraction'
 import { signMessage as signErc7739Message, signTypedData as signErc7739TypedData } from 'viem/experimental/erc7739'
+
+/** A stand-in owner signature with the real one's length and a low s, so that estimation runs the real code path. */
+export const OWNER_STUB_SIGNATURE = concat([keccak256(stringToHex('latchkey stub signature')), pad('0x01'), '0x1b'])
 
 type OwnerSigningParameters = {
   client: Client<Transport, Chain | undefined, JsonRpcAccount | LocalAccount | undefined>

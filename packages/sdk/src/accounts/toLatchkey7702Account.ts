@@ -1,4 +1,4 @@
-import { concat, keccak256, pad, size, slice, stringToHex, type Address, type Chain, type Client, type Hex, type JsonRpcAccount, type LocalAccount, type Transport } from 'viem'
+import { size, slice, type Address, type Chain, type Client, type Hex, type JsonRpcAccount, type LocalAccount, type Transport } from 'viem'
 import { entryPoint07Abi, entryPoint07Address, toSmartAccount, type SmartAccount, type SmartAccountImplementation } from 'viem/account-abstraction'
 import { getCode } from 'viem/actions'
 import type { PrivateKeyAccount } from 'viem/accounts'
@@ -7,7 +7,7 @@ import { LatchkeyError } from '../errors/LatchkeyError.ts'
 import { decodeExecute, encodeExecute } from '../erc7579/execution.ts'
 import { measuredVerificationGas } from '../userOperation/measuredVerificationGas.ts'
 import { useFixedNonceKey } from './fixedNonceKey.ts'
-import { latchkeyOwnerSigning } from './latchkeyOwnerSigning.ts'
+import { latchkeyOwnerSigning, OWNER_STUB_SIGNATURE } from './latchkeyOwnerSigning.ts'
 import { validatorNonceKey } from './nonceKey.ts'
 
 export type ToLatchkey7702AccountParameters = {
@@ -47,8 +47,6 @@ export class Eip7702DelegationError extends LatchkeyError {
   }
 }
 
-/** A stub with the real signature's length and a low s, so estimation runs the real code path. */
-const STUB_SIGNATURE = concat([keccak256(stringToHex('latchkey stub signature')), pad('0x01'), '0x1b'])
 /** EIP-7702's delegation designator: `0xef0100 ‖ address`. */
 const DESIGNATOR = '0xef0100'
 
@@ -104,7 +102,7 @@ export async function toLatchkey7702Account(parameters: ToLatchkey7702AccountPar
       return { factory: undefined, factoryData: undefined }
     },
     async getStubSignature() {
-      return STUB_SIGNATURE
+      return OWNER_STUB_SIGNATURE
     },
     signMessage: signing.signMessage,
     signTypedData: signing.signTypedData,

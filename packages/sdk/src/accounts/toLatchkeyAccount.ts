@@ -2,11 +2,8 @@ import {
   encodeAbiParameters,
   encodeFunctionData,
   isAddress,
-  keccak256,
   numberToHex,
   pad,
-  stringToHex,
-  concat,
   type Address,
   type Chain,
   type Client,
@@ -28,7 +25,7 @@ import { InvalidParameterError } from '../errors/userOperation.ts'
 import { decodeExecute, encodeExecute } from '../erc7579/execution.ts'
 import { measuredVerificationGas } from '../userOperation/measuredVerificationGas.ts'
 import { useFixedNonceKey } from './fixedNonceKey.ts'
-import { latchkeyOwnerSigning } from './latchkeyOwnerSigning.ts'
+import { latchkeyOwnerSigning, OWNER_STUB_SIGNATURE } from './latchkeyOwnerSigning.ts'
 import { latchkeyAccountAddress, type ModuleInit } from './latchkeyAccountAddress.ts'
 import { OWNER_NONCE_KEY, validatorNonceKey } from './nonceKey.ts'
 
@@ -71,8 +68,6 @@ export type LatchkeyAccountImplementation = SmartAccountImplementation<
 
 export type ToLatchkeyAccountReturnType = SmartAccount<LatchkeyAccountImplementation>
 
-/** A stub with the real signature's length and a low s, so estimation runs the real code path. */
-const STUB_SIGNATURE = concat([keccak256(stringToHex('latchkey stub signature')), pad('0x01'), '0x1b'])
 
 /**
  * A viem `SmartAccount` for the Latchkey reference account (an ERC-7579 account on EntryPoint v0.7),
@@ -130,7 +125,7 @@ export async function toLatchkeyAccount(parameters: ToLatchkeyAccountParameters)
     },
 
     async getStubSignature() {
-      return STUB_SIGNATURE
+      return OWNER_STUB_SIGNATURE
     },
 
     signMessage: signing.signMessage,
