@@ -12,6 +12,9 @@ import { demoCounterAbi, latchkeyAccountAbi } from '@latchkey/contracts'
 import {
   createSession,
   describeSession,
+  encodeExecute,
+  sessionApprovalTypedData,
+  sessionDigest,
   encodeSessionTypedDataSignature,
   erc7579ModuleConfigAbi,
   grantSessions,
@@ -28,7 +31,8 @@ import {
 } from '@latchkey/sdk'
 import { createWalletClient, http } from 'viem'
 import { useDevnet, type DevnetFixture } from './fixtures/devnet.ts'
-import { deployedOwnerAccount } from './fixtures/sessions.ts'
+import { countData, deployedOwnerAccount } from './fixtures/sessions.ts'
+import { assertRefusedInValidation, sessionOpByHand, submitAsOwnBundler } from './fixtures/ownBundler.ts'
 
 let devnet: DevnetFixture
 before(async () => {
@@ -172,5 +176,29 @@ describe('describeSession of a typed-data permission', () => {
     assert.match(text, /^1\. Sign EIP-712 typed data for the account \(ERC-1271 through .*, bound to this account\), only: domain 0x[0-9a-f]+…[0-9a-f]+ \(32 bytes\), type 0x/m)
     assert.doesNotMatch(text, /does not know/)
     assert.match(text, /WARNING: permission 1 lets the session sign typed data of the listed domains and types with any field values/)
+  })
+})
+
+describe('a typed-data scope cannot reach the account itself', () => {
+  it("a session scoped to the manager's ApproveSession cannot approve a new session (the module answers no validator of the account)", async () => {
+    const owner = await deployedOwnerAccount(devnet)
+    const install = encodeFunctionData({ abi: erc7579ModuleConfigAbi, functionName: 'installModule', args: [1n, devnet.contracts.sessionTypedDataValidator, '0x'] })
+    await sendUserOperationAndWait(devnet.bundlerClient, { account: owner, calls: [{ to: owner.address, data: install }] })
+    // A scope a careless owner could be talked into: the manager's own approval type in its own domain.
+    const attacker = privateKeyToAccount(generatePrivateKey())
+    const wanted = createSession({ signer: attacker.address, validFor: 3600, permissions: [permission({ target: devnet.contracts.demoCounter, abi: demoCounterAbi, functionName: 'count' })] })
+    const epoch = 0n
+    const approval = sessionApprovalTypedData(devnet.chainId, devnet.contracts.sessionKeyManager, owner.address, epoch, wanted)
+    const scoped = createSession({ signer: attacker.address, validFor: 3600, permissions: [typedDataPermission({ scope: [{ domain: approval.domain!, types: approval.types, primaryType: 'ApproveSession' }] })] })
+    const { grants } = await grantSessions(devnet.bundlerClient, { account: owner, manager: devnet.contracts.sessionKeyManager, sessions: [scoped] })
+    // The session signs the approval of `wanted` in scope; offered as the owner's approval, the manager refuses it.
+    const signature = await signTypedDataWithSession(devnet.publicClient, { grant: grants[0]!, signer: attacker, typedData: approval as TypedDataDefinition })
+    const forged: SessionGrant = { chainId: devnet.chainId, account: owner.address, manager: devnet.contracts.sessionKeyManager, session: wanted, digest: sessionDigest(wanted), grant: { type: 'approval', epoch, approval: signature } }
+    const op = await sessionOpByHand(devnet, { grant: forged, signer: attacker, callData: encodeExecute([{ to: devnet.contracts.demoCounter, data: countData }]), permissionIndices: [0], declaredTime: Number((await devnet.publicClient.getBlock()).timestamp) })
+    assertRefusedInValidation(await submitAsOwnBundler(devnet, op), /SessionApprovalInvalid/)
+    // Asked by the manager (an installed validator) the module says no; asked by an application it would say yes.
+    const asManager = await devnet.publicClient.readContract({ account: devnet.contracts.sessionKeyManager, address: owner.address, abi: latchkeyAccountAbi, functionName: 'isValidSignature', args: [hashTypedData(approval as TypedDataDefinition), signature] })
+    assert.equal(asManager, '0xffffffff')
+    assert.equal(await verdict(owner.address, approval as TypedDataDefinition, signature), MAGIC)
   })
 })

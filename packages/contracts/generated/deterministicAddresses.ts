@@ -19,7 +19,7 @@ export const deterministicAddresses = {
   ownerValidator: '0x54a9C1f1F6CD64Ce8F1074204Ad4Af577f95e243',
   p256SignerVerifier: '0x0eFc6BD79152867E364329754a388b06f8616262',
   sessionKeyManager: '0xc4619972373A87d4715782Ea37B3255BbB0AFcb7',
-  sessionTypedDataValidator: '0xD47993966e73Ce619711d8D3c9a9d8aDee51d989',
+  sessionTypedDataValidator: '0x8B0945c2af3C0DDC822E5715D24f722515F6380a',
   streamPolicy: '0x7563C75a050d46d3849a8027A30736705C411f5A',
   usageLimitPolicy: '0x44b107ecd738B9cB52bB1875edE63e14Cf725E41',
 } as const

@@ -43,6 +43,8 @@ interface ISessionGrants {
  * chain. Checked, failing closed: the session is the account's now (recorded in the current epoch, or in the
  * current root) and not revoked; its window holds now; the pair is in its scope; `hash` is the application's
  * typed-data hash of those contents; the signature is the session signer's (ECDSA, or the session's verifier).
+ * It never answers a request made by the account itself or by a validator installed on it (the manager asking
+ * about an owner approval, say), whatever the scope lists.
  */
 contract SessionTypedDataValidator is IERC7579Validator {
     using MessageHashUtils for bytes32;
@@ -72,7 +74,10 @@ contract SessionTypedDataValidator is IERC7579Validator {
     }
 
     /// @inheritdoc IERC7579Validator
-    function isValidSignatureWithSender(address, bytes32 hash, bytes calldata data) external view returns (bytes4) {
+    function isValidSignatureWithSender(address sender, bytes32 hash, bytes calldata data) external view returns (bytes4) {
+        // A session's signature serves applications, never the account itself or its own modules: otherwise a
+        // scope naming the manager's `ApproveSession` would let a session approve new sessions for the account.
+        if (sender == msg.sender || _isInstalledValidator(msg.sender, sender)) return INVALID;
         (bool ok, address manager, bytes calldata session, bytes calldata proof, bytes calldata nested) = _parts(data);
         if (!ok || !_isInstalledValidator(msg.sender, manager)) return INVALID;
         SessionCodec.View memory view_ = SessionCodec.scan(session, 0);
