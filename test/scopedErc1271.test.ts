@@ -6,7 +6,7 @@
  */
 import { describe, it, before } from 'node:test'
 import assert from 'node:assert/strict'
-import { concat, encodeFunctionData, hashTypedData, type Address, type Hex, type TypedDataDefinition } from 'viem'
+import { concat, domainSeparator, encodeAbiParameters, encodeFunctionData, encodePacked, hashStruct, hashTypedData, keccak256, parseAbi, parseAbiParameters, size, stringToHex, type Address, type Hex, type TypedDataDefinition } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { demoCounterAbi, latchkeyAccountAbi } from '@latchkey/contracts'
 import {
@@ -15,7 +15,10 @@ import {
   encodeExecute,
   sessionApprovalTypedData,
   sessionDigest,
+  encodeSession,
   encodeSessionTypedDataSignature,
+  typedDataContentsDescr,
+  typedDataEncodedFields,
   erc7579ModuleConfigAbi,
   grantSessions,
   permission,
@@ -86,9 +89,40 @@ async function scopedSession(options: { install?: boolean; scoped?: boolean } = 
 
 /** What an attacker holding the session key writes: the SDK's hash and encoding, without its scope check. */
 async function byHand(grant: SessionGrant, key: ReturnType<typeof privateKeyToAccount>, typedData: TypedDataDefinition, overrides: Partial<{ manager: Address }> = {}) {
-  const hash = await sessionTypedDataHash(devnet.publicClient, grant.account, typedData)
+  const hash = await sessionTypedDataHash(devnet.publicClient, grant, typedData)
   const signature = await key.signMessage({ message: { raw: hash } })
   return encodeSessionTypedDataSignature({ grant: { ...grant, ...overrides }, typedData, signature })
+}
+
+/**
+ * An attacker's signature for `actual` contents that names the type of `named` (in scope) in ERC-7739's
+ * contentsDescr, with the nested hash computed for that pairing, as the holder of the key can do.
+ */
+async function mislabelled(grant: SessionGrant, key: ReturnType<typeof privateKeyToAccount>, actual: TypedDataDefinition, named: TypedDataDefinition) {
+  const t = actual as unknown as { domain: Record<string, unknown>; types: Record<string, readonly { name: string; type: string }[]>; primaryType: string; message: Record<string, unknown> }
+  const n = named as unknown as typeof t
+  const appSeparator = domainSeparator({ domain: t.domain })
+  const contentsHash = hashStruct({ data: t.message, types: t.types, primaryType: t.primaryType } as Parameters<typeof hashStruct>[0])
+  const descr = typedDataContentsDescr({ types: n.types, primaryType: n.primaryType })
+  const contentsType = descr.slice(0, descr.length - n.primaryType.length)
+  const [, name, version, chainId, verifyingContract, salt] = await devnet.publicClient.readContract({
+    address: grant.account,
+    abi: parseAbi(['function eip712Domain() view returns (bytes1, string, string, uint256, address, bytes32, uint256[])']),
+    functionName: 'eip712Domain',
+  })
+  const typeHash = keccak256(stringToHex(`TypedDataSign(${n.primaryType} contents,string name,string version,uint256 chainId,address verifyingContract,bytes32 salt)${contentsType}`))
+  const structHash = keccak256(
+    encodeAbiParameters(parseAbiParameters('bytes32, bytes32, bytes32, bytes32, uint256, address, bytes32'), [typeHash, contentsHash, keccak256(stringToHex(name)), keccak256(stringToHex(version)), chainId, verifyingContract, salt]),
+  )
+  const nestedHash = keccak256(concat(['0x1901', appSeparator, structHash]))
+  const signature = await key.signMessage({ message: { raw: keccak256(encodeAbiParameters(parseAbiParameters('bytes32, bytes32'), [grant.digest, nestedHash])) } })
+  const nested = encodePacked(['bytes', 'bytes32', 'bytes32', 'bytes', 'uint16'], [signature, appSeparator, contentsHash, stringToHex(descr), size(stringToHex(descr))])
+  const fields = typedDataEncodedFields(t.types, t.primaryType, t.message)
+  const proof = grant.grant.type === 'root' ? concat(['0x', ...grant.grant.proof]) : '0x'
+  return concat([
+    devnet.contracts.sessionTypedDataValidator,
+    encodeAbiParameters(parseAbiParameters('address, bytes, bytes, bytes, bytes'), [grant.manager, encodeSession(grant.session), proof, nested, fields]),
+  ])
 }
 
 describe('scoped ERC-1271: a session signs typed data only within its scope', () => {
@@ -103,6 +137,9 @@ describe('scoped ERC-1271: a session signs typed data only within its scope', ()
       await assert.rejects(signTypedDataWithSession(devnet.publicClient, { grant, signer: key, typedData: outside }), (error: unknown) => error instanceof TypedDataOutOfScopeError && error.rule === 'typed-data-scope')
       assert.equal(await verdict(owner.address, outside, await byHand(grant, key, outside)), '0xffffffff')
     }
+    // The review's exploit: contents of another type (a PermitBatch) under the scoped type's name (PermitSingle's
+    // contentsDescr), signed by the holder. The module asks for the contents' fields and finds them not of the type.
+    assert.equal(await verdict(owner.address, permitBatch(), await mislabelled(grant, key, permitBatch(), permitSingle())), '0xffffffff')
     // A valid signature offered for another hash, or signed by another key.
     assert.equal(await verdict(owner.address, otherDomain, signature), '0xffffffff')
     const stranger = privateKeyToAccount(generatePrivateKey())

@@ -15,11 +15,11 @@ export const deterministicAddresses = {
   latchkeyAccount: '0xC161B827e1Fa71dd257d441210BfC2adC8656d12',
   latchkeyAccount7702: '0xB0Fd107022df55f580173b1476F4ab3cDaF8EF30',
   latchkeyAccountFactory: '0x0F0789bb8A3804d4578313e1453F815b91E648bD',
-  multichainApprovalValidator: '0x16fb4dDE1d61A3D5551AdE935499e5fD2adC0130',
+  multichainApprovalValidator: '0x797930bE8dbfe0d80c81c30910aa534bfDBF4836',
   ownerValidator: '0x54a9C1f1F6CD64Ce8F1074204Ad4Af577f95e243',
   p256SignerVerifier: '0x0eFc6BD79152867E364329754a388b06f8616262',
   sessionKeyManager: '0xc4619972373A87d4715782Ea37B3255BbB0AFcb7',
-  sessionTypedDataValidator: '0x8B0945c2af3C0DDC822E5715D24f722515F6380a',
+  sessionTypedDataValidator: '0x6EBD3A5a166CC185CE23D311f6077B9B6B319144',
   streamPolicy: '0x7563C75a050d46d3849a8027A30736705C411f5A',
   usageLimitPolicy: '0x44b107ecd738B9cB52bB1875edE63e14Cf725E41',
 } as const

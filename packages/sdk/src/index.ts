@@ -47,6 +47,7 @@ export {
   TypedDataOutOfScopeError,
   type SignTypedDataWithSessionParameters,
 } from './actions/signTypedDataWithSession.ts'
+export { typedDataEncodedFields, typedDataTypeHash } from './typedData/typedDataEncoding.ts'
 export { typedDataPermission, typedDataContentsDescr, typedDataScopeOf, typedDataScopePair, TYPED_DATA_SELECTOR, type TypedDataScopeEntry } from './typedData/typedDataScope.ts'
 export {
   createMultichainSessionApproval,

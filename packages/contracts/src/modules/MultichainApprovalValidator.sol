@@ -16,8 +16,8 @@ import {ERC4337Utils} from "@openzeppelin/contracts/account/utils/ERC4337Utils.s
  * A chain whose leaf is not in the tree finds no proof: the approval is refused there.
  *
  * - The owner is the ECDSA key set at installation (`onInstall(abi.encode(owner))`), one per account.
- * - Leaf: `keccak256(abi.encode(keccak256(abi.encode(chainId, sender, hash))))`, with `sender` the contract that
- *   asked the account (the manager) and `hash` what it asked about; inner nodes are keccak256 of the sorted
+ * - Leaf: `keccak256(abi.encode(keccak256(abi.encode(chainId, account, sender, hash))))`, with `sender` the contract
+ *   that asked the account (the manager) and `hash` what it asked about; inner nodes are keccak256 of the sorted
  *   pair; the root's last byte is zero (as session roots: the SDK builds both with one tree builder).
  * - Signed: the EIP-712 hash of `MultichainApproval(bytes32 root)` in the domain `{ name: "Latchkey Multichain
  *   Approval", version: "1", verifyingContract: this module }` (no chain id), ECDSA with a low `s`.
@@ -75,7 +75,7 @@ contract MultichainApprovalValidator is IERC7579Validator {
         address owner = ownerOf[msg.sender];
         if (owner == address(0) || !_isInstalledValidator(msg.sender, sender)) return INVALID;
         (bytes32[] memory proof, bytes memory signature) = abi.decode(data, (bytes32[], bytes));
-        bytes32 node = keccak256(abi.encode(keccak256(abi.encode(block.chainid, sender, hash))));
+        bytes32 node = keccak256(abi.encode(keccak256(abi.encode(block.chainid, msg.sender, sender, hash))));
         for (uint256 i = 0; i < proof.length; ++i) {
             node = node < proof[i] ? keccak256(abi.encode(node, proof[i])) : keccak256(abi.encode(proof[i], node));
         }

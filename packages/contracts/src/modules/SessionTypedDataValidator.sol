@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
-import {IERC7579Validator, IERC7579Module, IERC7579ModuleConfig, MODULE_TYPE_VALIDATOR} from "@openzeppelin/contracts/interfaces/draft-IERC7579.sol";
+import {IERC7579Validator, IERC7579Module, IERC7579ModuleConfig, MODULE_TYPE_VALIDATOR, MODULE_TYPE_FALLBACK, MODULE_TYPE_HOOK} from "@openzeppelin/contracts/interfaces/draft-IERC7579.sol";
 import {PackedUserOperation} from "@openzeppelin/contracts/interfaces/IERC4337.sol";
 import {IERC5267} from "@openzeppelin/contracts/interfaces/IERC5267.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
@@ -31,20 +31,21 @@ interface ISessionGrants {
  *
  * The permission (one per session, in its permissions list): `target` = this module, `selector` = 0x1626ba7e,
  * `valueLimit` = 0, `policy` = this module, `policyConfig` = `abi.encode(bytes32[] scope)`, the scope being
- * pairs `(appDomainSeparator, keccak256(contentsDescr))`, contentsDescr in ERC-7739's explicit form (the contents
- * type and what it references, in EIP-712 order, then the contents name). No call can use it: the manager
- * refuses calls to installed modules, and this module has no function with that selector.
+ * pairs `(appDomainSeparator, typeHash)`, typeHash the contents type's EIP-712 typeHash. No call can use it: the
+ * manager refuses calls to installed modules, and this module has no function with that selector.
  *
- * The signature after the module's address: `abi.encode(address manager, bytes session, bytes proof, bytes nested)` where
- * `session` is the session's compact encoding, `proof` its Merkle proof under the account's current root (empty
- * for a recorded session), and `nested` ERC-7739's `signerSignature ‖ appSeparator ‖ contentsHash ‖ contentsDescr
- * ‖ uint16(contentsDescr.length)`. The session signer signs, as it signs userOps, the EIP-191 message hash of the
- * ERC-7739 `TypedDataSign` hash under the account's EIP-712 domain (ERC-5267), which must name this account and
- * chain. Checked, failing closed: the session is the account's now (recorded in the current epoch, or in the
+ * The signature after the module's address: `abi.encode(address manager, bytes session, bytes proof, bytes nested,
+ * bytes fields)` where `session` is the session's compact encoding, `proof` its Merkle proof under the account's
+ * current root (empty for a recorded session), `nested` ERC-7739's `signerSignature ‖ appSeparator ‖ contentsHash
+ * ‖ contentsDescr ‖ uint16(contentsDescr.length)`, and `fields` the contents' EIP-712 encodeData without its
+ * typeHash (so that `contentsHash` is shown to be of a listed type: the holder, who holds the key, could otherwise
+ * name one type and sign another). The session signer signs, as it signs userOps, the EIP-191 message hash of
+ * `keccak256(abi.encode(sessionDigest, h))`, h being the ERC-7739 `TypedDataSign` hash under the account's EIP-712
+ * domain (ERC-5267), which must name this account and chain. Checked, failing closed: the session is the account's now (recorded in the current epoch, or in the
  * current root) and not revoked; its window holds now; the pair is in its scope; `hash` is the application's
  * typed-data hash of those contents; the signature is the session signer's (ECDSA, or the session's verifier).
- * It never answers a request made by the account itself or by a validator installed on it (the manager asking
- * about an owner approval, say), whatever the scope lists.
+ * It never answers a request made by the account itself or by a validator, executor or hook installed on it (the
+ * manager asking about an owner approval, say), whatever the scope lists.
  */
 contract SessionTypedDataValidator is IERC7579Validator {
     using MessageHashUtils for bytes32;
@@ -77,37 +78,40 @@ contract SessionTypedDataValidator is IERC7579Validator {
     function isValidSignatureWithSender(address sender, bytes32 hash, bytes calldata data) external view returns (bytes4) {
         // A session's signature serves applications, never the account itself or its own modules: otherwise a
         // scope naming the manager's `ApproveSession` would let a session approve new sessions for the account.
-        if (sender == msg.sender || _isInstalledValidator(msg.sender, sender)) return INVALID;
-        (bool ok, address manager, bytes calldata session, bytes calldata proof, bytes calldata nested) = _parts(data);
-        if (!ok || !_isInstalledValidator(msg.sender, manager)) return INVALID;
+        if (sender == msg.sender || _isOwnModule(msg.sender, sender)) return INVALID;
+        (bool ok, address manager, bytes calldata session, bytes calldata proof, bytes calldata nested, bytes calldata fields) = _parts(data);
+        if (!ok || !_isInstalled(msg.sender, MODULE_TYPE_VALIDATOR, manager)) return INVALID;
         SessionCodec.View memory view_ = SessionCodec.scan(session, 0);
         if (view_.end != session.length) return INVALID;
-        if (!_isGrantedNow(ISessionGrants(manager), msg.sender, keccak256(session), proof) || !_inWindow(view_)) return INVALID;
+        bytes32 digest = keccak256(session);
+        if (!_isGrantedNow(ISessionGrants(manager), msg.sender, digest, proof) || !_inWindow(view_)) return INVALID;
 
         (bytes calldata signature, bytes32 appSeparator, bytes32 contentsHash, string calldata contentsDescr) = ERC7739Utils.decodeTypedDataSig(nested);
         if (hash != appSeparator.toTypedDataHash(contentsHash)) return INVALID;
-        if (!_inScope(session, view_, appSeparator, keccak256(bytes(contentsDescr)))) return INVALID;
+        if (!_inScope(session, view_, appSeparator, contentsHash, fields)) return INVALID;
         bytes memory domainBytes;
         (ok, domainBytes) = _accountDomain(msg.sender);
         if (!ok) return INVALID;
         bytes32 structHash = ERC7739Utils.typedDataSignStructHash(contentsDescr, contentsHash, domainBytes);
         if (structHash == bytes32(0)) return INVALID; // a malformed contentsDescr
-        bytes32 signed = appSeparator.toTypedDataHash(structHash).toEthSignedMessageHash();
+        // Bound to this session too: a signature made under one session serves under no other.
+        bytes32 signed = keccak256(abi.encode(digest, appSeparator.toTypedDataHash(structHash))).toEthSignedMessageHash();
         return _isSignedBySession(session, view_, signed, signature) ? MAGIC : INVALID;
     }
 
-    /// @dev The parts of `abi.encode(address, bytes, bytes, bytes)` as calldata slices; `ok` false when malformed.
-    function _parts(bytes calldata data) private pure returns (bool ok, address manager, bytes calldata session, bytes calldata proof, bytes calldata nested) {
-        session = proof = nested = data[0:0];
-        if (data.length < 128 || uint256(bytes32(data[0:32])) >> 160 != 0) return (false, address(0), session, proof, nested);
+    /// @dev The parts of `abi.encode(address, bytes, bytes, bytes, bytes)` as calldata slices; `ok` false when malformed.
+    function _parts(
+        bytes calldata data
+    ) private pure returns (bool ok, address manager, bytes calldata session, bytes calldata proof, bytes calldata nested, bytes calldata fields) {
+        session = proof = nested = fields = data[0:0];
+        if (data.length < 160 || uint256(bytes32(data[0:32])) >> 160 != 0) return (false, address(0), session, proof, nested, fields);
         manager = address(bytes20(data[12:32]));
-        bool okSession;
-        bool okProof;
-        bool okNested;
-        (okSession, session) = _bytesAt(data, uint256(bytes32(data[32:64])));
-        (okProof, proof) = _bytesAt(data, uint256(bytes32(data[64:96])));
-        (okNested, nested) = _bytesAt(data, uint256(bytes32(data[96:128])));
-        ok = okSession && okProof && okNested;
+        bool[4] memory found;
+        (found[0], session) = _bytesAt(data, uint256(bytes32(data[32:64])));
+        (found[1], proof) = _bytesAt(data, uint256(bytes32(data[64:96])));
+        (found[2], nested) = _bytesAt(data, uint256(bytes32(data[96:128])));
+        (found[3], fields) = _bytesAt(data, uint256(bytes32(data[128:160])));
+        ok = found[0] && found[1] && found[2] && found[3];
     }
 
     /// @dev The ABI `bytes` whose head is at `offset` in `data`, when it lies inside `data`.
@@ -118,13 +122,26 @@ contract SessionTypedDataValidator is IERC7579Validator {
         return (true, data[offset + 32:offset + 32 + length]);
     }
 
-    /// @dev Whether the account has `manager` installed as a validator: only then are its answers about the account's sessions trusted.
-    function _isInstalledValidator(address account, address manager) private view returns (bool) {
-        try IERC7579ModuleConfig(account).isModuleInstalled(MODULE_TYPE_VALIDATOR, manager, "") returns (bool installed) {
+    /// @dev Whether the account reports `module` installed as `moduleType` (a revert: no).
+    function _isInstalled(address account, uint256 moduleType, address module) private view returns (bool) {
+        try IERC7579ModuleConfig(account).isModuleInstalled(moduleType, module, "") returns (bool installed) {
             return installed;
         } catch {
             return false;
         }
+    }
+
+    /// @dev Whether `sender` is one of the account's own validators, executors or hooks (a revert: yes, fail closed).
+    function _isOwnModule(address account, address sender) private view returns (bool) {
+        for (uint256 moduleType = MODULE_TYPE_VALIDATOR; moduleType <= MODULE_TYPE_HOOK; ++moduleType) {
+            if (moduleType == MODULE_TYPE_FALLBACK) continue;
+            try IERC7579ModuleConfig(account).isModuleInstalled(moduleType, sender, "") returns (bool installed) {
+                if (installed) return true;
+            } catch {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// @dev Recorded in the account's current epoch, or under its current root; never when revoked.
@@ -146,14 +163,23 @@ contract SessionTypedDataValidator is IERC7579Validator {
         return view_.validAfter <= block.timestamp && (view_.validUntil == 0 || block.timestamp <= view_.validUntil);
     }
 
-    /// @dev Whether a typed-data permission of this module lists `(appSeparator, descrHash)`.
-    function _inScope(bytes calldata session, SessionCodec.View memory view_, bytes32 appSeparator, bytes32 descrHash) private view returns (bool) {
+    /**
+     * @dev Whether a typed-data permission of this module lists `(appSeparator, typeHash)` with `contentsHash` the
+     * EIP-712 hash of `fields` under that typeHash: the contents are of a listed type, not only said to be.
+     */
+    function _inScope(
+        bytes calldata session,
+        SessionCodec.View memory view_,
+        bytes32 appSeparator,
+        bytes32 contentsHash,
+        bytes calldata fields
+    ) private view returns (bool) {
         for (uint256 i = 0; i < view_.permissionCount; ++i) {
             (address target, bytes4 selector, , address policy, bytes calldata config) = SessionCodec.permissionAt(session, view_, i);
             if (target != address(this) || selector != MAGIC || policy != address(this)) continue;
             bytes32[] memory scope = abi.decode(config, (bytes32[]));
             for (uint256 j = 0; j + 1 < scope.length; j += 2) {
-                if (scope[j] == appSeparator && scope[j + 1] == descrHash) return true;
+                if (scope[j] == appSeparator && keccak256(abi.encodePacked(scope[j + 1], fields)) == contentsHash) return true;
             }
         }
         return false;

@@ -55,7 +55,7 @@ export async function createMultichainSessionApproval(parameters: {
       const epoch = deployed ? await readContract(client, { address: manager, abi: sessionKeyManagerAbi, functionName: 'epoch', args: [account] }) : 0n
       const chainId = client.chain?.id ?? Number(await client.request({ method: 'eth_chainId' }))
       const hash = hashTypedData(sessionApprovalTypedData(chainId, manager, account, epoch, session))
-      const leaf = keccak256(encodeAbiParameters([{ type: 'uint256' }, { type: 'address' }, { type: 'bytes32' }], [BigInt(chainId), manager, hash]))
+      const leaf = keccak256(encodeAbiParameters([{ type: 'uint256' }, { type: 'address' }, { type: 'address' }, { type: 'bytes32' }], [BigInt(chainId), account, manager, hash]))
       return { chainId, account, manager, session, epoch, leaf }
     }),
   )

@@ -23,6 +23,7 @@ import { encodeSession } from '../sessions/sessionEncoding.ts'
 import type { SessionGrant } from '../sessions/sessionGrant.ts'
 import { toSessionSigner, type SessionSigner } from '../signers/sessionSigner.ts'
 import { typedDataContentsDescr, typedDataScopeOf } from '../typedData/typedDataScope.ts'
+import { typedDataEncodedFields, typedDataTypeHash } from '../typedData/typedDataEncoding.ts'
 
 /** The session may not sign this typed data: no typed-data permission lists its domain and type. Nothing was signed. */
 export class TypedDataOutOfScopeError extends LatchkeyError {
@@ -79,10 +80,10 @@ export async function signTypedDataWithSession(client: Client<Transport, Chain |
   const module = parameters.module ?? latchkeyModules.sessionTypedDataValidator
   const { domain, types, primaryType } = parts(typedData)
   const appSeparator = domainSeparator({ domain })
-  const pair = keccak256(stringToHex(typedDataContentsDescr({ types, primaryType })))
+  const pair = typedDataTypeHash(types, primaryType)
   const inScope = grant.session.permissions.some((p) => typedDataScopeOf(p, module)?.some(([d, c]) => d.toLowerCase() === appSeparator.toLowerCase() && c === pair))
   if (!inScope) throw new TypedDataOutOfScopeError(grant.digest, primaryType, appSeparator)
-  const signature = await toSessionSigner(parameters.signer).signSessionHash(await sessionTypedDataHash(client, grant.account, typedData))
+  const signature = await toSessionSigner(parameters.signer).signSessionHash(await sessionTypedDataHash(client, grant, typedData))
   return encodeSessionTypedDataSignature({ grant, typedData, signature, module })
 }
 
@@ -93,13 +94,14 @@ const parts = (typedData: TypedDataDefinition): TypedDataParts => {
 }
 
 /**
- * What a session signer signs (EIP-191 of it) for `typedData` on `account`: ERC-7739's `TypedDataSign` hash,
- * the contents nested under the account's EIP-712 domain (read from the account, ERC-5267). No scope check.
+ * What a session signer signs (EIP-191 of it) for `typedData` on the grant's account: `keccak256(abi.encode(
+ * sessionDigest, h))`, h being ERC-7739's `TypedDataSign` hash, the contents nested under the account's EIP-712
+ * domain (read from the account, ERC-5267). Bound to the account and to the session. No scope check.
  */
-export async function sessionTypedDataHash(client: Client<Transport, Chain | undefined>, account: Address, typedData: TypedDataDefinition): Promise<Hex> {
+export async function sessionTypedDataHash(client: Client<Transport, Chain | undefined>, grant: Pick<SessionGrant, 'account' | 'digest'>, typedData: TypedDataDefinition): Promise<Hex> {
   const { domain, types, primaryType, message } = parts(typedData)
-  const [, name, version, chainId, verifyingContract, salt] = await readContract(client, { address: account, abi: eip712DomainAbi, functionName: 'eip712Domain' })
-  return hashTypedData({
+  const [, name, version, chainId, verifyingContract, salt] = await readContract(client, { address: grant.account, abi: eip712DomainAbi, functionName: 'eip712Domain' })
+  const nested = hashTypedData({
     domain,
     types: {
       ...types,
@@ -115,11 +117,13 @@ export async function sessionTypedDataHash(client: Client<Transport, Chain | und
     primaryType: 'TypedDataSign',
     message: { contents: message, name, version, chainId, verifyingContract, salt },
   } as TypedDataDefinition)
+  return keccak256(encodeAbiParameters([{ type: 'bytes32' }, { type: 'bytes32' }], [grant.digest, nested]))
 }
 
 /**
  * The account's ERC-1271 signature from a session signer's signature of {@link sessionTypedDataHash}:
- * `module ‖ abi.encode(manager, session, proof, ERC-7739 nested signature)`. No scope check.
+ * `module ‖ abi.encode(manager, session, proof, ERC-7739 nested signature, the contents' encodeData without its
+ * typeHash)`. No scope check.
  */
 export function encodeSessionTypedDataSignature(parameters: { grant: SessionGrant; typedData: TypedDataDefinition; signature: Hex; module?: Address | undefined }): Hex {
   const { grant } = parameters
@@ -130,6 +134,9 @@ export function encodeSessionTypedDataSignature(parameters: { grant: SessionGran
   const proof = grant.grant.type === 'root' ? concat(['0x', ...grant.grant.proof]) : '0x'
   return concat([
     parameters.module ?? latchkeyModules.sessionTypedDataValidator,
-    encodeAbiParameters([{ type: 'address' }, { type: 'bytes' }, { type: 'bytes' }, { type: 'bytes' }], [grant.manager, encodeSession(grant.session), proof, nested]),
+    encodeAbiParameters(
+      [{ type: 'address' }, { type: 'bytes' }, { type: 'bytes' }, { type: 'bytes' }, { type: 'bytes' }],
+      [grant.manager, encodeSession(grant.session), proof, nested, typedDataEncodedFields(types, primaryType, message)],
+    ),
   ])
 }

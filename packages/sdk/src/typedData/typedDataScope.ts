@@ -1,7 +1,8 @@
-import { decodeAbiParameters, domainSeparator, encodeAbiParameters, keccak256, stringToHex, type Address, type Hex, type TypedData, type TypedDataDomain } from 'viem'
+import { decodeAbiParameters, domainSeparator, encodeAbiParameters, type Address, type Hex, type TypedData, type TypedDataDomain } from 'viem'
 import { latchkeyModules } from '../deployments.ts'
 import { InvalidParameterError } from '../errors/userOperation.ts'
 import type { Permission } from '../sessions/session.ts'
+import { typedDataDependencies, typedDataTypeHash } from './typedDataEncoding.ts'
 
 /** A typed-data permission's selector: ERC-1271's `isValidSignature` (no call can use the permission). */
 export const TYPED_DATA_SELECTOR: Hex = '0x1626ba7e'
@@ -13,32 +14,21 @@ export type TypedDataScopeEntry = {
   primaryType: string
 }
 
-type Fields = readonly { name: string; type: string }[]
-
-/** The struct types `primaryType` uses, itself included (EIP-712 `encodeType`'s dependency set). */
-function dependencies(types: Record<string, Fields>, primaryType: string, found = new Set<string>()): Set<string> {
-  const base = primaryType.replace(/(\[\d*\])+$/, '') // an array's element type
-  if (found.has(base) || types[base] === undefined) return found
-  found.add(base)
-  for (const field of types[base]) dependencies(types, field.type.replace(/(\[\d*\])+$/, ''), found)
-  return found
-}
-
 /**
  * ERC-7739's `contentsDescr` in its explicit form: every type the contents use, in EIP-712 order (sorted by
- * name, as a wallet's `encodeType` of `TypedDataSign` lists them), then the contents' name. The scope lists
- * `keccak256` of it, and the nested signature carries it.
+ * name, as a wallet's `encodeType` of `TypedDataSign` lists them), then the contents' name. The nested signature
+ * carries it.
  */
 export function typedDataContentsDescr({ types, primaryType }: Pick<TypedDataScopeEntry, 'types' | 'primaryType'>): string {
-  const all = types as Record<string, Fields>
+  const all = types as Record<string, readonly { name: string; type: string }[]>
   if (all[primaryType] === undefined) throw new InvalidParameterError('primaryType', `${primaryType} is not among the types`)
-  const used = [...dependencies(all, primaryType)].sort()
+  const used = [...typedDataDependencies(all, primaryType)].sort()
   return `${used.map((name) => `${name}(${all[name]!.map((f) => `${f.type} ${f.name}`).join(',')})`).join('')}${primaryType}`
 }
 
-/** The scope pair of an entry: `(appDomainSeparator, keccak256(contentsDescr))`. */
+/** The scope pair of an entry: `(appDomainSeparator, typeHash)`, typeHash the contents type's EIP-712 typeHash. */
 export function typedDataScopePair(entry: TypedDataScopeEntry): [Hex, Hex] {
-  return [domainSeparator({ domain: entry.domain }), keccak256(stringToHex(typedDataContentsDescr(entry)))]
+  return [domainSeparator({ domain: entry.domain }), typedDataTypeHash(entry.types as Record<string, readonly { name: string; type: string }[]>, entry.primaryType)]
 }
 
 /**
